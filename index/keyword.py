@@ -1,0 +1,53 @@
+"""The Whoosh (BM25) side of an index: schema and writer."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.fields import ID, STORED, TEXT, Schema
+
+from index.analysis import LANGUAGE_FIELD, english_analyzer, exact_analyzer, indonesian_analyzer
+from index.documents import Document
+
+
+def schema() -> Schema:
+    return Schema(
+        id=ID(stored=True, unique=True),
+        title=STORED,
+        path=STORED,
+        lang=ID(stored=True),
+        date=ID(stored=True),
+        source=ID(stored=True),
+        url=STORED,
+        content=STORED,
+        text_id=TEXT(analyzer=indonesian_analyzer(), phrase=False),
+        text_en=TEXT(analyzer=english_analyzer(), phrase=False),
+        text_exact=TEXT(analyzer=exact_analyzer(), phrase=False),
+    )
+
+
+def keyword_fields(doc: Document) -> dict[str, str]:
+    """The analysed fields a document fills: its own language's, and the exact one."""
+    fields = {"text_exact": doc.full_text}
+    language_field = LANGUAGE_FIELD.get(doc.lang)
+    if language_field:
+        fields[language_field] = doc.full_text
+    return fields
+
+
+def write_keyword_index(folder: Path, documents: Iterable[Document]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    ix = whoosh_index.create_in(str(folder), schema())
+    writer = ix.writer(limitmb=256)
+    try:
+        for doc in documents:
+            writer.add_document(
+                id=doc.id, title=doc.title, path=doc.path, lang=doc.lang, date=doc.date or "",
+                source=doc.source or "", url=doc.url or "", content=doc.full_text,
+                **keyword_fields(doc),
+            )
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()

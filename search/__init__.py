@@ -1,0 +1,1 @@
+"""Everything that answers a query from a Lintas index on disk."""

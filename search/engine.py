@@ -1,0 +1,82 @@
+"""search(): one query against one index, through the keyword leg, the vector leg or both."""
+from __future__ import annotations
+
+import unicodedata
+from enum import Enum
+
+import numpy as np
+
+from index.language import detect_query_language
+from search.fusion import reciprocal_rank_fusion
+from search.keyword import keyword_search, query_terms
+from search.reader import IndexReader
+from search.results import Hit
+from search.semantic import best_passage, document_scores, passage_scores, semantic_search
+from search.snippets import make_snippet
+
+MAX_QUERY_CHARS = 2000  # the model reads ~512 tokens; a longer query is cut, never refused
+
+
+class Mode(str, Enum):
+    hybrid = "hybrid"
+    keyword = "keyword"
+    semantic = "semantic"
+
+
+def candidates(k: int) -> int:
+    """How deep each leg looks before fusion: well past k, so fusion has material."""
+    return max(50, 5 * k)
+
+
+def clean_query(query: str) -> str:
+    """Control characters out, whitespace folded, length bounded."""
+    kept = "".join(" " if unicodedata.category(ch).startswith("C") else ch for ch in query)
+    return " ".join(kept.split())[:MAX_QUERY_CHARS]
+
+
+def search(reader: IndexReader, query: str, k: int = 10, mode: Mode = Mode.hybrid,
+           lang: str | None = None) -> list[Hit]:
+    query = clean_query(query)
+    if not query or k <= 0:
+        return []
+    mode = Mode(mode)
+    field_terms = query_terms(query, detect_query_language(query))
+    depth = candidates(k)
+    keyword = keyword_search(reader, field_terms, depth, lang) if mode != Mode.semantic else []
+    scores = None
+    semantic: list[tuple[str, float]] = []
+    if mode != Mode.keyword:
+        scores = passage_scores(reader, reader.embedder.embed_query(query))
+        semantic = semantic_search(reader, document_scores(reader, scores), depth, lang)
+
+    if mode == Mode.hybrid:
+        fused = reciprocal_rank_fusion([[d for d, _ in keyword], [d for d, _ in semantic]])
+    else:
+        fused = keyword or semantic
+    keyword_at = {doc: (rank, score) for rank, (doc, score) in enumerate(keyword, start=1)}
+    semantic_at = {doc: (rank, score) for rank, (doc, score) in enumerate(semantic, start=1)}
+    return [_hit(reader, rank, doc_id, score, keyword_at.get(doc_id), semantic_at.get(doc_id),
+                 scores, field_terms)
+            for rank, (doc_id, score) in enumerate(fused[:k], start=1)]
+
+
+def _hit(reader: IndexReader, rank: int, doc_id: str, score: float,
+         keyword: tuple[int, float] | None, semantic: tuple[int, float] | None,
+         scores: np.ndarray | None, field_terms: dict[str, list[str]]) -> Hit:
+    position = reader.position(doc_id)
+    info = reader.docs[position]
+    text = reader.stored_text(doc_id)
+    if scores is not None:
+        passage = info.passages[best_passage(reader, scores, position)]
+    else:
+        passage = (0, len(text))
+    snippet, highlights = make_snippet(text, passage, info.lang, field_terms)
+    return Hit(
+        rank=rank, id=doc_id, title=info.title, lang=info.lang, path=info.path,
+        score=round(float(score), 6),
+        keyword_rank=keyword[0] if keyword else None,
+        semantic_rank=semantic[0] if semantic else None,
+        keyword_score=round(keyword[1], 6) if keyword else None,
+        semantic_score=round(semantic[1], 6) if semantic else None,
+        snippet=snippet, highlights=highlights, date=info.date, source=info.source,
+    )

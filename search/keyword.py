@@ -1,0 +1,32 @@
+"""The BM25 leg: the query analysed like the documents, an OR of its terms."""
+from __future__ import annotations
+
+from whoosh.query import Or, Term
+
+from index.analysis import LANGUAGE_FIELD, terms
+from search.reader import IndexReader
+
+MAX_TERMS_PER_FIELD = 64  # a pasted 10,000-character query must not become a 2,000-term OR
+
+
+def query_fields(query_lang: str | None) -> list[str]:
+    """Fields a query searches: its language's stems (both when unsure) and the exact words."""
+    stemmed = [LANGUAGE_FIELD[query_lang]] if query_lang in LANGUAGE_FIELD else list(LANGUAGE_FIELD.values())
+    return stemmed + ["text_exact"]
+
+
+def query_terms(query: str, query_lang: str | None) -> dict[str, list[str]]:
+    return {field: list(dict.fromkeys(terms(field, query)))[:MAX_TERMS_PER_FIELD]
+            for field in query_fields(query_lang)}
+
+
+def keyword_search(
+    reader: IndexReader, field_terms: dict[str, list[str]], limit: int, lang: str | None = None
+) -> list[tuple[str, float]]:
+    """(doc id, BM25 score) best first; empty when the query has no searchable term."""
+    clauses = [Term(field, term) for field, words in field_terms.items() for term in words]
+    if not clauses or limit <= 0:
+        return []
+    with reader.whoosh.searcher() as searcher:
+        results = searcher.search(Or(clauses), limit=limit, filter=Term("lang", lang) if lang else None)
+        return [(hit["id"], float(hit.score)) for hit in results]

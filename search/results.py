@@ -1,0 +1,27 @@
+"""What a search returns."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Hit:
+    rank: int
+    id: str
+    title: str
+    lang: str
+    path: str
+    score: float
+    keyword_rank: int | None
+    semantic_rank: int | None
+    keyword_score: float | None
+    semantic_score: float | None
+    snippet: str
+    highlights: list[tuple[int, int]] = field(default_factory=list)
+    date: str | None = None
+    source: str | None = None
+
+    def to_json(self) -> dict:
+        record = asdict(self)
+        record["highlights"] = [list(span) for span in self.highlights]
+        return record

@@ -1,0 +1,51 @@
+"""Snippets: the best sentence of the best passage, with the query's terms marked."""
+from __future__ import annotations
+
+from index.analysis import FIELDS, LANGUAGE_FIELD, word_spans
+from index.passages import sentence_spans
+
+SNIPPET_CHARS = 240
+
+
+def matching_spans(text: str, doc_lang: str, field_terms: dict[str, list[str]]) -> list[tuple[int, int]]:
+    """Spans of words in ``text`` that match a query term, as written or by stem."""
+    wanted = {field: set(words) for field, words in field_terms.items() if words}
+    fields = [f for f in ("text_exact", LANGUAGE_FIELD.get(doc_lang)) if f in wanted]
+    if not fields:
+        return []
+    analyzers = {field: FIELDS[field]() for field in fields}
+    spans = []
+    for start, end in word_spans(text):
+        word = text[start:end]
+        if any(token.text in wanted[f] for f in fields for token in analyzers[f](word)):
+            spans.append((start, end))
+    return spans
+
+
+def make_snippet(
+    text: str, passage: tuple[int, int], doc_lang: str, field_terms: dict[str, list[str]]
+) -> tuple[str, list[tuple[int, int]]]:
+    """The sentence of ``passage`` with most query terms (its first when none match), trimmed."""
+    start, end = passage
+    sentences = [(s + start, e + start) for s, e in sentence_spans(text[start:end])] or [passage]
+    best, best_spans = sentences[0], []
+    for s, e in sentences:
+        spans = matching_spans(text[s:e], doc_lang, field_terms)
+        if len(spans) > len(best_spans):
+            best, best_spans = (s, e), spans
+    s, e = best
+    sentence = text[s:e]
+    if len(sentence) <= SNIPPET_CHARS:
+        return sentence, best_spans
+    # A long sentence: a window around its first match, cut at word boundaries.
+    first = best_spans[0][0] if best_spans else 0
+    lo = max(0, first - SNIPPET_CHARS // 3)
+    lo = sentence.rfind(" ", 0, lo) + 1 if lo else 0
+    hi = min(len(sentence), lo + SNIPPET_CHARS)
+    cut = sentence.rfind(" ", lo, hi)
+    hi = cut if hi < len(sentence) and cut > lo else hi
+    prefix = "…" if lo else ""
+    suffix = "…" if hi < len(sentence) else ""
+    shift = len(prefix) - lo
+    spans = [(a + shift, b + shift) for a, b in best_spans if a >= lo and b <= hi]
+    return prefix + sentence[lo:hi] + suffix, spans
