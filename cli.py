@@ -97,12 +97,23 @@ def _lang_choice(value: Optional[str]) -> Optional[str]:
     return value
 
 
+def _date_choice(value: Optional[str]) -> Optional[str]:
+    from search.filters import PARTIAL_DATE
+
+    if value is not None and not PARTIAL_DATE.match(value):
+        raise typer.BadParameter("must be a date: YYYY-MM-DD, YYYY-MM or YYYY")
+    return value
+
+
 @app.command("search")
 def search_command(
     query: Annotated[str, typer.Argument(help="What to look for, in Indonesian or English.")],
     top_k: Annotated[int, typer.Option("--top-k", "-k", min=1, help="Number of results.")] = 10,
     mode: Annotated[str, typer.Option(help="hybrid, keyword or semantic.")] = "hybrid",
     lang: Annotated[Optional[str], typer.Option(help="Only documents in this language: id or en.", callback=_lang_choice)] = None,
+    since: Annotated[Optional[str], typer.Option(help="Only documents dated on or after this day: YYYY-MM-DD (or YYYY-MM, YYYY).", callback=_date_choice)] = None,
+    until: Annotated[Optional[str], typer.Option(help="Only documents dated on or before this day: YYYY-MM-DD (or YYYY-MM, YYYY).", callback=_date_choice)] = None,
+    source: Annotated[Optional[str], typer.Option(help="Only documents from this source: a site (kompas.com, or kompas) or folder name.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print results as JSON.")] = False,
     index: IndexOption = None,
     model: Annotated[Optional[str], typer.Option(help="Model the index must have been built with.")] = None,
@@ -118,7 +129,7 @@ def search_command(
         raise typer.BadParameter("must be hybrid, keyword or semantic", param_hint="--mode") from None
     try:
         reader = IndexReader(resolve_index_dir(index), model=model)
-        hits = search(reader, query, k=top_k, mode=chosen, lang=lang)
+        hits = search(reader, query, k=top_k, mode=chosen, lang=lang, since=since, until=until, source=source)
     except LintasError as error:
         _fail(error)
     if as_json:
@@ -144,6 +155,45 @@ def _render_hits(hits) -> None:
             snippet.stylize("bold yellow", start + 4, end + 4)
         console.print(head)
         console.print(snippet)
+
+
+@app.command("show")
+def show_command(
+    doc_id: Annotated[str, typer.Argument(metavar="ID", help="Document id, as lintas search prints it.")],
+    raw: Annotated[bool, typer.Option("--raw", help="Show the text before cleaning, with each cut line marked.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the article as JSON.")] = False,
+    index: IndexOption = None,
+) -> None:
+    """Show one indexed article: its cleaned text, metadata and language."""
+    from index.store import resolve_index_dir
+    from search.article import get_article
+    from search.reader import IndexReader
+
+    try:
+        article = get_article(IndexReader(resolve_index_dir(index)), doc_id)
+    except LintasError as error:
+        _fail(error)
+    if as_json:
+        typer.echo(json.dumps(article.to_json(raw=raw), ensure_ascii=False, indent=2))
+        return
+    _render_article(article, raw)
+
+
+def _render_article(article, raw: bool) -> None:
+    typer.echo(article.title or article.id)
+    for key in ("id", "lang", "date", "source", "author", "url", "path"):
+        value = getattr(article, key)
+        if value:
+            typer.echo(f"{key}: {value}")
+    typer.echo("")
+    if not raw:
+        typer.echo(article.text)
+        if article.removed:
+            cut = sum(1 for c in article.removed if c.reason != "blank")
+            typer.echo(f"({cut} lines removed as boilerplate; --raw shows them)", err=True)
+        return
+    for line, reason in article.raw_lines():
+        typer.echo(f"- {line}  [{reason}]" if reason and reason != "blank" else ("-" if reason else f"  {line}"))
 
 
 @app.command("info")

@@ -1,21 +1,28 @@
-"""Reading articles from files: plain text, Markdown and JSONL.
+"""Reading articles from files: plain text, Markdown, JSONL, CSV and saved web pages.
 
-A folder is walked for the suffixes below. Every problem with one file (or one JSONL
-line) is reported through ``on_error`` and the rest of the run goes on.
+A folder is walked for the suffixes below. Every problem with one file (or one JSONL/CSV
+line) is reported through ``on_error`` and the rest of the run goes on. Each article is
+cleaned of boilerplate (index.cleaning), keeping a record of what was cut, and given a date
+(metadata, else its datelines: index.dates) and a source (metadata, else the URL's host,
+else the folder it was found in).
 """
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from index.cleaning import Removed, clean_article
+from index.dates import find_date, parse_date
 from index.errors import DocumentError
+from index.readers import READERS, Record
 
-SUFFIXES = (".txt", ".md", ".jsonl")
+SUFFIXES = tuple(READERS)
 MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_TITLE_WORDS = 40  # a first line longer than this is a paragraph, not a headline
 
 ErrorSink = Callable[[DocumentError], None]
 
@@ -31,11 +38,13 @@ class Document:
     url: str | None = None
     source: str | None = None
     extra: dict = field(default_factory=dict, compare=False)
+    author: str | None = None
+    removed: tuple[Removed, ...] = field(default=(), compare=False)  # what the cleaner cut
 
     @property
     def full_text(self) -> str:
         """Title and body as one text, the title not repeated when the body starts with it."""
-        if not self.title or self.text.lstrip().startswith(self.title):
+        if not self.title or self.text.lstrip().startswith(self.title.removesuffix(" …")):
             return self.text
         return f"{self.title}\n\n{self.text}"
 
@@ -55,8 +64,8 @@ def read_documents(paths: Iterable[Path], on_error: ErrorSink = _raise) -> Itera
     """Yield every document under ``paths`` (files or folders), in a stable order."""
     seen: set[str] = set()
     for root in paths:
-        for path, doc_id_base in _walk(Path(root), on_error):
-            for doc in _read_file(path, doc_id_base, on_error):
+        for path, doc_id_base, folder in _walk(Path(root), on_error):
+            for doc in _read_file(path, doc_id_base, folder, on_error):
                 if doc.id in seen:
                     on_error(DocumentError(path, f"duplicate id {doc.id!r}; skipped"))
                     continue
@@ -64,13 +73,15 @@ def read_documents(paths: Iterable[Path], on_error: ErrorSink = _raise) -> Itera
                 yield doc
 
 
-def _walk(root: Path, on_error: ErrorSink) -> Iterator[tuple[Path, str]]:
+def _walk(root: Path, on_error: ErrorSink) -> Iterator[tuple[Path, str, str]]:
+    """(file, id, folder source): the first folder below ``root``, else ``root``'s own name."""
     if root.is_file():
-        yield root, root.stem
+        yield root, root.stem, root.resolve().parent.name
         return
     if not root.is_dir():
         on_error(DocumentError(root, "no such file or folder"))
         return
+    own_name = root.resolve().name
     visited: set[tuple[int, int]] = set()
     for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=None):
         st = os.stat(dirpath)
@@ -83,7 +94,9 @@ def _walk(root: Path, on_error: ErrorSink) -> Iterator[tuple[Path, str]]:
         for name in sorted(filenames):
             path = Path(dirpath) / name
             if path.suffix.lower() in SUFFIXES:
-                yield path, path.relative_to(root).with_suffix("").as_posix()
+                relative = path.relative_to(root)
+                folder = relative.parts[0] if len(relative.parts) > 1 else own_name
+                yield path, relative.with_suffix("").as_posix(), folder
 
 
 def _read_text(path: Path) -> str:
@@ -97,7 +110,7 @@ def _read_text(path: Path) -> str:
     return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _read_file(path: Path, doc_id_base: str, on_error: ErrorSink) -> Iterator[Document]:
+def _read_file(path: Path, doc_id_base: str, folder: str, on_error: ErrorSink) -> Iterator[Document]:
     try:
         text = _read_text(path)
     except DocumentError as error:
@@ -108,45 +121,48 @@ def _read_file(path: Path, doc_id_base: str, on_error: ErrorSink) -> Iterator[Do
         return
     if "\ufffd" in text:
         on_error(DocumentError(path, "invalid UTF-8 replaced with U+FFFD; indexed"))
-    if path.suffix.lower() == ".jsonl":
-        yield from _read_jsonl(text, path, doc_id_base, on_error)
-        return
-    if not text.strip():
-        on_error(DocumentError(path, "empty file; skipped"))
-        return
-    yield Document(id=doc_id_base, title=_first_line(text), text=text.strip(), path=str(path))
+    for record in READERS[path.suffix.lower()](text, path, doc_id_base, on_error):
+        doc = make_document(record, record.id or doc_id_base, folder)
+        if doc is None:
+            on_error(DocumentError(record.path, "nothing left after removing boilerplate; skipped"))
+            continue
+        if record.date and doc.date is None:
+            on_error(DocumentError(record.path, f"date {record.date!r} not understood; ignored"))
+        yield doc
+
+
+def make_document(record: Record, doc_id: str, folder: str | None) -> Document | None:
+    """Clean one record's text and settle its title, date, author and source."""
+    cleaned = clean_article(record.text)
+    if not cleaned.text.strip():
+        return None
+    return Document(
+        id=doc_id,
+        title=record.title or _first_line(cleaned.text),
+        text=cleaned.text,
+        path=record.path,
+        date=parse_date(record.date) if record.date else find_date(cleaned.text),
+        url=record.url,
+        source=_source(record.source, record.url, folder),
+        author=record.author or cleaned.author,
+        removed=cleaned.removed,
+    )
 
 
 def _first_line(text: str) -> str:
     for line in text.splitlines():
         if line.strip():
-            return line.strip().lstrip("#").strip()
+            title = line.strip().lstrip("#").strip()
+            words = title.split()
+            return title if len(words) <= MAX_TITLE_WORDS else " ".join(words[:MAX_TITLE_WORDS]) + " …"
     return ""
 
 
-def _read_jsonl(text: str, path: Path, doc_id_base: str, on_error: ErrorSink) -> Iterator[Document]:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            on_error(DocumentError(path, f"invalid JSON ({error.msg}); line skipped", line=number))
-            continue
-        body = record.get("text") if isinstance(record, dict) else None
-        if not isinstance(body, str) or not body.strip():
-            on_error(DocumentError(path, "no 'text' string; line skipped", line=number))
-            continue
-        yield Document(
-            id=str(record.get("id") or f"{doc_id_base}:{number}"),
-            title=str(record.get("title") or _first_line(body)),
-            text=body.strip(),
-            path=f"{path}:{number}",
-            date=_opt_str(record.get("date")),
-            url=_opt_str(record.get("url")),
-            source=_opt_str(record.get("source")),
-        )
-
-
-def _opt_str(value: object) -> str | None:
-    return None if value is None or value == "" else str(value)
+def _source(given: str | None, url: str | None, folder: str | None) -> str | None:
+    """Lower-case: the record's own source, else the URL's host without www., else the folder."""
+    if given:
+        return given.strip().lower().removeprefix("www.")
+    host = urlsplit(url).hostname if url and "//" in url else None
+    if host:
+        return host.removeprefix("www.")
+    return folder.lower() if folder else None

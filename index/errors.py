@@ -34,3 +34,9 @@ class DocumentError(LintasError):
 
 class ModelError(LintasError):
     """An embedding model could not be loaded."""
+
+
+class DocumentNotFound(LintasError):
+    def __init__(self, doc_id: str) -> None:
+        super().__init__(f"no document {doc_id!r} in the index; lintas search shows document ids")
+        self.doc_id = doc_id

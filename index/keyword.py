@@ -21,6 +21,9 @@ def schema() -> Schema:
         source=ID(stored=True),
         url=STORED,
         content=STORED,
+        author=STORED,
+        removed=STORED,  # what the cleaner cut: [line, text, reason] lists, for lintas show --raw
+        body_start=STORED,  # where the cleaned body starts in content (after a prepended title)
         text_id=TEXT(analyzer=indonesian_analyzer(), phrase=False),
         text_en=TEXT(analyzer=english_analyzer(), phrase=False),
         text_exact=TEXT(analyzer=exact_analyzer(), phrase=False),
@@ -45,6 +48,8 @@ def write_keyword_index(folder: Path, documents: Iterable[Document]) -> None:
             writer.add_document(
                 id=doc.id, title=doc.title, path=doc.path, lang=doc.lang, date=doc.date or "",
                 source=doc.source or "", url=doc.url or "", content=doc.full_text,
+                author=doc.author or "", removed=[[r.line, r.text, r.reason] for r in doc.removed],
+                body_start=len(doc.full_text) - len(doc.text),
                 **keyword_fields(doc),
             )
     except BaseException:

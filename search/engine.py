@@ -7,6 +7,7 @@ from enum import Enum
 import numpy as np
 
 from index.language import detect_query_language
+from search.filters import Filters
 from search.fusion import reciprocal_rank_fusion
 from search.keyword import keyword_search, query_terms
 from search.reader import IndexReader
@@ -35,19 +36,22 @@ def clean_query(query: str) -> str:
 
 
 def search(reader: IndexReader, query: str, k: int = 10, mode: Mode = Mode.hybrid,
-           lang: str | None = None) -> list[Hit]:
+           lang: str | None = None, *, since: str | None = None, until: str | None = None,
+           source: str | None = None) -> list[Hit]:
+    """Top ``k`` documents for ``query``; lang/since/until/source restrict both legs alike."""
+    filters = Filters(lang=lang, since=since, until=until, source=source)
     query = clean_query(query)
     if not query or k <= 0:
         return []
     mode = Mode(mode)
     field_terms = query_terms(query, detect_query_language(query))
     depth = candidates(k)
-    keyword = keyword_search(reader, field_terms, depth, lang) if mode != Mode.semantic else []
+    keyword = keyword_search(reader, field_terms, depth, filters) if mode != Mode.semantic else []
     scores = None
     semantic: list[tuple[str, float]] = []
     if mode != Mode.keyword:
         scores = passage_scores(reader, reader.embedder.embed_query(query))
-        semantic = semantic_search(reader, document_scores(reader, scores), depth, lang)
+        semantic = semantic_search(reader, document_scores(reader, scores), depth, filters)
 
     if mode == Mode.hybrid:
         fused = reciprocal_rank_fusion([[d for d, _ in keyword], [d for d, _ in semantic]])

@@ -4,6 +4,7 @@ from __future__ import annotations
 from whoosh.query import Or, Term
 
 from index.analysis import LANGUAGE_FIELD, terms
+from search.filters import Filters
 from search.reader import IndexReader
 
 MAX_TERMS_PER_FIELD = 64  # a pasted 10,000-character query must not become a 2,000-term OR
@@ -21,12 +22,12 @@ def query_terms(query: str, query_lang: str | None) -> dict[str, list[str]]:
 
 
 def keyword_search(
-    reader: IndexReader, field_terms: dict[str, list[str]], limit: int, lang: str | None = None
+    reader: IndexReader, field_terms: dict[str, list[str]], limit: int, filters: Filters | None = None
 ) -> list[tuple[str, float]]:
     """(doc id, BM25 score) best first; empty when the query has no searchable term."""
     clauses = [Term(field, term) for field, words in field_terms.items() for term in words]
     if not clauses or limit <= 0:
         return []
     with reader.whoosh.searcher() as searcher:
-        results = searcher.search(Or(clauses), limit=limit, filter=Term("lang", lang) if lang else None)
+        results = searcher.search(Or(clauses), limit=limit, filter=filters.whoosh_query() if filters else None)
         return [(hit["id"], float(hit.score)) for hit in results]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from search.filters import Filters
 from search.reader import IndexReader
 
 
@@ -18,12 +19,13 @@ def document_scores(reader: IndexReader, scores: np.ndarray) -> np.ndarray:
 
 
 def semantic_search(
-    reader: IndexReader, doc_scores: np.ndarray, limit: int, lang: str | None = None
+    reader: IndexReader, doc_scores: np.ndarray, limit: int, filters: Filters | None = None
 ) -> list[tuple[str, float]]:
-    """(doc id, cosine of its best passage) best first."""
+    """(doc id, cosine of its best passage) best first, among the documents the filters let through."""
     scores = doc_scores
-    if lang:
-        scores = np.where(reader.langs == lang, scores, -np.inf)
+    keep = filters.mask(reader) if filters else None
+    if keep is not None:
+        scores = np.where(keep, scores, -np.inf)
     limit = min(limit, int(np.isfinite(scores).sum()))
     if limit <= 0:
         return []

@@ -1,0 +1,121 @@
+"""One reader per file format: each turns a file's text into raw article records.
+
+A record is what the file says, before cleaning: body text and whatever metadata the format
+carries (title, date, url, source, author, id). Problems with one line or row go to
+``on_error`` and the rest of the file is still read.
+"""
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.errors import DocumentError
+
+ErrorSink = Callable[[DocumentError], None]
+METADATA = ("id", "title", "date", "url", "source", "author")
+FIELD_LIMIT = 64 * 1024 * 1024  # a long article in one CSV cell is fine (the default is 128 KiB)
+
+
+@dataclass(frozen=True)
+class Record:
+    text: str
+    path: str
+    id: str | None = None  # None: the file's own id
+    title: str | None = None
+    date: str | None = None
+    url: str | None = None
+    source: str | None = None
+    author: str | None = None
+    from_html: bool = False
+
+
+def _opt_str(value: object) -> str | None:
+    return None if value is None or value == "" else str(value).strip() or None
+
+
+def _record(fields: dict, path: str, default_id: str) -> Record:
+    values = {key: _opt_str(fields.get(key)) for key in METADATA}
+    values["id"] = values["id"] or default_id
+    return Record(text=str(fields["text"]).strip(), path=path, **values)
+
+
+def read_plain(text: str, path: Path, doc_id: str, on_error: ErrorSink) -> Iterator[Record]:
+    """.txt and .md: the whole file is one article."""
+    if not text.strip():
+        on_error(DocumentError(path, "empty file; skipped"))
+        return
+    yield Record(text=text, path=str(path))
+
+
+def read_jsonl(text: str, path: Path, doc_id: str, on_error: ErrorSink) -> Iterator[Record]:
+    """One JSON object per line: `text` required; id, title, date, url, source, author optional."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            on_error(DocumentError(path, f"invalid JSON ({error.msg}); line skipped", line=number))
+            continue
+        body = record.get("text") if isinstance(record, dict) else None
+        if not isinstance(body, str) or not body.strip():
+            on_error(DocumentError(path, "no 'text' string; line skipped", line=number))
+            continue
+        yield _record(record, f"{path}:{number}", f"{doc_id}:{number}")
+
+
+def read_csv(text: str, path: Path, doc_id: str, on_error: ErrorSink) -> Iterator[Record]:
+    """A header row naming the columns: `text` required; the others as in JSONL."""
+    csv.field_size_limit(FIELD_LIMIT)
+    rows = csv.reader(text.splitlines(keepends=True))
+    try:
+        header = [name.strip().lower().lstrip("\ufeff") for name in next(rows)]
+    except (StopIteration, csv.Error):
+        on_error(DocumentError(path, "empty CSV file; skipped"))
+        return
+    if "text" not in header:
+        on_error(DocumentError(path, "CSV header has no 'text' column; skipped"))
+        return
+    line = rows.line_num
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            on_error(DocumentError(path, f"bad CSV ({error}); rest of file skipped", line=rows.line_num))
+            return
+        line, start = rows.line_num, line + 1
+        if not any(cell.strip() for cell in row):
+            continue
+        fields = dict(zip(header, row))
+        if len(row) != len(header) or not fields.get("text", "").strip():
+            on_error(DocumentError(path, f"row has {len(row)} of {len(header)} columns or no text; "
+                                         "row skipped", line=start))
+            continue
+        yield _record(fields, f"{path}:{start}", f"{doc_id}:{start}")
+
+
+def read_html(text: str, path: Path, doc_id: str, on_error: ErrorSink) -> Iterator[Record]:
+    """A saved web page: its main text and metadata (see index.html)."""
+    from index.html import extract_article
+
+    page = extract_article(text)
+    if not page.text.strip():
+        on_error(DocumentError(path, "no article text found in the page; skipped"))
+        return
+    yield Record(text=page.text, path=str(path), title=page.title or None, date=page.date,
+                 url=page.url, source=page.site, author=page.author, from_html=True)
+
+
+READERS: dict[str, Callable[[str, Path, str, ErrorSink], Iterator[Record]]] = {
+    ".txt": read_plain,
+    ".md": read_plain,
+    ".jsonl": read_jsonl,
+    ".csv": read_csv,
+    ".html": read_html,
+    ".htm": read_html,
+}

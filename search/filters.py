@@ -1,0 +1,71 @@
+"""Which documents a search may return: language, date range, source.
+
+The same filter is applied as a Whoosh query on the keyword leg and as a boolean mask on the
+vector leg, so both legs rank inside the same set of documents.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from search.reader import IndexReader
+
+PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+def since_bound(value: str) -> str:
+    """'2020' and '2020-09' start at their first day."""
+    return value + "-01-01"[len(value) - 4:] if len(value) < 10 else value
+
+
+def until_bound(value: str) -> str:
+    """'2020' and '2020-09' end after their last day (compared as text, so -31 covers any month)."""
+    return value + "-12-31"[len(value) - 4:] if len(value) < 10 else value
+
+
+@dataclass(frozen=True)
+class Filters:
+    lang: str | None = None
+    since: str | None = None  # YYYY, YYYY-MM or YYYY-MM-DD, inclusive
+    until: str | None = None
+    source: str | None = None  # exact source, or its name before the domain ("kompas" for kompas.com)
+
+    @property
+    def active(self) -> bool:
+        return any((self.lang, self.since, self.until, self.source))
+
+    def whoosh_query(self):
+        """The filter as a Whoosh query, None when nothing is filtered."""
+        from whoosh.query import And, Or, Prefix, Term, TermRange
+
+        clauses = []
+        if self.lang:
+            clauses.append(Term("lang", self.lang))
+        if self.since or self.until:  # "0" sorts after "", so undated documents fall outside
+            clauses.append(TermRange("date", since_bound(self.since) if self.since else "0",
+                                     until_bound(self.until) if self.until else "~"))
+        if self.source:
+            wanted = self.source.lower()
+            clauses.append(Or([Term("source", wanted), Prefix("source", wanted + ".")]))
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else And(clauses)
+
+    def mask(self, reader: IndexReader) -> np.ndarray | None:
+        """True for every document (in index order) the filter lets through; None when all pass."""
+        if not self.active:
+            return None
+        keep = np.ones(len(reader.docs), dtype=bool)
+        if self.lang:
+            keep &= reader.langs == self.lang
+        if self.since or self.until:
+            low = since_bound(self.since) if self.since else "0"
+            high = until_bound(self.until) if self.until else "~"
+            keep &= np.array([bool(d.date) and low <= d.date <= high for d in reader.docs], dtype=bool)
+        if self.source:
+            wanted = self.source.lower()
+            keep &= np.array([(d.source or "") == wanted or (d.source or "").startswith(wanted + ".")
+                              for d in reader.docs], dtype=bool)
+        return keep
