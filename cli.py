@@ -38,7 +38,7 @@ def _fail(error: LintasError) -> None:
 
 @app.command("index")
 def index_command(
-    paths: Annotated[Optional[list[Path]], typer.Argument(help="Files or folders (.txt, .md, .jsonl) [default: seeds/].")] = None,
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="Files or folders (.txt, .md, .html, .htm, .jsonl, .csv) [default: seeds/].")] = None,
     index: IndexOption = None,
     model: Annotated[Optional[str], typer.Option(help="sentence-transformers model name or path [default: bundled multilingual-e5-small].")] = None,
 ) -> None:

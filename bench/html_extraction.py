@@ -117,6 +117,38 @@ def main(benchmark: Path) -> None:
         metrics = evaluate.metrics_from_tp_fp_fns(scores)
         print(f"{name:<40} {metrics['f1']:6.3f} {metrics['precision']:6.3f} {metrics['recall']:6.3f} {rate:8.1f}")
         sys.stdout.flush()
+    audit_cleaner(pages, truth, evaluate)
+
+
+def audit_cleaner(pages: dict[str, str], truth: dict[str, dict], evaluate) -> None:
+    """Of the lines the cleaner cuts from trafilatura's text, how many belong to the gold article?
+
+    A cut line counts as story when most of its 4-word shingles occur in the gold text (lines
+    under 4 words: when all their words do)."""
+    from index.cleaning import clean_article
+    from index.html import extract_article
+
+    cut = story = 0
+    examples: list[str] = []
+    for key, html in pages.items():
+        gold_text = truth[key]["articleBody"]
+        gold = set(evaluate._ngrams(gold_text, 4))
+        gold_words = set(evaluate._tokenize(gold_text))
+        for removed in clean_article(extract_article(html).text).removed:
+            if removed.reason == "blank":
+                continue
+            cut += 1
+            words = evaluate._tokenize(removed.text)
+            if len(words) >= 4:
+                shingles = evaluate._ngrams(removed.text, 4)
+                in_gold = sum(s in gold for s in shingles) / len(shingles) > 0.5
+            else:
+                in_gold = bool(words) and all(w in gold_words for w in words)
+            if in_gold:
+                story += 1
+                examples.append(f"  [{removed.reason}] {removed.text[:100]}")
+    print(f"cleaner: {cut} lines cut on {len(pages)} pages, {story} of them in the gold article text")
+    print("\n".join(examples))
 
 
 if __name__ == "__main__":

@@ -35,7 +35,8 @@ _FURNITURE = re.compile(
 # Prompts to share, log in, subscribe, download, follow.
 _PROMPT = re.compile(
     r"\b(baca\s+berita\s+tanpa\s+iklan|gabung\s+\S+\+|bagikan\s+(artikel|berita)|share\s+(this|on|via)"
-    r"|login\s+untuk|masuk\s+untuk|log\s*in\s+to|sign\s+(in|up)\s+(to|for)|subscribe\s+(to|now|for)"
+    r"|login\s+untuk|masuk\s+untuk|log\s*in\s+to|sign\s+in\s+to\s+(comment|continue|read)"
+    r"|sign\s+up\s+for\s+(our|the)\s+(\w+\s+)?newsletter|subscribe\s+(to|now|for)"
     r"|langganan\s+(sekarang|newsletter)|unduh\s+aplikasi|download\s+(the\s+)?app"
     r"|ikuti\s+(kami|berita|kanal|channel)|follow\s+us|dapatkan\s+(update|informasi|berita)"
     r"|klik\s+(di\s+sini|link)|click\s+here|whatsapp\s+channel)",
@@ -192,7 +193,8 @@ def _duplicates(lines: list[str], reasons: dict[int, str]) -> None:
     for i, line in enumerate(lines):
         if not line.strip() or i in reasons:
             continue
-        if previous is not None and _headline_like(line) and _key(line) == _key(lines[previous]):
+        if (previous is not None and _headline_like(line) and not line.lstrip().startswith("|")
+                and _key(line) == _key(lines[previous])):  # a table's repeated header row stays
             reasons[i] = "duplicate"
             doubled.append(previous)
         previous = i

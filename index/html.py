@@ -2,7 +2,7 @@
 
 trafilatura was chosen on measured quality (bench/html_extraction.py, 181 real news pages):
 it keeps the story and drops navigation, related links and comments far better than taking
-every <p> of the page, and reads title, date (htmldate), author, site name and canonical URL
+every <p> of the page, and reads title, date (htmldate), author and canonical URL
 from the page's metadata. It is imported here only, when an HTML file is read.
 """
 from __future__ import annotations
@@ -19,7 +19,6 @@ class PageArticle:
     date: str | None
     author: str | None
     url: str | None
-    site: str | None
 
 
 def extract_article(html: str) -> PageArticle:
@@ -32,12 +31,11 @@ def extract_article(html: str) -> PageArticle:
         date_extraction_params={"extensive_search": False, "original_date": True},
     )
     if found is None:
-        return PageArticle("", "", None, None, None, None)
+        return PageArticle("", "", None, None, None)
     return PageArticle(
         title=" ".join((found.title or "").split()),
         text=(found.text or "").strip(),
         date=parse_date(found.date) if found.date else None,
         author=found.author or None,
         url=found.url or None,
-        site=found.hostname or found.sitename or None,
     )

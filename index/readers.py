@@ -29,7 +29,6 @@ class Record:
     url: str | None = None
     source: str | None = None
     author: str | None = None
-    from_html: bool = False
 
 
 def _opt_str(value: object) -> str | None:
@@ -108,7 +107,7 @@ def read_html(text: str, path: Path, doc_id: str, on_error: ErrorSink) -> Iterat
         on_error(DocumentError(path, "no article text found in the page; skipped"))
         return
     yield Record(text=page.text, path=str(path), title=page.title or None, date=page.date,
-                 url=page.url, source=page.site, author=page.author, from_html=True)
+                 url=page.url, author=page.author)
 
 
 READERS: dict[str, Callable[[str, Path, str, ErrorSink], Iterator[Record]]] = {

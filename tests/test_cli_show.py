@@ -1,0 +1,79 @@
+"""lintas show, and the date/source filters of lintas search, on the seeds index."""
+from __future__ import annotations
+
+from conftest import EN_SEED, ID_SEEDS, run, run_json
+
+KOMPAS = "004_111cb5bf34ac05bb"
+SEED_002 = "002_a5b2618d017f9403"
+
+
+def test_junk_words_no_longer_find_the_lukashenko_articles(runner, seeds_index):
+    for query in ("Singapore Airlines", "Israel", "Bandar Togel", "Netanyahu", "Hipersonik"):
+        assert run_json(runner, "search", query, "--mode", "keyword", "--index", seeds_index) == [], query
+
+
+def test_show_prints_the_cleaned_article_with_metadata(runner, seeds_index):
+    result = run(runner, "show", KOMPAS, "--index", seeds_index)
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[:7] == [
+        "Terus Didesak Mundur, Presiden Belarus Akan ke Rusia Minta Bantuan Putin",
+        f"id: {KOMPAS}", "lang: id", "date: 2020-09-11", "source: seeds", "author: Aditya Jaya Iswara",
+        f"path: {lines[6][6:]}",
+    ]
+    assert "Terkini Lainnya" not in result.stdout and "Singapore" not in result.stdout
+    assert "mempermainkannya untuk melawan Uni Eropa." in result.stdout
+    assert "lines removed as boilerplate; --raw shows them" in result.stderr
+
+
+def test_show_raw_marks_every_cut_line(runner, seeds_index):
+    result = run(runner, "show", KOMPAS, "--raw", "--index", seeds_index)
+    assert result.exit_code == 0
+    assert "- Terkini Lainnya  [related]" in result.stdout
+    assert "- Baca juga: Pilpres Belarus Ricuh, Capres sampai Kabur ke Negara Tetangga  [teaser]" in result.stdout
+    assert "- Login untuk memaksimalkan pengalaman mengakses Kompas.com  [prompt]" in result.stdout
+    assert "  Wanita berusia 38 tahun itu kini sedang berlindung di Lithuani usai terus mendapat tekanan." in result.stdout
+
+
+def test_show_json(runner, seeds_index):
+    shown = run_json(runner, "show", SEED_002, "--raw", "--index", seeds_index)
+    assert {k: shown[k] for k in ("id", "title", "lang", "date", "source", "author", "url")} == {
+        "id": SEED_002, "title": "Putin, Lukashenka Menyimpulkan Pembicaraan Saat Barat Meningkatkan Tekanan",
+        "lang": "id", "date": "2021-02-22", "source": "seeds", "author": None, "url": None}
+    assert [(cut["text"], cut["reason"]) for cut in shown["removed"] if cut["reason"] != "blank"] == [
+        ("Breaking News", "furniture"),
+        ("Hak Cipta (c) 2018. RFE / RL, Inc. Diterbitkan ulang dengan izin dari Radio Free Europe / Radio "
+         "Liberty, 1201 Connecticut Ave NW, Ste 400, Washington DC 20036", "copyright"),
+        ("Author : Bandar Togel", "byline")]
+    assert shown["raw_text"].endswith("Author : Bandar Togel")
+    assert "Bandar Togel" not in shown["text"]
+
+
+def test_show_unknown_id_is_a_clear_error(runner, seeds_index):
+    result = run(runner, "show", "nope", "--index", seeds_index)
+    assert result.exit_code == 1
+    assert result.stderr.strip() == "Error: no document 'nope' in the index; lintas search shows document ids"
+
+
+def test_date_filters_keep_only_dated_documents_in_range(runner, seeds_index):
+    for mode in ("hybrid", "keyword", "semantic"):
+        def ids(*options):
+            hits = run_json(runner, "search", "Putin Lukashenko", "--mode", mode, *options, "--index", seeds_index)
+            return {hit["id"] for hit in hits}
+        assert ids("--since", "2020-09-11") == {KOMPAS, SEED_002}, mode
+        assert ids("--since", "2020-09-12") == {SEED_002}, mode
+        assert ids("--until", "2020-09") == {KOMPAS}, mode
+        assert ids("--since", "2021", "--until", "2021") == {SEED_002}, mode
+        assert ids("--until", "2019") == set(), mode
+
+
+def test_source_filter(runner, seeds_index):
+    hits = run_json(runner, "search", "Putin", "--source", "Seeds", "--index", seeds_index)
+    assert {hit["id"] for hit in hits} == ID_SEEDS | {EN_SEED}
+    assert run_json(runner, "search", "Putin", "--source", "kompas", "--index", seeds_index) == []
+
+
+def test_bad_date_is_a_usage_error(runner, seeds_index):
+    result = run(runner, "search", "Putin", "--since", "11/09/2020", "--index", seeds_index)
+    assert result.exit_code == 2
+    assert "must be a date: YYYY-MM-DD, YYYY-MM or YYYY" in result.stderr

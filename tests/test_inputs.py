@@ -1,0 +1,113 @@
+"""Input formats: saved web pages, CSV, JSONL metadata, and where source and dates come from."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import run, run_json
+from index.documents import read_documents
+from index.errors import DocumentError
+
+PAGES = Path(__file__).resolve().parent / "fixtures" / "pages"
+
+
+def test_saved_news_pages_give_article_title_date_author_and_source():
+    errors: list[DocumentError] = []
+    docs = {doc.id: doc for doc in read_documents([PAGES], on_error=errors.append)}
+    assert errors == []
+    kompas = docs["kompas/belarus-minta-bantuan"]
+    assert kompas.title == "Terus Didesak Mundur, Presiden Belarus Akan ke Rusia Minta Bantuan Putin"
+    assert (kompas.date, kompas.source, kompas.author) == ("2020-09-11", "kompas.com", "Aditya Jaya Iswara")
+    assert "Wanita berusia 38 tahun itu kini sedang berlindung di Lithuania" in kompas.text
+    for junk in ("Beranda", "Terkini Lainnya", "Singapore Airlines", "Israel", "Baca juga", "ADVERTISEMENT",
+                 "Bagikan artikel", "Login untuk", "Copyright", "Baca berita tanpa iklan"):
+        assert junk not in kompas.full_text, junk
+    wire = docs["wire/lukashenko-meets-putin"]
+    assert wire.title == "Belarusian President Lukashenko Meets Putin Asking For Support"
+    assert (wire.date, wire.source, wire.author) == ("2020-09-14", "wire", "Maria Petrova")  # no URL: folder
+    assert wire.text.startswith("SOCHI, Russia - Belarusian President Alexander Lukashenko arrived")
+    assert "paratroopers" in wire.text
+    for junk in ("Subscribe", "Sign in", "Read more", "Related Stories", "Singapore", "Israel", "Follow us"):
+        assert junk not in wire.full_text, junk
+    assert [(cut.text, cut.reason) for cut in wire.removed] == [
+        ("Read more: Thousands march in Minsk for a fifth weekend", "teaser")]
+
+
+def test_a_page_without_an_article_is_named_and_skipped(tmp_path):
+    (tmp_path / "empty.html").write_text("<html><head><title>Kosong</title></head>"
+                                         "<body><script>var a = 1;</script></body></html>")
+    errors: list[DocumentError] = []
+    assert list(read_documents([tmp_path], on_error=errors.append)) == []
+    assert [e.reason for e in errors] == ["no article text found in the page; skipped"]
+
+
+def test_csv_with_header(tmp_path):
+    path = tmp_path / "arsip.csv"
+    path.write_text(
+        "id,title,date,url,text\n"
+        'a1,Putin bertemu Lukashenko,14/09/2020,https://www.kompas.com/x,"Putin bertemu Lukashenko di Sochi.\n'
+        'Baca juga: Berita lain\nKeduanya membahas energi."\n'
+        ",,,,\n"
+        "a2,Tanpa isi,2020-09-15,,\n"
+        ",Body only,not a date,,Lukashenko returned to Minsk on Tuesday.\n",
+        encoding="utf-8")
+    errors: list[DocumentError] = []
+    docs = list(read_documents([path], on_error=errors.append))
+    assert [(d.id, d.title, d.date, d.source, d.url) for d in docs] == [
+        ("a1", "Putin bertemu Lukashenko", "2020-09-14", "kompas.com", "https://www.kompas.com/x"),
+        ("arsip:7", "Body only", None, tmp_path.name.lower(), None),
+    ]
+    assert docs[0].text == "Putin bertemu Lukashenko di Sochi.\nKeduanya membahas energi."
+    assert [str(e) for e in errors] == [f"{path}:6: row has 5 of 5 columns or no text; row skipped",
+                                        f"{path}:7: date 'not a date' not understood; ignored"]
+
+
+def test_csv_without_text_column_is_skipped(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("title,body\nJudul,Isi\n", encoding="utf-8")
+    errors: list[DocumentError] = []
+    assert list(read_documents([path], on_error=errors.append)) == []
+    assert [e.reason for e in errors] == ["CSV header has no 'text' column; skipped"]
+
+
+def test_source_from_metadata_url_or_folder(tmp_path):
+    (tmp_path / "detik").mkdir()
+    (tmp_path / "detik" / "a.txt").write_text("Judul\nIsi berita pertama.", encoding="utf-8")
+    (tmp_path / "b.txt").write_text("Judul dua\nIsi berita kedua.", encoding="utf-8")
+    (tmp_path / "c.jsonl").write_text("\n".join([
+        json.dumps({"id": "j1", "text": "Isi.", "url": "https://news.detik.com/berita/1"}),
+        json.dumps({"id": "j2", "text": "Isi.", "source": "Tempo", "url": "https://tempo.co/x"}),
+    ]), encoding="utf-8")
+    sources = {d.id: d.source for d in read_documents([tmp_path])}
+    assert sources == {"detik/a": "detik", "b": tmp_path.name.lower(), "j1": "news.detik.com", "j2": "tempo"}
+
+
+def test_html_folder_indexes_and_undetectable_text_is_und(runner, tmp_path):
+    (tmp_path / "pages").mkdir()
+    for page in PAGES.rglob("*.htm*"):
+        (tmp_path / "pages" / page.name).write_text(page.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "pages" / "angka.txt").write_text("12345 !!! 678\n", encoding="utf-8")
+    index = tmp_path / "ix"
+    result = run(runner, "index", tmp_path / "pages", "--index", index)
+    assert result.exit_code == 0, result.stderr
+    assert "Indexed 3 documents (en 1, id 1, und 1)" in result.stderr
+    shown = run_json(runner, "show", "angka", "--index", index)
+    assert (shown["lang"], shown["text"]) == ("und", "12345 !!! 678")
+    hits = run_json(runner, "search", "Lukashenko minta bantuan Putin", "--index", index)
+    assert {(h["id"], h["title"], h["date"], h["source"]) for h in hits if h["id"] != "angka"} == {
+        ("belarus-minta-bantuan", "Terus Didesak Mundur, Presiden Belarus Akan ke Rusia Minta Bantuan Putin",
+         "2020-09-11", "kompas.com"),
+        ("lukashenko-meets-putin", "Belarusian President Lukashenko Meets Putin Asking For Support",
+         "2020-09-14", "pages"),
+    }
+
+
+def test_an_english_quote_leaves_an_indonesian_article_indonesian():
+    from index.language import detect_language
+
+    article = ("Presiden Belarus Alexander Lukashenko akan berbicara langsung dengan Presiden Rusia "
+               "Vladimir Putin pada Senin mendatang di Sochi. Kunjungan ini dilakukan seiring gelombang "
+               "demonstrasi yang menuntut pengunduran dirinya. \"We have to show with this march that he "
+               "does not control the country,\" kata seorang pekerja logistik. Juru bicara Kremlin "
+               "mengatakan tidak ada rencana untuk mengadakan konferensi pers bersama.")
+    assert detect_language(article) == "id"
