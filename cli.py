@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -68,7 +69,8 @@ def index_command(
 class _Progress:
     """Stage bars on stderr, shown only when stderr is a terminal."""
 
-    LABELS = {"read": "Reading", "embed": "Embedding passages", "write": "Writing index"}
+    LABELS = {"read": "Reading", "embed": "Embedding passages", "write": "Writing index",
+              "queries": "Running queries"}
 
     def __init__(self, console) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -115,6 +117,7 @@ def search_command(
     until: Annotated[Optional[str], typer.Option(help="Only documents dated on or before this day: YYYY-MM-DD (or YYYY-MM, YYYY).", callback=_date_choice)] = None,
     source: Annotated[Optional[str], typer.Option(help="Only documents from this source: a site (kompas.com, or kompas) or folder name.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print results as JSON.")] = False,
+    explain: Annotated[bool, typer.Option("--explain", help="Show each leg's rank and score per hit.")] = False,
     index: IndexOption = None,
     model: Annotated[Optional[str], typer.Option(help="Model the index must have been built with.")] = None,
 ) -> None:
@@ -135,10 +138,14 @@ def search_command(
     if as_json:
         typer.echo(json.dumps([hit.to_json() for hit in hits], ensure_ascii=False, indent=2))
         return
-    _render_hits(hits)
+    _render_hits(hits, explain)
 
 
-def _render_hits(hits) -> None:
+def _leg(rank, score) -> str:
+    return "-" if rank is None else f"#{rank} ({score:.3f})"
+
+
+def _render_hits(hits, explain: bool = False) -> None:
     from rich.console import Console
     from rich.text import Text
 
@@ -154,6 +161,9 @@ def _render_hits(hits) -> None:
         for start, end in hit.highlights:
             snippet.stylize("bold yellow", start + 4, end + 4)
         console.print(head)
+        if explain:
+            console.print(Text(f"    score {hit.score:.4f} = keyword {_leg(hit.keyword_rank, hit.keyword_score)}"
+                               f", semantic {_leg(hit.semantic_rank, hit.semantic_score)}", style="dim"))
         console.print(snippet)
 
 
@@ -194,6 +204,55 @@ def _render_article(article, raw: bool) -> None:
         return
     for line, reason in article.raw_lines():
         typer.echo(f"- {line}  [{reason}]" if reason and reason != "blank" else ("-" if reason else f"  {line}"))
+
+
+class EvalMode(str, Enum):
+    all = "all"
+    hybrid = "hybrid"
+    keyword = "keyword"
+    semantic = "semantic"
+
+
+@app.command("eval")
+def eval_command(
+    dataset: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="A BEIR task folder: corpus.jsonl, queries.jsonl, qrels/test.tsv.")],
+    mode: Annotated[EvalMode, typer.Option(help="Which ranking to measure.")] = EvalMode.all,
+    index: Annotated[Optional[Path], typer.Option("--index", help="Index of the corpus to use (built there if missing) [default: one per corpus in the user cache dir].")] = None,
+    run: Annotated[Optional[Path], typer.Option("--run", help="Write the ranking as a TREC run file (one file per mode with --mode all: RUN.MODE).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object per mode.")] = False,
+    model: Annotated[Optional[str], typer.Option(help="sentence-transformers model name or path [default: bundled multilingual-e5-small].")] = None,
+) -> None:
+    """Measure nDCG@10, MRR@10 and Recall@1/10/100 on a BEIR-format task."""
+    from search import evaluation
+
+    console = _stderr()
+    try:
+        task = evaluation.read_task(dataset)
+        with _Progress(console) as progress:
+            reader = evaluation.open_task_index(
+                task, index, model, progress=progress,
+                on_error=lambda error: console.print(f"warning: {error}", markup=False))
+        modes = evaluation.modes_for(mode.value)
+        with _Progress(console) as progress:
+            runs = evaluation.run_task(reader, task, modes,
+                                       progress=lambda n: progress("queries", n, len(task.queries)))
+    except LintasError as error:
+        _fail(error)
+    results = [evaluation.score_run(task, chosen, runs[chosen], reader.manifest.documents) for chosen in modes]
+    if run is not None:
+        for chosen in modes:
+            path = run if len(modes) == 1 else run.with_name(f"{run.name}.{chosen.value}")
+            evaluation.write_trec_run(path, runs[chosen], f"lintas-{chosen.value}")
+            console.print(f"run written to {path}", markup=False)
+    if as_json:
+        for result in results:
+            typer.echo(json.dumps(result.to_json(), ensure_ascii=False))
+        return
+    typer.echo(f"{task.name}: {len(task.queries)} queries, {reader.manifest.documents} documents")
+    typer.echo(f"{'mode':<9} {'nDCG@10':>8} {'MRR@10':>8} {'R@1':>7} {'R@10':>7} {'R@100':>7}")
+    for r in results:
+        typer.echo(f"{r.mode:<9} {r.ndcg_at_10:>8.4f} {r.mrr_at_10:>8.4f} {r.recall_at_1:>7.4f} "
+                   f"{r.recall_at_10:>7.4f} {r.recall_at_100:>7.4f}")
 
 
 @app.command("info")

@@ -1,7 +1,12 @@
-"""search(): one query against one index, through the keyword leg, the vector leg or both."""
+"""search(): one query against one index, through the keyword leg, the vector leg or both.
+
+A query is answered in two steps that the evaluation reuses: ``gather_legs`` runs the legs
+(one BM25 search, one query embedding), ``rank`` turns them into the mode's ranked list.
+"""
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 from enum import Enum
 
 import numpy as np
@@ -24,6 +29,19 @@ class Mode(str, Enum):
     semantic = "semantic"
 
 
+@dataclass(frozen=True)
+class Legs:
+    """What each leg found for one query, and what fusion needs to know about the candidates."""
+
+    query_lang: str | None
+    field_terms: dict[str, list[str]]
+    keyword: list[tuple[str, float]]  # (doc id, BM25) best first
+    semantic: list[tuple[str, float]]  # (doc id, cosine of its best passage) best first
+    cosine: dict[str, float]  # cosine of every candidate of either leg
+    doc_lang: dict[str, str]  # language of every candidate
+    passage_scores: np.ndarray | None = None  # for snippets; None in keyword mode
+
+
 def candidates(k: int) -> int:
     """How deep each leg looks before fusion: well past k, so fusion has material."""
     return max(50, 5 * k)
@@ -35,6 +53,32 @@ def clean_query(query: str) -> str:
     return " ".join(kept.split())[:MAX_QUERY_CHARS]
 
 
+def gather_legs(reader: IndexReader, query: str, depth: int, mode: Mode = Mode.hybrid,
+                filters: Filters = Filters()) -> Legs:
+    """Run the legs ``mode`` needs, each ``depth`` deep, for a cleaned query."""
+    query_lang = detect_query_language(query)
+    field_terms = query_terms(query, query_lang)
+    keyword = keyword_search(reader, field_terms, depth, filters) if mode != Mode.semantic else []
+    scores, semantic, cosine = None, [], {}
+    if mode != Mode.keyword:
+        scores = passage_scores(reader, reader.embedder.embed_query(query))
+        doc_scores = document_scores(reader, scores)
+        semantic = semantic_search(reader, doc_scores, depth, filters)
+        cosine = {doc: float(doc_scores[reader.position(doc)]) for doc, _ in keyword}
+        cosine.update(semantic)
+    doc_lang = {doc: reader.docs[reader.position(doc)].lang for doc, _ in keyword + semantic}
+    return Legs(query_lang, field_terms, keyword, semantic, cosine, doc_lang, scores)
+
+
+def rank(legs: Legs, mode: Mode) -> list[tuple[str, float]]:
+    """The mode's ranked (doc id, score) list from the legs."""
+    if mode == Mode.keyword:
+        return list(legs.keyword)
+    if mode == Mode.semantic:
+        return list(legs.semantic)
+    return reciprocal_rank_fusion([[d for d, _ in legs.keyword], [d for d, _ in legs.semantic]])
+
+
 def search(reader: IndexReader, query: str, k: int = 10, mode: Mode = Mode.hybrid,
            lang: str | None = None, *, since: str | None = None, until: str | None = None,
            source: str | None = None) -> list[Hit]:
@@ -44,24 +88,13 @@ def search(reader: IndexReader, query: str, k: int = 10, mode: Mode = Mode.hybri
     if not query or k <= 0:
         return []
     mode = Mode(mode)
-    field_terms = query_terms(query, detect_query_language(query))
-    depth = candidates(k)
-    keyword = keyword_search(reader, field_terms, depth, filters) if mode != Mode.semantic else []
-    scores = None
-    semantic: list[tuple[str, float]] = []
-    if mode != Mode.keyword:
-        scores = passage_scores(reader, reader.embedder.embed_query(query))
-        semantic = semantic_search(reader, document_scores(reader, scores), depth, filters)
-
-    if mode == Mode.hybrid:
-        fused = reciprocal_rank_fusion([[d for d, _ in keyword], [d for d, _ in semantic]])
-    else:
-        fused = keyword or semantic
-    keyword_at = {doc: (rank, score) for rank, (doc, score) in enumerate(keyword, start=1)}
-    semantic_at = {doc: (rank, score) for rank, (doc, score) in enumerate(semantic, start=1)}
-    return [_hit(reader, rank, doc_id, score, keyword_at.get(doc_id), semantic_at.get(doc_id),
-                 scores, field_terms)
-            for rank, (doc_id, score) in enumerate(fused[:k], start=1)]
+    legs = gather_legs(reader, query, candidates(k), mode, filters)
+    fused = rank(legs, mode)
+    keyword_at = {doc: (place, score) for place, (doc, score) in enumerate(legs.keyword, start=1)}
+    semantic_at = {doc: (place, score) for place, (doc, score) in enumerate(legs.semantic, start=1)}
+    return [_hit(reader, position, doc_id, score, keyword_at.get(doc_id), semantic_at.get(doc_id),
+                 legs.passage_scores, legs.field_terms)
+            for position, (doc_id, score) in enumerate(fused[:k], start=1)]
 
 
 def _hit(reader: IndexReader, rank: int, doc_id: str, score: float,

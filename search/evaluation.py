@@ -1,0 +1,166 @@
+"""`lintas eval`: measure retrieval quality on a BEIR-format task.
+
+A task folder holds ``corpus.jsonl`` (``_id``, ``title``, ``text``), ``queries.jsonl``
+(``_id``, ``text``) and ``qrels/test.tsv`` (``query-id``, ``corpus-id``, ``score``, header line).
+The corpus is indexed by the same ``build_index`` as ``lintas index`` (cached vectors make a
+re-run fast); every query runs its legs once and each mode is ranked from them.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from index import store
+from index.analysis import ANALYZER_VERSION
+from index.errors import DocumentError, IndexNotFound
+from index.passages import PASSAGES_VERSION
+from search import metrics
+from search.engine import Legs, Mode, clean_query, gather_legs, rank
+from search.reader import IndexReader
+
+DEPTH = 100  # Recall@100 needs 100 results per query
+CORPUS, QUERIES, QRELS = "corpus.jsonl", "queries.jsonl", "qrels/test.tsv"
+
+
+@dataclass(frozen=True)
+class Task:
+    name: str
+    folder: Path
+    queries: dict[str, str]  # query id -> text, file order
+    qrels: dict[str, dict[str, float]]  # query id -> {doc id: relevance > 0}
+
+    @property
+    def corpus(self) -> Path:
+        return self.folder / CORPUS
+
+
+@dataclass(frozen=True)
+class ModeResult:
+    task: str
+    mode: str
+    ndcg_at_10: float
+    mrr_at_10: float
+    recall_at_1: float
+    recall_at_10: float
+    recall_at_100: float
+    queries: int
+    docs: int
+
+    def to_json(self) -> dict:
+        return {"task": self.task, "mode": self.mode, "ndcg@10": self.ndcg_at_10,
+                "mrr@10": self.mrr_at_10, "recall@1": self.recall_at_1,
+                "recall@10": self.recall_at_10, "recall@100": self.recall_at_100,
+                "queries": self.queries, "docs": self.docs}
+
+
+def read_task(folder: Path) -> Task:
+    """The queries and judgements of a BEIR task; queries without a judgement are left out."""
+    folder = Path(folder)
+    for name in (CORPUS, QUERIES, QRELS):
+        if not (folder / name).is_file():
+            raise DocumentError(folder / name, "missing; a BEIR task has corpus.jsonl, "
+                                               "queries.jsonl and qrels/test.tsv")
+    qrels: dict[str, dict[str, float]] = {}
+    with open(folder / QRELS, encoding="utf-8") as lines:
+        for number, line in enumerate(lines, start=1):
+            fields = line.rstrip("\n").split("\t")
+            if number == 1 and fields[0] == "query-id" or not line.strip():
+                continue
+            try:
+                query_id, doc_id, score = fields[0], fields[-2], float(fields[-1])
+            except (IndexError, ValueError):
+                raise DocumentError(folder / QRELS, "expected query-id, corpus-id, score", line=number) from None
+            if score > 0:
+                qrels.setdefault(query_id, {})[doc_id] = score
+    queries: dict[str, str] = {}
+    with open(folder / QUERIES, encoding="utf-8") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                query_id, text = str(record["_id"]), str(record["text"])
+            except (ValueError, KeyError, TypeError):
+                raise DocumentError(folder / QUERIES, "expected JSON with _id and text", line=number) from None
+            if query_id in qrels:
+                queries[query_id] = text
+    return Task(folder.resolve().name, folder, queries, qrels)
+
+
+def default_index_dir(task: Task, model: str) -> Path:
+    """An eval index per corpus content, model and index format, in the user's cache."""
+    from index.embedding import cache_dir
+
+    digest = hashlib.sha256()
+    with open(task.corpus, "rb") as corpus:
+        for block in iter(lambda: corpus.read(1 << 20), b""):
+            digest.update(block)
+    digest.update(f"\0{model}\0{store.FORMAT_VERSION}\0{ANALYZER_VERSION}\0{PASSAGES_VERSION}".encode())
+    return cache_dir() / "eval" / f"{task.name}-{digest.hexdigest()[:12]}"
+
+
+def has_index(index_dir: Path) -> bool:
+    try:
+        store.current_generation(index_dir)
+    except IndexNotFound:
+        return False
+    return True
+
+
+def modes_for(choice: str) -> list[Mode]:
+    return list(Mode) if choice == "all" else [Mode(choice)]
+
+
+def run_task(reader: IndexReader, task: Task, modes: Iterable[Mode],
+             progress: Callable[[int], None] | None = None) -> dict[Mode, dict[str, list[tuple[str, float]]]]:
+    """Each mode's ranking (DEPTH long) of every query; the legs run once per query."""
+    modes = list(modes)
+    needed = Mode.hybrid if len(modes) > 1 else modes[0]
+    runs: dict[Mode, dict[str, list[tuple[str, float]]]] = {mode: {} for mode in modes}
+    for query_id, text in task.queries.items():
+        legs = query_legs(reader, text, needed)
+        for mode in modes:
+            runs[mode][query_id] = rank(legs, mode)[:DEPTH]
+        if progress:
+            progress(1)
+    return runs
+
+
+def query_legs(reader: IndexReader, text: str, mode: Mode = Mode.hybrid) -> Legs:
+    return gather_legs(reader, clean_query(text), DEPTH, mode)
+
+
+def score_run(task: Task, mode: Mode, run: dict[str, list[tuple[str, float]]], docs: int) -> ModeResult:
+    """Mean metrics over the task's judged queries (a query with no result scores 0)."""
+    def mean(metric: Callable, k: int) -> float:
+        values = [metric([doc for doc, _ in run.get(q, [])], task.qrels[q], k) for q in task.queries]
+        return round(sum(values) / len(values), 4) if values else 0.0
+
+    return ModeResult(task.name, mode.value, mean(metrics.ndcg_at, 10), mean(metrics.mrr_at, 10),
+                      mean(metrics.recall_at, 1), mean(metrics.recall_at, 10),
+                      mean(metrics.recall_at, 100), len(task.queries), docs)
+
+
+def write_trec_run(path: Path, run: dict[str, list[tuple[str, float]]], tag: str) -> None:
+    """trec_eval's run format: query-id Q0 doc-id rank score tag."""
+    with open(path, "w", encoding="utf-8") as out:
+        for query_id, ranking in run.items():
+            for position, (doc_id, score) in enumerate(ranking, start=1):
+                out.write(f"{query_id} Q0 {doc_id} {position} {score:.6f} {tag}\n")
+
+
+def open_task_index(task: Task, index_dir: Path | None, model: str | None = None,
+                    progress=None, on_error=None) -> IndexReader:
+    """The task's index: ``index_dir`` when it holds one, else built there (or in the cache)
+    by build_index, exactly as ``lintas index`` builds, with cached vectors reused."""
+    from index.builder import build_index
+    from index.embedding import canonical_model, load_embedder
+
+    target = index_dir or default_index_dir(task, canonical_model(model))
+    if not has_index(target):
+        kwargs = {"progress": progress} if progress else {}
+        build_index([task.corpus], target, load_embedder(model), on_error=on_error, **kwargs)
+    return IndexReader(target, model=model)
