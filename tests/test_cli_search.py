@@ -95,6 +95,19 @@ def test_text_output_lists_ranked_titles(runner, seeds_index):
     assert "paratroopers" in lines[1]
 
 
+def test_explain_shows_each_legs_rank_and_score(runner, seeds_index):
+    hits = run_json(runner, "search", "paratroopers Sochi", "--index", seeds_index)
+    result = run(runner, "search", "paratroopers Sochi", "--explain", "--index", seeds_index)
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    explained = [line.strip() for line in lines if line.strip().startswith("score ")]
+    assert len(explained) == len(hits)
+    for line, hit in zip(explained, hits):
+        keyword = "-" if hit["keyword_rank"] is None else f"#{hit['keyword_rank']} ({hit['keyword_score']:.3f})"
+        assert line == (f"score {hit['score']:.4f} = keyword {keyword}, "
+                        f"semantic #{hit['semantic_rank']} ({hit['semantic_score']:.3f})")
+
+
 def test_no_index_is_a_clear_error(runner, tmp_path):
     result = run(runner, "search", "Putin", "--index", tmp_path / "nothing")
     assert result.exit_code == 1
