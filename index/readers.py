@@ -37,7 +37,7 @@ def _opt_str(value: object) -> str | None:
 
 def _record(fields: dict, path: str, default_id: str) -> Record:
     values = {key: _opt_str(fields.get(key)) for key in METADATA}
-    values["id"] = values["id"] or default_id
+    values["id"] = values["id"] or _opt_str(fields.get("_id")) or default_id  # BEIR corpora: _id
     return Record(text=str(fields["text"]).strip(), path=path, **values)
 
 
