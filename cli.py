@@ -41,11 +41,45 @@ def _fail(error: LintasError) -> None:
 def index_command(
     paths: Annotated[Optional[list[Path]], typer.Argument(help="Files or folders (.txt, .md, .html, .htm, .jsonl, .csv) [default: seeds/].")] = None,
     index: IndexOption = None,
-    model: Annotated[Optional[str], typer.Option(help="sentence-transformers model name or path [default: bundled multilingual-e5-small].")] = None,
+    model: Annotated[Optional[str], typer.Option(help="sentence-transformers model name or path [default: the index's model, else bundled multilingual-e5-small].")] = None,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Start from scratch (needed to change the model).")] = False,
+    prune: Annotated[bool, typer.Option("--prune/--no-prune", help="Remove documents whose files are gone.")] = True,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail, changing nothing, if any input is skipped.")] = False,
 ) -> None:
-    """Build the index from files and folders (a whole rebuild)."""
-    from index.builder import build_index
-    from index.embedding import load_embedder
+    """Index files and folders: add new ones, re-index changed ones, drop ones that are gone."""
+    _update(paths or DEFAULT_PATHS, index, model=model, rebuild=rebuild, prune=prune, strict=strict)
+
+
+@app.command("add")
+def add_command(
+    files: Annotated[list[Path], typer.Argument(help="Files (.txt, .md, .jsonl) to add or update.")],
+    index: IndexOption = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail, changing nothing, if any input is skipped.")] = False,
+) -> None:
+    """Add (or update) single files, keeping everything else in the index."""
+    _update(files, index, model=None, rebuild=False, prune=False, strict=strict)
+
+
+@app.command("remove")
+def remove_command(
+    ids: Annotated[list[str], typer.Argument(help="Document ids, as `lintas search --json` shows them.")],
+    index: IndexOption = None,
+) -> None:
+    """Remove documents from the index by id."""
+    from index.builder import remove_documents
+    from index.store import resolve_index_dir
+
+    index_dir = resolve_index_dir(index)
+    try:
+        report = remove_documents(index_dir, ids)
+    except LintasError as error:
+        _fail(error)
+    _stderr().print(f"Removed {report.removed} documents; {report.documents} left → {index_dir}", markup=False)
+
+
+def _update(paths: list[Path], index: Optional[Path], *, model: Optional[str], rebuild: bool,
+            prune: bool, strict: bool) -> None:
+    from index.builder import build_index, embedder_for
     from index.store import resolve_index_dir
 
     index_dir = resolve_index_dir(index)
@@ -55,15 +89,18 @@ def index_command(
         console.print(f"warning: {error}", markup=False)
 
     try:
-        embedder = load_embedder(model)
+        embedder = embedder_for(index_dir, model, rebuild)
         with _Progress(console) as progress:
-            report = build_index(paths or DEFAULT_PATHS, index_dir, embedder, progress=progress, on_error=warn)
+            report = build_index(paths, index_dir, embedder, progress=progress, on_error=warn,
+                                 rebuild=rebuild, prune=prune, strict=strict)
     except LintasError as error:
         _fail(error)
     langs = ", ".join(f"{lang} {count}" for lang, count in report.languages.items()) or "none"
-    skipped = f", {report.skipped} skipped" if report.skipped else ""
-    console.print(f"Indexed {report.documents} documents ({langs}{skipped}), {report.passages} passages "
-                  f"in {report.seconds:.1f} s → {index_dir}", markup=False)
+    changes = (f"{report.added} added, {report.changed} changed, {report.removed} removed, "
+               f"{report.unchanged} unchanged")
+    skipped = f"; {report.skipped} skipped (see warnings)" if report.skipped else ""
+    console.print(f"Indexed {report.documents} documents ({langs}), {report.passages} passages: {changes}"
+                  f"{skipped}; {report.seconds:.1f} s → {index_dir}", markup=False)
 
 
 class _Progress:

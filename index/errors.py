@@ -40,3 +40,16 @@ class DocumentNotFound(LintasError):
     def __init__(self, doc_id: str) -> None:
         super().__init__(f"no document {doc_id!r} in the index; lintas search shows document ids")
         self.doc_id = doc_id
+
+
+class IndexLocked(LintasError):
+    """Another process is writing this index."""
+
+    def __init__(self, path: object, pid: str) -> None:
+        super().__init__(f"another lintas index is running (pid {pid}) on {path}; wait for it to finish")
+        self.path = path
+        self.pid = pid
+
+
+class DocumentsSkipped(LintasError):
+    """--strict: some input was skipped, so the index was left as it was."""

@@ -41,9 +41,23 @@ def keyword_fields(doc: Document) -> dict[str, str]:
 
 def write_keyword_index(folder: Path, documents: Iterable[Document]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    ix = whoosh_index.create_in(str(folder), schema())
+    _write(whoosh_index.create_in(str(folder), schema()), (), documents)
+
+
+def update_keyword_index(folder: Path, remove_ids: Iterable[str], documents: Iterable[Document]) -> None:
+    """Delete ``remove_ids`` from the Whoosh index in ``folder`` and add ``documents``.
+
+    Whoosh writes new segment files and a new table of contents; it never changes an old
+    file, so ``folder`` may hold hard links to the previous generation's files.
+    """
+    _write(whoosh_index.open_dir(str(folder)), remove_ids, documents)
+
+
+def _write(ix, remove_ids: Iterable[str], documents: Iterable[Document]) -> None:
     writer = ix.writer(limitmb=256)
     try:
+        for doc_id in remove_ids:
+            writer.delete_by_term("id", doc_id)
         for doc in documents:
             writer.add_document(
                 id=doc.id, title=doc.title, path=doc.path, lang=doc.lang, date=doc.date or "",

@@ -1,33 +1,43 @@
 """Where an index lives on disk and how a new version of it replaces the old one.
 
     INDEX_DIR/
-      CURRENT           name of the live generation, replaced atomically
-      gen-000007/       one complete index
-        manifest.json   format, model, backend, vector size, analyzer, counts
-        docs.jsonl      one line per document: id, title, path, lang, ..., passage spans
-        vectors.npy     float32, L2-normalised, one row per passage, documents in order
-        whoosh/         the BM25 keyword index
+      CURRENT             name of the live generation, replaced atomically
+      LOCK                held (flock) by the one process writing; holds its pid
+      gen-000007/         one complete index
+        manifest.json     format, model, backend, vector size, analyzer, counts, segments
+        docs.jsonl        one line per live document: id, title, path, lang, ..., passage
+                          spans, and where its vectors are (segment, first row)
+        vec-000003.npy    float32, L2-normalised passage vectors; a segment is written once
+                          and never changed, so a new generation hard-links the old ones
+        whoosh/           the BM25 keyword index (Whoosh segment files are immutable too)
 
-A build writes a new generation beside the live one and switches CURRENT with os.replace,
-so a crash at any moment leaves the previous index whole and searchable.
+An update writes a new generation beside the live one (hard links to the unchanged files,
+new files for what changed) and switches CURRENT with os.replace, so a crash at any moment
+leaves the previous index whole and searchable. The previous generation is kept one round
+for searches that opened it just before the switch.
 """
 from __future__ import annotations
 
+import errno
+import fcntl
 import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from index.errors import IndexCorrupt, IndexMismatch, IndexNotFound
+from index.errors import IndexCorrupt, IndexLocked, IndexMismatch, IndexNotFound
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 CURRENT = "CURRENT"
+LOCK = "LOCK"
 MANIFEST = "manifest.json"
 DOCS = "docs.jsonl"
-VECTORS = "vectors.npy"
 WHOOSH = "whoosh"
+SEGMENT_PREFIX = "vec-"
 
 
 @dataclass(frozen=True)
@@ -42,6 +52,7 @@ class Manifest:
     passages: int
     languages: dict[str, int] = field(default_factory=dict)
     created: str = ""
+    segments: dict[str, int] = field(default_factory=dict)  # vector segment file -> rows
 
 
 def resolve_index_dir(option: Path | None) -> Path:
@@ -62,10 +73,44 @@ def current_generation(index_dir: Path) -> Path:
         name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
     except (FileNotFoundError, NotADirectoryError):
         raise IndexNotFound(index_dir) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise IndexCorrupt(index_dir / CURRENT, str(error)) from None
     generation = index_dir / name
-    if not name.startswith("gen-") or not (generation / MANIFEST).is_file():
+    if not name.startswith("gen-") or "/" in name or not (generation / MANIFEST).is_file():
         raise IndexCorrupt(index_dir / CURRENT, f"names a missing generation {name!r}")
     return generation
+
+
+def live_generation(index_dir: Path) -> Path | None:
+    """The live generation, or None when there is no index yet (a corrupt pointer raises)."""
+    try:
+        return current_generation(index_dir)
+    except IndexNotFound:
+        return None
+
+
+@contextmanager
+def writer_lock(index_dir: Path) -> Iterator[None]:
+    """Hold the index's writer lock; IndexLocked (naming the holder's pid) when it is taken.
+
+    flock is released by the kernel when its holder dies, so a killed build never leaves a
+    stale lock behind.
+    """
+    index_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(index_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as error:
+            if error.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                raise
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            raise IndexLocked(index_dir, holder) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
 
 
 def new_generation(index_dir: Path) -> Path:
@@ -74,32 +119,79 @@ def new_generation(index_dir: Path) -> Path:
     return Path(tempfile.mkdtemp(prefix="tmp-", dir=index_dir))
 
 
+def link_files(source: Path, target: Path, names: list[str]) -> None:
+    """Hard-link immutable files of one generation into another (copy where links fail)."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        try:
+            os.link(source / name, target / name)
+        except OSError:
+            shutil.copy2(source / name, target / name)
+
+
+def link_whoosh(source: Path, target: Path) -> None:
+    """The previous Whoosh index, ready for an incremental writer in ``target``.
+
+    Whoosh never rewrites a file: a commit writes new segment files and a new table of
+    contents, and deletions live in that new table, so sharing the old files is safe.
+    """
+    names = [p.name for p in (source / WHOOSH).iterdir() if p.is_file() and not p.name.endswith("LOCK")]
+    link_files(source / WHOOSH, target / WHOOSH, names)
+
+
+def next_segment_name(index_dir: Path, generation: Path | None) -> str:
+    """A vector segment name never used before in this index."""
+    used = [0]
+    for folder in [generation] if generation else []:
+        used += [int(p.stem[len(SEGMENT_PREFIX):]) for p in folder.glob(f"{SEGMENT_PREFIX}*.npy")
+                 if p.stem[len(SEGMENT_PREFIX):].isdigit()]
+    return f"{SEGMENT_PREFIX}{max(used) + 1:06d}.npy"
+
+
 def commit_generation(index_dir: Path, staged: Path) -> Path:
     """Make ``staged`` the live generation atomically, then drop the older ones.
 
-    The generation that was live until now is kept one round longer, so a search that read
-    CURRENT just before the switch can still open its files.
+    Call only while holding writer_lock: it also removes other builds' leftovers.
     """
     try:
         previous = current_generation(index_dir)
     except (IndexNotFound, IndexCorrupt):
         previous = None
+    _fsync_tree(staged)
     numbers = [int(p.name[4:]) for p in index_dir.glob("gen-*") if p.name[4:].isdigit()]
     generation = index_dir / f"gen-{max(numbers, default=0) + 1:06d}"
     staged.rename(generation)
-    _fsync_dir(generation)
+    _fsync_dir(index_dir)
+    _checkpoint("renamed")
     pointer = index_dir / f".{CURRENT}.tmp"
     pointer.write_text(generation.name + "\n", encoding="utf-8")
     with open(pointer, "rb+") as handle:
         os.fsync(handle.fileno())
     os.replace(pointer, index_dir / CURRENT)
     _fsync_dir(index_dir)
+    _checkpoint("switched")
+    remove_leftovers(index_dir, keep=(generation, previous))
+    return generation
+
+
+def remove_leftovers(index_dir: Path, keep: tuple[Path | None, ...]) -> None:
+    """Generations other than ``keep`` and unfinished builds (tmp-*) of killed runs."""
     for old in index_dir.glob("gen-*"):
-        if old not in (generation, previous):
+        if old not in keep:
             shutil.rmtree(old, ignore_errors=True)
     for tmp in index_dir.glob("tmp-*"):
         shutil.rmtree(tmp, ignore_errors=True)
-    return generation
+
+
+def _fsync_tree(folder: Path) -> None:
+    for dirpath, _, filenames in os.walk(folder):
+        for name in filenames:
+            fd = os.open(os.path.join(dirpath, name), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        _fsync_dir(Path(dirpath))
 
 
 def _fsync_dir(path: Path) -> None:
@@ -108,6 +200,12 @@ def _fsync_dir(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _checkpoint(name: str) -> None:
+    from index.checkpoints import checkpoint
+
+    checkpoint(name)
 
 
 def write_manifest(folder: Path, manifest: Manifest) -> None:
@@ -119,12 +217,40 @@ def read_manifest(folder: Path) -> Manifest:
     path = folder / MANIFEST
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+        version = data.get("format_version")
+        if version != FORMAT_VERSION:
+            raise IndexMismatch(
+                f"index at {folder.parent} has format {version}, this lintas reads "
+                f"{FORMAT_VERSION}; run lintas index --rebuild"
+            )
         manifest = Manifest(**data)
     except (OSError, ValueError, TypeError) as error:
         raise IndexCorrupt(path, str(error)) from None
-    if manifest.format_version != FORMAT_VERSION:
-        raise IndexMismatch(
-            f"index at {folder.parent} has format {manifest.format_version}, this lintas reads "
-            f"{FORMAT_VERSION}; run lintas index --rebuild"
-        )
     return manifest
+
+
+def read_records(folder: Path, manifest: Manifest) -> list[dict]:
+    """The document table of a generation, checked against its manifest."""
+    path = folder / DOCS
+    try:
+        with open(path, encoding="utf-8") as lines:
+            records = [json.loads(line) for line in lines]
+    except (OSError, ValueError) as error:
+        raise IndexCorrupt(path, str(error)) from None
+    if len(records) != manifest.documents:
+        raise IndexCorrupt(path, f"{len(records)} documents, manifest says {manifest.documents}")
+    for number, record in enumerate(records, start=1):
+        if not isinstance(record, dict) or not {"id", "passages", "segment", "row"} <= record.keys():
+            raise IndexCorrupt(path, f"line {number} is not a document record")
+        rows = manifest.segments.get(record["segment"])
+        if rows is None or not 0 <= record["row"] <= record["row"] + len(record["passages"]) <= rows:
+            raise IndexCorrupt(path, f"line {number} points outside the vector segments")
+    return records
+
+
+def write_records(folder: Path, records: list[dict]) -> None:
+    with open(folder / DOCS, "w", encoding="utf-8") as out:
+        for record in records:
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")

@@ -1,7 +1,6 @@
 """Opening an index generation for reading: manifest, document table, vectors, Whoosh."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -25,11 +24,16 @@ class DocInfo:
     url: str | None
     hash: str
     passages: list[tuple[int, int]]
+    segment: str = ""  # the vector segment file holding this document's passages
+    row: int = 0  # its first row there
 
 
 def _doc_info(record: dict) -> DocInfo:
-    record["passages"] = [tuple(span) for span in record["passages"]]
-    return DocInfo(**record)
+    return DocInfo(**{key: record.get(key) for key in FIELDS},
+                   passages=[tuple(span) for span in record["passages"]])
+
+
+FIELDS = ("id", "title", "path", "lang", "date", "source", "url", "hash", "segment", "row")
 
 
 class IndexReader:
@@ -56,29 +60,41 @@ class IndexReader:
         self.langs = np.array([doc.lang for doc in self.docs])
 
     def _read_docs(self) -> list[DocInfo]:
-        path = self.folder / store.DOCS
+        records = store.read_records(self.folder, self.manifest)
         try:
-            with open(path, encoding="utf-8") as lines:
-                docs = [_doc_info(json.loads(line)) for line in lines]
-        except (OSError, ValueError, TypeError, KeyError) as error:
-            raise IndexCorrupt(path, str(error)) from None
-        if len(docs) != self.manifest.documents:
-            raise IndexCorrupt(path, f"{len(docs)} documents, manifest says {self.manifest.documents}")
-        return docs
+            return [_doc_info(record) for record in records]
+        except (ValueError, TypeError) as error:
+            raise IndexCorrupt(self.folder / store.DOCS, str(error)) from None
 
     def position(self, doc_id: str) -> int:
         return self._positions[doc_id]
 
     @cached_property
     def vectors(self) -> np.ndarray:
-        path = self.folder / store.VECTORS
+        """Every live passage vector, documents in order (one matrix, whatever the segments)."""
+        segments = {name: self._segment(name, rows) for name, rows in self.manifest.segments.items()}
+        runs: list[list] = []  # [segment, first row, end row]: documents stored one after another
+        for doc in self.docs:
+            end = doc.row + len(doc.passages)
+            if runs and runs[-1][0] == doc.segment and runs[-1][2] == doc.row:
+                runs[-1][2] = end
+            else:
+                runs.append([doc.segment, doc.row, end])
+        if len(runs) == 1 and runs[0][1] == 0 and runs[0][2] == len(segments[runs[0][0]]):
+            return segments[runs[0][0]]
+        if not runs:
+            return np.zeros((0, self.manifest.dim), dtype=np.float32)
+        return np.concatenate([segments[name][start:end] for name, start, end in runs])
+
+    def _segment(self, name: str, rows: int) -> np.ndarray:
+        path = self.folder / name
         try:
-            vectors = np.load(path, mmap_mode="r")
-        except (OSError, ValueError) as error:
-            raise IndexCorrupt(path, str(error)) from None
-        if vectors.shape != (self.manifest.passages, self.manifest.dim):
-            raise IndexCorrupt(path, f"shape {vectors.shape}, manifest says "
-                                     f"({self.manifest.passages}, {self.manifest.dim})")
+            vectors = np.load(path, mmap_mode="r", allow_pickle=False)
+        except (OSError, ValueError, EOFError) as error:
+            raise IndexCorrupt(path, str(error) or type(error).__name__) from None
+        if vectors.shape != (rows, self.manifest.dim) or vectors.dtype != np.float32:
+            raise IndexCorrupt(path, f"shape {vectors.shape} {vectors.dtype}, manifest says "
+                                     f"({rows}, {self.manifest.dim}) float32")
         return vectors
 
     @cached_property
