@@ -29,7 +29,7 @@ IndexOption = Annotated[
 def _stderr():
     from rich.console import Console
 
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _fail(error: LintasError) -> None:

@@ -5,14 +5,23 @@ line) is reported through ``on_error`` and the rest of the run goes on. Each art
 cleaned of boilerplate (index.cleaning), keeping a record of what was cut, and given a date
 (metadata, else its datelines: index.dates) and a source (metadata, else the URL's host,
 else the folder it was found in).
+
+Bad input is skipped and reported, never fatal: binary files, empty files, files over the
+size limit, unreadable files, things that are not regular files (FIFOs, devices) and symlink
+loops. Invalid UTF-8 is decoded with U+FFFD replacement characters and indexed, with a
+warning. JSONL and CSV are read line by line, so memory stays bounded by the longest line
+(itself limited), whatever the file's size; other formats are one article per file, and a
+file over the limit is refused before it is read.
 """
 from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from index.cleaning import Removed, clean_article
@@ -21,7 +30,9 @@ from index.errors import DocumentError
 from index.readers import READERS, Record
 
 SUFFIXES = tuple(READERS)
-MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_FILE_BYTES = 16 * 1024 * 1024  # one article file, or one line of a JSONL/CSV file
+SNIFF_BYTES = 8192  # a NUL byte in the first SNIFF_BYTES means a binary file
+LINE_FORMATS = (".jsonl", ".csv")  # read line by line, any size
 MAX_TITLE_WORDS = 40  # a first line longer than this is a paragraph, not a headline
 
 ErrorSink = Callable[[DocumentError], None]
@@ -79,12 +90,20 @@ def _walk(root: Path, on_error: ErrorSink) -> Iterator[tuple[Path, str, str]]:
         yield root, root.stem, root.resolve().parent.name
         return
     if not root.is_dir():
-        on_error(DocumentError(root, "no such file or folder"))
+        on_error(DocumentError(root, "no such file or folder; skipped"))
         return
     own_name = root.resolve().name
     visited: set[tuple[int, int]] = set()
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=None):
-        st = os.stat(dirpath)
+
+    def unreadable(error: OSError) -> None:
+        on_error(DocumentError(error.filename, f"{error.strerror or error}; skipped"))
+
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=unreadable):
+        try:
+            st = os.stat(dirpath)
+        except OSError as error:
+            unreadable(error)
+            continue
         if (st.st_dev, st.st_ino) in visited:  # a symlink loop: do not go round again
             dirnames.clear()
             on_error(DocumentError(dirpath, "folder already visited (symlink loop); skipped"))
@@ -99,36 +118,81 @@ def _walk(root: Path, on_error: ErrorSink) -> Iterator[tuple[Path, str, str]]:
                 yield path, relative.with_suffix("").as_posix(), folder
 
 
-def _read_text(path: Path) -> str:
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise DocumentError(path, f"file is {size // 2**20} MiB, over the {MAX_FILE_BYTES // 2**20} MiB limit; skipped")
-    data = path.read_bytes()
-    if b"\x00" in data[:8192]:
+def _open(path: Path) -> BinaryIO:
+    """The file, opened for reading if it is a regular file of a readable size."""
+    st = path.stat()  # follows symlinks; a symlink loop raises ELOOP here
+    if not stat.S_ISREG(st.st_mode):
+        raise DocumentError(path, "not a regular file; skipped")
+    if st.st_size > MAX_FILE_BYTES and path.suffix.lower() not in LINE_FORMATS:
+        raise DocumentError(path, f"file is {st.st_size / 2**20:.0f} MiB, over the "
+                                  f"{MAX_FILE_BYTES // 2**20} MiB limit for one article; skipped "
+                                  f"(split it, or make it JSONL with one article per line)")
+    return open(path, "rb")
+
+
+def _decode(data: bytes) -> str:
+    return data.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _read_text(path: Path) -> tuple[str, DocumentError | None]:
+    """A one-article file's text, and a warning when invalid UTF-8 was replaced."""
+    with _open(path) as handle:  # read(n) allocates n bytes up front: ask for the size, not the limit
+        data = handle.read(min(os.fstat(handle.fileno()).st_size, MAX_FILE_BYTES) + 1)
+    if b"\x00" in data[:SNIFF_BYTES]:
         raise DocumentError(path, "binary file (NUL bytes); skipped")
-    text = data.decode("utf-8", errors="replace")
-    return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    text = _decode(data).lstrip("\ufeff")
+    replaced = "\ufffd" in text
+    return text, DocumentError(path, "invalid UTF-8 replaced with U+FFFD; indexed") if replaced else None
+
+
+def _read_lines(path: Path, on_error: ErrorSink) -> Iterator[str]:
+    """The lines of a JSONL or CSV file, read one at a time (bounded memory).
+
+    A line over the limit is reported and given as an empty line, so line numbers hold.
+    """
+    replaced = False
+    with _open(path) as handle:
+        if b"\x00" in handle.read(SNIFF_BYTES):
+            raise DocumentError(path, "binary file (NUL bytes); skipped")
+        handle.seek(0)
+        number = 0
+        while line := handle.readline(MAX_FILE_BYTES + 1):
+            number += 1
+            if len(line) > MAX_FILE_BYTES and not line.endswith(b"\n"):
+                while (rest := handle.readline(MAX_FILE_BYTES)) and not rest.endswith(b"\n"):
+                    pass
+                on_error(DocumentError(path, f"line over {MAX_FILE_BYTES // 2**20} MiB; line skipped", line=number))
+                yield "\n"
+                continue
+            text = _decode(line).lstrip("\ufeff") if number == 1 else _decode(line)
+            if "\ufffd" in text and not replaced:
+                replaced = True
+                on_error(DocumentError(path, "invalid UTF-8 replaced with U+FFFD; indexed", line=number))
+            yield text
+        if number == 0 and path.suffix.lower() == ".jsonl":
+            raise DocumentError(path, "empty file; skipped")
 
 
 def _read_file(path: Path, doc_id_base: str, folder: str, on_error: ErrorSink) -> Iterator[Document]:
     try:
-        text = _read_text(path)
+        if path.suffix.lower() in LINE_FORMATS:
+            content = _read_lines(path, on_error)
+        else:
+            content, warning = _read_text(path)
+            if warning:
+                on_error(warning)
+        for record in READERS[path.suffix.lower()](content, path, doc_id_base, on_error):
+            doc = make_document(record, record.id or doc_id_base, folder)
+            if doc is None:
+                on_error(DocumentError(record.path, "nothing left after removing boilerplate; skipped"))
+                continue
+            if record.date and doc.date is None:
+                on_error(DocumentError(record.path, f"date {record.date!r} not understood; ignored"))
+            yield doc
     except DocumentError as error:
         on_error(error)
-        return
     except OSError as error:
-        on_error(DocumentError(path, error.strerror or str(error)))
-        return
-    if "\ufffd" in text:
-        on_error(DocumentError(path, "invalid UTF-8 replaced with U+FFFD; indexed"))
-    for record in READERS[path.suffix.lower()](text, path, doc_id_base, on_error):
-        doc = make_document(record, record.id or doc_id_base, folder)
-        if doc is None:
-            on_error(DocumentError(record.path, "nothing left after removing boilerplate; skipped"))
-            continue
-        if record.date and doc.date is None:
-            on_error(DocumentError(record.path, f"date {record.date!r} not understood; ignored"))
-        yield doc
+        on_error(DocumentError(path, f"{error.strerror or error}; skipped"))
 
 
 def make_document(record: Record, doc_id: str, folder: str | None) -> Document | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,9 +49,14 @@ def read_plain(text: str, path: Path, doc_id: str, on_error: ErrorSink) -> Itera
     yield Record(text=text, path=str(path))
 
 
-def read_jsonl(text: str, path: Path, doc_id: str, on_error: ErrorSink) -> Iterator[Record]:
+def _lines(text: str | Iterable[str]) -> Iterable[str]:
+    """A file's lines: from its text, or as index.documents streams them (JSONL, CSV)."""
+    return text.splitlines(keepends=True) if isinstance(text, str) else text
+
+
+def read_jsonl(text: str | Iterable[str], path: Path, doc_id: str, on_error: ErrorSink) -> Iterator[Record]:
     """One JSON object per line: `text` required; id, title, date, url, source, author optional."""
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(_lines(text), start=1):
         if not line.strip():
             continue
         try:
@@ -66,10 +71,10 @@ def read_jsonl(text: str, path: Path, doc_id: str, on_error: ErrorSink) -> Itera
         yield _record(record, f"{path}:{number}", f"{doc_id}:{number}")
 
 
-def read_csv(text: str, path: Path, doc_id: str, on_error: ErrorSink) -> Iterator[Record]:
+def read_csv(text: str | Iterable[str], path: Path, doc_id: str, on_error: ErrorSink) -> Iterator[Record]:
     """A header row naming the columns: `text` required; the others as in JSONL."""
     csv.field_size_limit(FIELD_LIMIT)
-    rows = csv.reader(text.splitlines(keepends=True))
+    rows = csv.reader(_lines(text))
     try:
         header = [name.strip().lower().lstrip("\ufeff") for name in next(rows)]
     except (StopIteration, csv.Error):

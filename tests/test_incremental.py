@@ -1,0 +1,201 @@
+"""Incremental updates through the library API, with a fake embedder (I/O, not ranking)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fakes import FakeEmbedder
+from index import builder, store
+from index.builder import add_documents, build_index, remove_documents
+from index.embedding import VectorCache
+from index.errors import DocumentsSkipped, IndexLocked, IndexMismatch, LintasError
+from search.engine import Mode, search
+from search.reader import IndexReader
+
+ARTICLES = {
+    "banjir.txt": "Banjir di Jakarta\n\nHujan deras membuat banjir di Jakarta Utara.",
+    "gempa.txt": "Gempa di Sulawesi\n\nGempa bumi mengguncang Palu pada pagi hari.",
+    "sub/election.md": "# Election in Surabaya\n\nVoters in Surabaya chose a new mayor.",
+    "feed.jsonl": '{"id": "f1", "title": "Harga beras naik", "text": "Harga beras naik lagi."}\n'
+                  '{"id": "f2", "title": "Rice exports", "text": "Rice exports fell in May."}\n',
+}
+
+
+@pytest.fixture
+def corpus(tmp_path) -> Path:
+    root = tmp_path / "corpus"
+    for name, text in ARTICLES.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture
+def index_dir(tmp_path) -> Path:
+    return tmp_path / "index"
+
+
+def build(paths, index_dir, embedder, tmp_path=None, **options):
+    cache = VectorCache(embedder, Path(os.environ["LINTAS_CACHE"]) / f"{id(embedder)}.sqlite")
+    return build_index(paths if isinstance(paths, list) else [paths], index_dir, embedder, cache=cache, **options)
+
+
+def reader_for(index_dir: Path, embedder: FakeEmbedder) -> IndexReader:
+    reader = IndexReader(index_dir)
+    reader.__dict__["embedder"] = embedder  # the cached_property, overridden
+    return reader
+
+
+def ids(index_dir: Path, embedder, query: str, mode=Mode.keyword) -> list[str]:
+    return [hit.id for hit in search(reader_for(index_dir, embedder), query, k=10, mode=mode)]
+
+
+def live(index_dir: Path) -> str:
+    return (index_dir / store.CURRENT).read_text().strip()
+
+
+def test_unchanged_corpus_embeds_and_writes_nothing(corpus, index_dir, embedder):
+    first = build(corpus, index_dir, embedder)
+    assert (first.added, first.documents) == (5, 5)
+    embedded, generation = embedder.passages_embedded, live(index_dir)
+    again = build(corpus, index_dir, embedder)
+    assert (again.added, again.changed, again.removed, again.unchanged) == (0, 0, 0, 5)
+    assert embedder.passages_embedded == embedded
+    assert live(index_dir) == generation
+
+
+def test_a_change_is_found_by_content_not_mtime(corpus, index_dir, embedder):
+    build(corpus, index_dir, embedder)
+    banjir, gempa = corpus / "banjir.txt", corpus / "gempa.txt"
+    stamp = banjir.stat()
+    banjir.write_text("Banjir di Jakarta\n\nAir setinggi pinggang merendam Kemayoran.", encoding="utf-8")
+    os.utime(banjir, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))  # same mtime, new content
+    os.utime(gempa, ns=(gempa.stat().st_atime_ns, gempa.stat().st_mtime_ns + 10**9))  # touched only
+    report = build(corpus, index_dir, embedder)
+    assert (report.added, report.changed, report.removed, report.unchanged) == (0, 1, 0, 4)
+    assert ids(index_dir, embedder, "Kemayoran") == ["banjir"]
+    assert ids(index_dir, embedder, "Utara") == []
+
+
+def test_new_files_are_added_and_gone_files_removed(corpus, index_dir, embedder):
+    build(corpus, index_dir, embedder)
+    (corpus / "baru.txt").write_text("Kereta cepat\n\nKereta cepat Bandung beroperasi.", encoding="utf-8")
+    (corpus / "gempa.txt").unlink()
+    (corpus / "feed.jsonl").write_text('{"id": "f2", "title": "Rice exports", "text": "Rice exports fell in May."}\n')
+    report = build(corpus, index_dir, embedder)
+    # f2 moved from line 2 to line 1: its stored path changed, so it is re-indexed (from the cache)
+    assert (report.added, report.changed, report.removed, report.unchanged) == (1, 1, 2, 2)
+    assert sorted(d.id for d in reader_for(index_dir, embedder).docs) == ["banjir", "baru", "f2", "sub/election"]
+    assert ids(index_dir, embedder, "Palu") == []
+    assert ids(index_dir, embedder, "Bandung") == ["baru"]
+
+
+def test_no_prune_keeps_documents_whose_files_are_gone(corpus, index_dir, embedder):
+    build(corpus, index_dir, embedder)
+    (corpus / "gempa.txt").unlink()
+    report = build(corpus, index_dir, embedder, prune=False)
+    assert (report.removed, report.documents) == (0, 5)
+    assert ids(index_dir, embedder, "Palu") == ["gempa"]
+
+
+def test_indexing_another_folder_keeps_the_first(corpus, index_dir, embedder, tmp_path):
+    build(corpus, index_dir, embedder)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "pasar.txt").write_text("Pasar\n\nPasar Tanah Abang ramai.", encoding="utf-8")
+    report = build(other, index_dir, embedder)
+    assert (report.added, report.removed, report.documents) == (1, 0, 6)
+
+
+def test_adding_one_article_embeds_only_it_and_links_the_old_vectors(corpus, index_dir, embedder, tmp_path):
+    build(corpus, index_dir, embedder)
+    before = store.current_generation(index_dir)
+    old_segments = store.read_manifest(before).segments
+    embedded = embedder.passages_embedded
+    extra = tmp_path / "kopi.txt"
+    extra.write_text("Kopi Gayo\n\nPetani kopi Gayo panen raya.", encoding="utf-8")
+    report = add_documents([extra], index_dir, embedder,
+                           cache=VectorCache(embedder, tmp_path / "own-cache.sqlite"))
+    after = store.current_generation(index_dir)
+    assert (report.added, report.documents) == (1, 6)
+    assert embedder.passages_embedded - embedded == 1  # one short article, one passage
+    for name in old_segments:  # the same file, not a copy
+        assert (after / name).stat().st_ino == (before / name).stat().st_ino
+    assert ids(index_dir, embedder, "Gayo") == ["kopi"]
+
+
+def test_remove_by_id_and_unknown_ids(corpus, index_dir, embedder):
+    build(corpus, index_dir, embedder)
+    generation = live(index_dir)
+    with pytest.raises(LintasError, match="no document with id 'nope'"):
+        remove_documents(index_dir, ["gempa", "nope"])
+    assert live(index_dir) == generation
+    report = remove_documents(index_dir, ["gempa", "f1"])
+    assert (report.removed, report.documents) == (2, 3)
+    assert ids(index_dir, embedder, "Palu") == []
+    assert [d.id for d in reader_for(index_dir, embedder).docs] == ["banjir", "f2", "sub/election"]
+
+
+def test_changing_the_model_needs_rebuild(corpus, index_dir):
+    build(corpus, index_dir, FakeEmbedder("model-a"))
+    with pytest.raises(IndexMismatch, match="--rebuild"):
+        build(corpus, index_dir, FakeEmbedder("model-b"))
+    assert store.read_manifest(store.current_generation(index_dir)).model == "model-a"
+    report = build(corpus, index_dir, FakeEmbedder("model-b"), rebuild=True)
+    assert report.added == 5
+    assert store.read_manifest(store.current_generation(index_dir)).model == "model-b"
+
+
+def test_vectors_after_many_updates_equal_a_fresh_build(corpus, index_dir, embedder, tmp_path, monkeypatch):
+    monkeypatch.setattr(builder, "COMPACT_SEGMENTS", 3)  # compaction happens along the way too
+    build(corpus, index_dir, embedder)
+    for step in range(5):
+        (corpus / f"new{step}.txt").write_text(f"Berita {step}\n\nKabar nomor {step} dari Medan.")
+        (corpus / "banjir.txt").write_text(f"Banjir di Jakarta\n\nBanjir hari ke-{step}. Warga mengungsi.")
+        if step == 2:
+            (corpus / "gempa.txt").unlink()
+        build(corpus, index_dir, embedder)
+        if step % 2:
+            remove_documents(index_dir, [f"new{step}"])
+    fresh = tmp_path / "fresh"
+    build(corpus, fresh, embedder)
+    updated, rebuilt = reader_for(index_dir, embedder), reader_for(fresh, embedder)
+    assert len(store.read_manifest(updated.folder).segments) <= 3
+    by_id = {doc.id: i for i, doc in enumerate(rebuilt.docs)}
+    assert sorted(by_id) == sorted(doc.id for doc in updated.docs)
+    for position, doc in enumerate(updated.docs):
+        mine = updated.vectors[updated.passage_starts[position]:][:len(doc.passages)]
+        other = rebuilt.passage_starts[by_id[doc.id]]
+        np.testing.assert_array_equal(mine, rebuilt.vectors[other:other + len(doc.passages)])
+    assert ids(index_dir, embedder, "banjir warga", Mode.semantic) == ids(fresh, embedder, "banjir warga", Mode.semantic)
+
+
+def test_one_writer_at_a_time_and_searches_go_on(corpus, index_dir, embedder):
+    build(corpus, index_dir, embedder)
+    with store.writer_lock(index_dir):
+        with pytest.raises(IndexLocked, match=rf"another lintas index is running \(pid {os.getpid()}\)"):
+            build(corpus, index_dir, embedder)
+        with pytest.raises(IndexLocked):
+            remove_documents(index_dir, ["gempa"])
+        assert ids(index_dir, embedder, "Palu") == ["gempa"]
+    assert build(corpus, index_dir, embedder, rebuild=True).documents == 5
+
+
+def test_strict_refuses_to_change_the_index(corpus, index_dir, embedder):
+    build(corpus, index_dir, embedder)
+    generation = live(index_dir)
+    (corpus / "kosong.txt").write_text("   \n")
+    (corpus / "baru.txt").write_text("Kereta cepat\n\nKereta cepat Bandung beroperasi.")
+    with pytest.raises(DocumentsSkipped, match="1 input"):
+        build(corpus, index_dir, embedder, strict=True)
+    assert live(index_dir) == generation
+    report = build(corpus, index_dir, embedder)
+    assert (report.added, report.skipped) == (1, 1)
