@@ -26,7 +26,7 @@ from index.analysis import ANALYZER_VERSION
 from index.checkpoints import checkpoint
 from index.documents import Document, ErrorSink, read_documents
 from index.embedding import Embedder, VectorCache, embed_passages_cached
-from index.errors import DocumentError, DocumentsSkipped, IndexMismatch, LintasError
+from index.errors import DocumentError, DocumentsSkipped, IndexCorrupt, IndexMismatch, LintasError
 from index.keyword import update_keyword_index, write_keyword_index
 from index.language import detect_language
 from index.passages import PASSAGES_VERSION, passage_spans, passage_texts
@@ -170,6 +170,7 @@ def _load_previous(index_dir: Path, embedder: Embedder) -> _Previous | None:
         raise IndexMismatch(f"index at {index_dir} was built by an older lintas (analyzer or passage "
                             f"version differs); run lintas index --rebuild")
     records = {rec["id"]: rec for rec in store.read_records(folder, manifest)}
+    store.check_segments(folder, manifest)
     return _Previous(folder, manifest, records)
 
 
@@ -195,8 +196,7 @@ def _write_generation(index_dir: Path, embedder: Embedder, previous: _Previous |
         segments = _write_vectors(staged, previous, records, segment, vectors)
         checkpoint("vectors")
         if previous is not None:
-            store.link_whoosh(previous.folder, staged)
-            update_keyword_index(staged / store.WHOOSH, remove_ids, fresh)
+            _update_keyword(previous.folder, staged, remove_ids, fresh)
         else:
             write_keyword_index(staged / store.WHOOSH, fresh)
         checkpoint("keyword")
@@ -216,6 +216,14 @@ def _write_generation(index_dir: Path, embedder: Embedder, previous: _Previous |
         shutil.rmtree(staged, ignore_errors=True)
         raise
     return manifest
+
+
+def _update_keyword(previous: Path, staged: Path, remove_ids: list[str], fresh: list[Document]) -> None:
+    store.link_whoosh(previous, staged)
+    try:
+        update_keyword_index(staged / store.WHOOSH, remove_ids, fresh)
+    except Exception as error:  # Whoosh raises EOFError, struct and pickle errors on damaged files
+        raise IndexCorrupt(previous / store.WHOOSH, f"{type(error).__name__}: {error}") from None
 
 
 def _new_records(docs: list[Document], spans: list[list[tuple[int, int]]], fingerprints: dict[str, str],

@@ -254,3 +254,23 @@ def write_records(folder: Path, records: list[dict]) -> None:
     with open(folder / DOCS, "w", encoding="utf-8") as out:
         for record in records:
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def load_segment(folder: Path, name: str, rows: int, dim: int):
+    """One vector segment, memory-mapped, checked against the manifest (IndexCorrupt if not)."""
+    import numpy as np
+
+    path = folder / name
+    try:
+        vectors = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError, EOFError) as error:
+        raise IndexCorrupt(path, str(error) or type(error).__name__) from None
+    if vectors.shape != (rows, dim) or vectors.dtype != np.float32:
+        raise IndexCorrupt(path, f"shape {vectors.shape} {vectors.dtype}, manifest says ({rows}, {dim}) float32")
+    return vectors
+
+
+def check_segments(folder: Path, manifest: Manifest) -> None:
+    """Every vector segment present with the size the manifest says (reads headers only)."""
+    for name, rows in manifest.segments.items():
+        load_segment(folder, name, rows, manifest.dim)

@@ -28,6 +28,6 @@ def keyword_search(
     clauses = [Term(field, term) for field, words in field_terms.items() for term in words]
     if not clauses or limit <= 0:
         return []
-    with reader.whoosh.searcher() as searcher:
+    with reader.searcher() as searcher:
         results = searcher.search(Or(clauses), limit=limit, filter=filters.whoosh_query() if filters else None)
         return [(hit["id"], float(hit.score)) for hit in results]

