@@ -87,6 +87,7 @@ def build_index(
     started = time.perf_counter()
     paths = [Path(p) for p in paths]
     with store.writer_lock(index_dir):
+        store.tidy(index_dir)
         previous = None if rebuild else _load_previous(index_dir, embedder)
         problems: list[DocumentError] = []
 

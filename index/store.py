@@ -183,6 +183,17 @@ def remove_leftovers(index_dir: Path, keep: tuple[Path | None, ...]) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def tidy(index_dir: Path) -> None:
+    """Remove what killed runs left: unfinished builds, generations renamed but never made
+    live, and generations older than the live one's predecessor. Call under writer_lock."""
+    try:
+        live = current_generation(index_dir)
+    except (IndexNotFound, IndexCorrupt):
+        return
+    older = [p for p in index_dir.glob("gen-*") if p.name[4:].isdigit() and p.name < live.name]
+    remove_leftovers(index_dir, keep=(live, max(older, default=None)))
+
+
 def _fsync_tree(folder: Path) -> None:
     for dirpath, _, filenames in os.walk(folder):
         for name in filenames:
