@@ -283,7 +283,7 @@ def _report(index_dir: Path, manifest: store.Manifest, started: float, problems:
 
 def _fingerprint(doc: Document) -> str:
     """What decides that a document changed: its whole content and metadata, not its mtime."""
-    content = [doc.id, doc.title, doc.text, doc.path, doc.date, doc.url, doc.source]
+    content = [doc.id, doc.title, doc.text, doc.path, doc.date, doc.url, doc.source, doc.author]
     return hashlib.sha256(json.dumps(content, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 

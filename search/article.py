@@ -40,7 +40,7 @@ class Article:
 
 
 def get_article(reader: IndexReader, doc_id: str) -> Article:
-    with reader.whoosh.searcher() as searcher:
+    with reader.searcher() as searcher:
         fields = searcher.document(id=doc_id)
     if not fields:
         raise DocumentNotFound(doc_id)
