@@ -32,6 +32,8 @@ _FURNITURE = re.compile(
     r"|^\W*(halaman|page|tags?|topik|bagikan|share|video)\s*:",
     re.IGNORECASE,
 )
+# Embedded-media placeholders ("[Gambas:Video 20detik]") and editors' initials ("(rdp/rdp)").
+_PLACEHOLDER = re.compile(r"^\[(gambas|video|embed|iframe|foto|photo)\b[^\]]*\]$|^\([a-z]{2,5}(/[a-z]{2,5})+\)$", re.IGNORECASE)
 # Prompts to share, log in, subscribe, download, follow.
 _PROMPT = re.compile(
     r"\b(baca\s+berita\s+tanpa\s+iklan|gabung\s+\S+\+|bagikan\s+(artikel|berita)|share\s+(this|on|via)"
@@ -106,7 +108,7 @@ def _line_reason(line: str) -> str | None:
         return "prompt"
     if _TEASER.search(stripped) and words <= HEADLINE_WORDS + 5:
         return "teaser"
-    if words <= SHORT_WORDS and _FURNITURE.match(stripped):
+    if words <= SHORT_WORDS and (_FURNITURE.match(stripped) or _PLACEHOLDER.match(stripped)):
         return "furniture"
     if words <= 60 and _COPYRIGHT.search(stripped):
         return "copyright"

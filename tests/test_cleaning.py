@@ -102,6 +102,27 @@ def test_english_boilerplate():
                                                    "related", "related", "related", "copyright"]
 
 
+@pytest.mark.parametrize("junk, reason", [
+    ("Baca Juga: Putin Sambut Lukashenko di Sochi", "teaser"),
+    ("BACA JUGA: Putin Sambut Lukashenko di Sochi", "teaser"),
+    ("Simak juga 'Ribuan Warga Belarus Turun ke Jalan':", "teaser"),
+    ("Lihat juga: Oposisi Belarus Sobek Paspor", "teaser"),
+    ("Baca selengkapnya di sini", "teaser"),
+    ("ADVERTISEMENT", "furniture"), ("SCROLL TO CONTINUE WITH CONTENT", "furniture"),
+    ("Halaman:", "furniture"), ("Halaman 2 dari 3", "furniture"), ("1 2 3 Selanjutnya", "furniture"),
+    ("Video rekomendasi", "furniture"), ("[Gambas:Video 20detik]", "furniture"), ("(rdp/rdp)", "furniture"),
+    ("Tags: belarus, putin", "furniture"),
+    ("Dapatkan update berita pilihan setiap hari dari Kompas.com", "prompt"),
+    ("Ikuti kami di Google News", "prompt"), ("Download the app for breaking news alerts", "prompt"),
+    ("Editor : Egidius Patnistik", "byline"), ("Copyright © 2020 Kompas.com", "copyright"),
+])
+def test_indonesian_and_english_junk_lines(junk, reason):
+    story = "Presiden Belarus Alexander Lukashenko tiba di Sochi untuk bertemu Putin."
+    cleaned = clean_article(f"{story}\n{junk}\n{story}")
+    assert cleaned.text == f"{story}\n{story}"
+    assert [(cut.text, cut.reason) for cut in cleaned.removed] == [(junk, reason)]
+
+
 def test_story_sentences_that_look_like_boilerplate_stay():
     article = "\n".join([
         "Warga diminta membaca juga aturan baru sebelum mudik.",

@@ -31,6 +31,13 @@ def test_saved_news_pages_give_article_title_date_author_and_source():
         assert junk not in wire.full_text, junk
     assert [(cut.text, cut.reason) for cut in wire.removed] == [
         ("Read more: Thousands march in Minsk for a fifth weekend", "teaser")]
+    detik = docs["detik/putin-lukashenko-sochi"]  # no date in the page's metadata
+    assert detik.title == "Lukashenko Tiba di Sochi, Minta Dukungan Putin di Tengah Protes"
+    assert (detik.date, detik.source) == ("2020-09-14", "detik")
+    assert detik.text.startswith("Sochi - Presiden Belarus Alexander Lukashenko tiba di Sochi")
+    assert detik.text.endswith("mendukung sistem perbankannya.")
+    for junk in ("Simak juga", "Lihat juga", "Gambas", "rdp/rdp", "Berita Terkait", "Singapore", "Masuk"):
+        assert junk not in detik.full_text, junk
 
 
 def test_a_page_without_an_article_is_named_and_skipped(tmp_path):
@@ -90,7 +97,7 @@ def test_html_folder_indexes_and_undetectable_text_is_und(runner, tmp_path):
     index = tmp_path / "ix"
     result = run(runner, "index", tmp_path / "pages", "--index", index)
     assert result.exit_code == 0, result.stderr
-    assert "Indexed 3 documents (en 1, id 1, und 1)" in result.stderr
+    assert "Indexed 4 documents (en 1, id 2, und 1)" in result.stderr
     shown = run_json(runner, "show", "angka", "--index", index)
     assert (shown["lang"], shown["text"]) == ("und", "12345 !!! 678")
     hits = run_json(runner, "search", "Lukashenko minta bantuan Putin", "--index", index)
@@ -98,6 +105,8 @@ def test_html_folder_indexes_and_undetectable_text_is_und(runner, tmp_path):
         ("belarus-minta-bantuan", "Terus Didesak Mundur, Presiden Belarus Akan ke Rusia Minta Bantuan Putin",
          "2020-09-11", "kompas.com"),
         ("lukashenko-meets-putin", "Belarusian President Lukashenko Meets Putin Asking For Support",
+         "2020-09-14", "pages"),
+        ("putin-lukashenko-sochi", "Lukashenko Tiba di Sochi, Minta Dukungan Putin di Tengah Protes",
          "2020-09-14", "pages"),
     }
 
