@@ -121,7 +121,6 @@ def clean_article(text: str) -> Cleaned:
     """The story without its boilerplate, what was cut (and why), and a byline's name if any."""
     lines = text.split("\n")
     reasons: dict[int, str] = {}
-    author = None
     for i, line in enumerate(lines):
         reason = _line_reason(line)
         if reason:

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import EN_SEED, SEEDS
 from index.cleaning import HEADLINE_WORDS, clean_article, rebuild_raw
@@ -161,3 +163,19 @@ def test_parse_metadata_dates(value, iso):
 ])
 def test_find_date_in_datelines(text, iso):
     assert find_date(text) == iso
+
+
+LINES = ["Baca juga: Putin di Sochi", "", "  ", "Global", "Terkini Lainnya", "Judul Berita Lain",
+         "Presiden Lukashenko tiba di Sochi untuk bertemu Putin pada hari Senin.", "Penulis", "Budi Santoso",
+         "ADVERTISEMENT", "Author : Bandar Togel", "Hak Cipta (c) 2018.", "Oke"]
+
+
+@given(st.lists(st.one_of(st.sampled_from(LINES), st.text(max_size=40).map(lambda t: t.replace("\n", " "))),
+                max_size=30))
+def test_any_text_is_rebuilt_exactly_and_story_lines_stay(lines):
+    text = "\n".join(lines)
+    cleaned = clean_article(text)
+    rebuilt = rebuild_raw(cleaned.text, [(c.line, c.text, c.reason) for c in cleaned.removed])
+    assert "\n".join(line for line, _ in rebuilt) == text
+    story = "Presiden Lukashenko tiba di Sochi untuk bertemu Putin pada hari Senin."
+    assert cleaned.text.count(story) == lines.count(story)
