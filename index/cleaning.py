@@ -27,9 +27,10 @@ _FURNITURE = re.compile(
     r"|halaman\s+selanjutnya|next\s+page|selanjutnya|sebelumnya|previous|[\d\s]+(selanjutnya|next)?"
     r"|(halaman|page)(\s*\d+(\s*(dari|of)\s*\d+)?)?"
     r"|video\s+(rekomendasi|lainnya|pilihan|terkait|terpopuler|unggulan)|related\s+videos?"
-    r"|breaking(\s+news)?|berita\s+terkini|live\s+update|komentar|comments?|oke|ok"
+    r"|breaking(\s+news)?|berita\s+terkini|live\s+update|komentar|comments?"
     r"|salin\s+link|copy\s+link|print|cetak)\W*$"
-    r"|^\W*(halaman|page|tags?|topik|bagikan|share|video)\s*:",
+    r"|^\W*(halaman|page|tags?|topik|bagikan|share|video)\s*:"
+    r"|^(oke|ok)$",  # a bare button label; a quoted "Ok." is dialogue
     re.IGNORECASE,
 )
 # Embedded-media placeholders ("[Gambas:Video 20detik]") and editors' initials ("(rdp/rdp)").
