@@ -8,6 +8,7 @@ unchanged vector segments and Whoosh files, so an update writes about as much as
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -97,7 +98,8 @@ def build_index(
                 on_error(error)
 
         docs: dict[str, tuple[Document, str]] = {}
-        for doc in read_documents(paths, on_error=record):
+        files = _Files(previous.records if previous else {})
+        for doc in read_documents(paths, on_error=record, known=files.unchanged):
             docs[doc.id] = (doc, _fingerprint(doc))
             progress("read", 1, None)
         checkpoint("read")
@@ -108,7 +110,7 @@ def build_index(
         old = previous.records if previous else {}
         fresh = [doc.with_lang(detect_language(doc.full_text))
                  for doc_id, (doc, print_) in docs.items() if old.get(doc_id, {}).get("hash") != print_]
-        gone = [doc_id for doc_id, rec in old.items() if doc_id not in docs
+        gone = [doc_id for doc_id, rec in old.items() if doc_id not in docs and doc_id not in files.reused
                 and _pruned(rec, paths, {_abs(p.path) for p in problems}, prune)]
         kept = [rec for doc_id, rec in old.items() if doc_id not in gone and doc_id not in
                 {doc.id for doc in fresh}]
@@ -116,7 +118,10 @@ def build_index(
                       removed=len(gone), unchanged=len(kept))
         if previous and not fresh and not gone:
             return _report(index_dir, previous.manifest, started, problems, **counts)
-        fingerprints = {doc.id: docs[doc.id][1] for doc in fresh}
+        for rec in kept:  # read again this run, unchanged: note the file's hash for next time
+            if rec["id"] in docs:
+                rec["raw"] = files.hash(rec["file"])
+        fingerprints = {doc.id: (docs[doc.id][1], files.hash(_abs(_source_file(doc.path)))) for doc in fresh}
         manifest = _write_generation(index_dir, embedder, previous, kept, fresh, fingerprints,
                                      remove_ids=[*gone, *(d.id for d in fresh if d.id in old)],
                                      progress=progress, cache=cache)
@@ -176,7 +181,7 @@ def _load_previous(index_dir: Path, embedder: Embedder) -> _Previous | None:
 
 
 def _write_generation(index_dir: Path, embedder: Embedder, previous: _Previous | None, kept: list[dict],
-                      fresh: list[Document], fingerprints: dict[str, str], *, remove_ids: list[str],
+                      fresh: list[Document], fingerprints: dict[str, tuple], *, remove_ids: list[str],
                       progress: ProgressFn = _no_progress, cache: VectorCache | None = None) -> store.Manifest:
     """Stage a generation holding ``kept`` records plus ``fresh`` documents, then commit it."""
     spans = [passage_spans(doc.full_text) for doc in fresh]
@@ -227,13 +232,14 @@ def _update_keyword(previous: Path, staged: Path, remove_ids: list[str], fresh: 
         raise IndexCorrupt(previous / store.WHOOSH, f"{type(error).__name__}: {error}") from None
 
 
-def _new_records(docs: list[Document], spans: list[list[tuple[int, int]]], fingerprints: dict[str, str],
+def _new_records(docs: list[Document], spans: list[list[tuple[int, int]]], fingerprints: dict[str, tuple],
                  segment: str) -> list[dict]:
     records, row = [], 0
     for doc, sp in zip(docs, spans):
         records.append({"id": doc.id, "title": doc.title, "path": doc.path, "lang": doc.lang,
                         "date": doc.date, "source": doc.source, "url": doc.url,
-                        "hash": fingerprints[doc.id], "passages": [list(s) for s in sp],
+                        "hash": fingerprints[doc.id][0], "raw": fingerprints[doc.id][1],
+                        "passages": [list(s) for s in sp],
                         "file": _abs(_source_file(doc.path)), "segment": segment, "row": row})
         row += len(sp)
     return records
@@ -279,6 +285,58 @@ def _report(index_dir: Path, manifest: store.Manifest, started: float, problems:
             **counts: int) -> BuildReport:
     return BuildReport(index_dir, manifest.documents, manifest.passages, manifest.languages,
                        time.perf_counter() - started, problems, **counts)
+
+
+class _Files:
+    """The fast path of an update: a file whose bytes hash as when it was indexed (with the
+    same reading code) is not read, cleaned and dated again; its documents stay as they are."""
+
+    def __init__(self, records: dict[str, dict]) -> None:
+        self._records = records
+        self._by_file: dict[str, list[str]] = {}
+        for doc_id, rec in records.items():
+            self._by_file.setdefault(rec.get("file", ""), []).append(doc_id)
+        self._hashes: dict[str, str | None] = {}
+        self.reused: set[str] = set()
+
+    def hash(self, file: str) -> str | None:
+        """sha256 of the file's bytes and of the code that reads files; None if unreadable."""
+        if file not in self._hashes:
+            digest = hashlib.sha256(_reading_code())
+            try:
+                with open(file, "rb") as handle:
+                    while chunk := handle.read(1 << 20):
+                        digest.update(chunk)
+                self._hashes[file] = digest.hexdigest()
+            except OSError:
+                self._hashes[file] = None
+        return self._hashes[file]
+
+    def unchanged(self, path: Path) -> list[str] | None:
+        ids = self._by_file.get(_abs(path))
+        if not ids or not path.is_file():
+            return None
+        raw = self.hash(_abs(path))
+        if raw is None or any(self._records[doc_id].get("raw") != raw for doc_id in ids):
+            return None
+        self.reused.update(ids)
+        return ids
+
+
+@functools.cache
+def _reading_code() -> bytes:
+    """The source of the modules that turn files into documents: new code reads files anew."""
+    from importlib.util import find_spec
+
+    names = ("index.documents", "index.readers", "index.cleaning", "index.dates", "index.html")
+    digest = hashlib.sha256()
+    for name in names:
+        spec = find_spec(name)
+        try:
+            digest.update(Path(spec.origin).read_bytes() if spec and spec.origin else name.encode())
+        except OSError:
+            digest.update(name.encode())
+    return digest.digest()
 
 
 def _fingerprint(doc: Document) -> str:

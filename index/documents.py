@@ -71,11 +71,23 @@ def _raise(error: DocumentError) -> None:
     raise error
 
 
-def read_documents(paths: Iterable[Path], on_error: ErrorSink = _raise) -> Iterator[Document]:
-    """Yield every document under ``paths`` (files or folders), in a stable order."""
+KnownFile = Callable[[Path], "list[str] | None"]
+
+
+def read_documents(paths: Iterable[Path], on_error: ErrorSink = _raise,
+                   known: KnownFile | None = None) -> Iterator[Document]:
+    """Yield every document under ``paths`` (files or folders), in a stable order.
+
+    ``known(path)``, when given, may return the ids of documents an index already holds for
+    an unchanged file: that file is then not read again (an update's fast path).
+    """
     seen: set[str] = set()
     for root in paths:
         for path, doc_id_base, folder in _walk(Path(root), on_error):
+            ids = known(path) if known else None
+            if ids is not None:
+                seen.update(ids)
+                continue
             for doc in _read_file(path, doc_id_base, folder, on_error):
                 if doc.id in seen:
                     on_error(DocumentError(path, f"duplicate id {doc.id!r}; skipped"))

@@ -199,3 +199,21 @@ def test_strict_refuses_to_change_the_index(corpus, index_dir, embedder):
     assert live(index_dir) == generation
     report = build(corpus, index_dir, embedder)
     assert (report.added, report.skipped) == (1, 1)
+
+
+def test_unchanged_files_are_not_read_again(corpus, index_dir, embedder, monkeypatch):
+    from index import documents
+
+    build(corpus, index_dir, embedder)
+    read = []
+    real = documents._read_file
+    monkeypatch.setattr(documents, "_read_file", lambda path, *a: read.append(path.name) or real(path, *a))
+    (corpus / "gempa.txt").write_text(ARTICLES["gempa.txt"] + "\n\n\n")  # new bytes, same article
+    report = build(corpus, index_dir, embedder)
+    assert read == ["gempa.txt"]
+    assert (report.changed, report.unchanged) == (0, 5)
+    (corpus / "gempa.txt").write_text("Gempa di Sulawesi\n\nGempa susulan terasa di Donggala.")
+    read.clear()
+    report = build(corpus, index_dir, embedder)
+    assert read == ["gempa.txt"] and (report.changed, report.unchanged) == (1, 4)
+    assert ids(index_dir, embedder, "Donggala") == ["gempa"]
