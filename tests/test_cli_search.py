@@ -139,3 +139,17 @@ def test_index_summary_goes_to_stderr(runner, tmp_path):
     assert "Indexed 1 documents (en 1)" in result.stderr
     listing = json.loads(json.dumps(run_json(runner, "search", "Minsk", "--index", tmp_path / "ix")))
     assert [hit["id"] for hit in listing] == [EN_SEED]
+
+
+def test_add_and_remove_through_the_cli(runner, seeds_index, tmp_path):
+    article = tmp_path / "kopi.txt"
+    article.write_text("Kopi Gayo\n\nPetani kopi Gayo di Aceh Tengah panen raya.", encoding="utf-8")
+    added = run(runner, "add", article, "--index", seeds_index)
+    assert added.exit_code == 0, added.stderr
+    assert "6 documents" in added.stderr and "1 added" in added.stderr and "0 removed" in added.stderr
+    assert [hit["id"] for hit in run_json(runner, "search", "Gayo", "--mode", "keyword", "--index", seeds_index)] == ["kopi"]
+    removed = run(runner, "remove", "kopi", "--index", seeds_index)
+    assert removed.exit_code == 0 and removed.stderr.startswith("Removed 1 documents; 5 left")
+    assert run_json(runner, "search", "Gayo", "--mode", "keyword", "--index", seeds_index) == []
+    missing = run(runner, "remove", "kopi", "--index", seeds_index)
+    assert missing.exit_code == 1 and missing.stderr.startswith("Error: no document with id 'kopi'")
