@@ -147,11 +147,13 @@ def _bylines(lines: list[str], reasons: dict[int, str]) -> str | None:
         match = _BYLINE.match(line.strip())
         name = match.group("name") if match else None
         label = (match.group("label") or "").lower() if match else ""
-        if label:
+        if label:  # a bare "Penulis" is a byline only under a name; else it may be a subheading
             previous = _previous_text_line(lines, i)
-            if previous is not None and _looks_like_name(lines[previous]) and previous not in reasons:
-                reasons[previous] = "byline"
-                name = lines[previous].strip() if label in _AUTHOR_LABELS else None
+            if previous is None or not _looks_like_name(lines[previous]) or previous in reasons:
+                del reasons[i]
+                continue
+            reasons[previous] = "byline"
+            name = lines[previous].strip() if label in _AUTHOR_LABELS else None
         elif not line.strip().lower().startswith(tuple(_AUTHOR_LABELS | {"oleh", "by"})):
             name = None
         if name and author is None and not story_started:

@@ -135,6 +135,18 @@ def test_story_sentences_that_look_like_boilerplate_stay():
     assert clean_article(article).text == article
 
 
+def test_a_bare_label_is_a_byline_only_under_a_name():
+    listicle = "\n".join([
+        "Bekerja di bidang sosial membuatmu berinteraksi dengan banyak orang.",
+        "Penulis",
+        "Profesi selanjutnya yang sering membuat orang stres adalah menjadi penulis.",
+    ])
+    assert clean_article(listicle).text == listicle  # a subheading in a list of jobs (IndoSum)
+    cleaned = clean_article("Judul Berita\nAditya Jaya Iswara\n\nPenulis\nIsi berita yang panjang di sini.")
+    assert cleaned.author == "Aditya Jaya Iswara"
+    assert cleaned.text == "Judul Berita\n\nIsi berita yang panjang di sini."
+
+
 def test_doubled_headline_list_without_a_heading_goes():
     story = "Putin dan Lukashenko bertemu di Sochi untuk membahas integrasi kedua negara."
     wall = ["Rusia Duduki Lagi Desa di Ukraina", "Rusia Duduki Lagi Desa di Ukraina", "Global",
