@@ -8,10 +8,6 @@ unchanged vector segments and Whoosh files, so an update writes about as much as
 """
 from __future__ import annotations
 
-import functools
-import hashlib
-import json
-import os
 import shutil
 import time
 from collections import Counter
@@ -26,8 +22,9 @@ from index import store
 from index.analysis import ANALYZER_VERSION
 from index.checkpoints import checkpoint
 from index.documents import Document, ErrorSink, read_documents
+from index.changes import KnownFiles, absolute, fingerprint, pruned, source_file
 from index.embedding import Embedder, VectorCache, embed_passages_cached
-from index.errors import DocumentError, DocumentsSkipped, IndexCorrupt, IndexMismatch, LintasError
+from index.errors import DocumentError, DocumentsSkipped, IndexCorrupt, IndexMismatch, UnknownDocuments
 from index.keyword import update_keyword_index, write_keyword_index
 from index.language import detect_language
 from index.passages import PASSAGES_VERSION, passage_spans, passage_texts
@@ -98,9 +95,9 @@ def build_index(
                 on_error(error)
 
         docs: dict[str, tuple[Document, str]] = {}
-        files = _Files(previous.records if previous else {})
+        files = KnownFiles(previous.records if previous else {})
         for doc in read_documents(paths, on_error=record, known=files.unchanged):
-            docs[doc.id] = (doc, _fingerprint(doc))
+            docs[doc.id] = (doc, fingerprint(doc))
             progress("read", 1, None)
         checkpoint("read")
         if strict and any("skipped" in p.reason for p in problems):
@@ -111,7 +108,7 @@ def build_index(
         fresh = [doc.with_lang(detect_language(doc.full_text))
                  for doc_id, (doc, print_) in docs.items() if old.get(doc_id, {}).get("hash") != print_]
         gone = [doc_id for doc_id, rec in old.items() if doc_id not in docs and doc_id not in files.reused
-                and _pruned(rec, paths, {_abs(p.path) for p in problems}, prune)]
+                and pruned(rec, paths, {absolute(p.path) for p in problems}, prune)]
         kept = [rec for doc_id, rec in old.items() if doc_id not in gone and doc_id not in
                 {doc.id for doc in fresh}]
         counts = dict(added=sum(1 for d in fresh if d.id not in old), changed=sum(1 for d in fresh if d.id in old),
@@ -121,7 +118,7 @@ def build_index(
         for rec in kept:  # read again this run, unchanged: note the file's hash for next time
             if rec["id"] in docs:
                 rec["raw"] = files.hash(rec["file"])
-        fingerprints = {doc.id: (docs[doc.id][1], files.hash(_abs(_source_file(doc.path)))) for doc in fresh}
+        fingerprints = {doc.id: (docs[doc.id][1], files.hash(absolute(source_file(doc.path)))) for doc in fresh}
         manifest = _write_generation(index_dir, embedder, previous, kept, fresh, fingerprints,
                                      remove_ids=[*gone, *(d.id for d in fresh if d.id in old)],
                                      progress=progress, cache=cache)
@@ -133,7 +130,7 @@ def add_documents(files: Iterable[Path], index_dir: Path, embedder: Embedder, **
     return build_index(files, index_dir, embedder, prune=False, **options)
 
 
-def remove_documents(index_dir: Path, ids: Iterable[str], embedder_model: str | None = None) -> BuildReport:
+def remove_documents(index_dir: Path, ids: Iterable[str]) -> BuildReport:
     """Remove documents by id; an id the index does not have is an error and nothing changes."""
     started = time.perf_counter()
     ids = list(dict.fromkeys(ids))
@@ -149,10 +146,6 @@ def remove_documents(index_dir: Path, ids: Iterable[str], embedder_model: str | 
         kept = [rec for doc_id, rec in records.items() if doc_id not in set(ids)] if ids else list(records.values())
         manifest = _write_generation(index_dir, _Recorded(manifest), previous, kept, [], {}, remove_ids=ids)
     return _report(index_dir, manifest, started, [], removed=len(ids), unchanged=len(kept))
-
-
-class UnknownDocuments(LintasError):
-    """`lintas remove` was given an id the index does not have."""
 
 
 class _Recorded:
@@ -240,7 +233,7 @@ def _new_records(docs: list[Document], spans: list[list[tuple[int, int]]], finge
                         "date": doc.date, "source": doc.source, "url": doc.url,
                         "hash": fingerprints[doc.id][0], "raw": fingerprints[doc.id][1],
                         "passages": [list(s) for s in sp],
-                        "file": _abs(_source_file(doc.path)), "segment": segment, "row": row})
+                        "file": absolute(source_file(doc.path)), "segment": segment, "row": row})
         row += len(sp)
     return records
 
@@ -285,85 +278,6 @@ def _report(index_dir: Path, manifest: store.Manifest, started: float, problems:
             **counts: int) -> BuildReport:
     return BuildReport(index_dir, manifest.documents, manifest.passages, manifest.languages,
                        time.perf_counter() - started, problems, **counts)
-
-
-class _Files:
-    """The fast path of an update: a file whose bytes hash as when it was indexed (with the
-    same reading code) is not read, cleaned and dated again; its documents stay as they are."""
-
-    def __init__(self, records: dict[str, dict]) -> None:
-        self._records = records
-        self._by_file: dict[str, list[str]] = {}
-        for doc_id, rec in records.items():
-            self._by_file.setdefault(rec.get("file", ""), []).append(doc_id)
-        self._hashes: dict[str, str | None] = {}
-        self.reused: set[str] = set()
-
-    def hash(self, file: str) -> str | None:
-        """sha256 of the file's bytes and of the code that reads files; None if unreadable."""
-        if file not in self._hashes:
-            digest = hashlib.sha256(_reading_code())
-            try:
-                with open(file, "rb") as handle:
-                    while chunk := handle.read(1 << 20):
-                        digest.update(chunk)
-                self._hashes[file] = digest.hexdigest()
-            except OSError:
-                self._hashes[file] = None
-        return self._hashes[file]
-
-    def unchanged(self, path: Path) -> list[str] | None:
-        ids = self._by_file.get(_abs(path))
-        if not ids or not path.is_file():
-            return None
-        raw = self.hash(_abs(path))
-        if raw is None or any(self._records[doc_id].get("raw") != raw for doc_id in ids):
-            return None
-        self.reused.update(ids)
-        return ids
-
-
-@functools.cache
-def _reading_code() -> bytes:
-    """The source of the modules that turn files into documents: new code reads files anew."""
-    from importlib.util import find_spec
-
-    names = ("index.documents", "index.readers", "index.cleaning", "index.dates", "index.html")
-    digest = hashlib.sha256()
-    for name in names:
-        spec = find_spec(name)
-        try:
-            digest.update(Path(spec.origin).read_bytes() if spec and spec.origin else name.encode())
-        except OSError:
-            digest.update(name.encode())
-    return digest.digest()
-
-
-def _fingerprint(doc: Document) -> str:
-    """What decides that a document changed: its whole content and metadata, not its mtime."""
-    content = [doc.id, doc.title, doc.text, doc.path, doc.date, doc.url, doc.source, doc.author]
-    return hashlib.sha256(json.dumps(content, ensure_ascii=False).encode("utf-8")).hexdigest()
-
-
-def _source_file(doc_path: str) -> str:
-    """The file a document came from: its path, without a JSONL document's ``:LINE``."""
-    head, _, line = doc_path.rpartition(":")
-    return head if head and line.isdigit() and not os.path.exists(doc_path) else doc_path
-
-
-def _abs(path: object) -> str:
-    return os.path.abspath(str(path))
-
-
-def _pruned(record: dict, roots: list[Path], failed: set[str], prune: bool) -> bool:
-    """Whether a document this run did not see goes: its file is gone, or lies under a folder
-    indexed again (a removed JSONL line, a renamed file), unless reading that file failed."""
-    file = record.get("file", "")
-    if not prune or file in failed:
-        return False
-    if not os.path.exists(file):
-        return True
-    return any(file == root or file.startswith(root.rstrip(os.sep) + os.sep) for root in map(_abs, roots))
 
 
 def embedder_for(index_dir: Path, model: str | None, rebuild: bool) -> Embedder:

@@ -53,3 +53,7 @@ class IndexLocked(LintasError):
 
 class DocumentsSkipped(LintasError):
     """--strict: some input was skipped, so the index was left as it was."""
+
+
+class UnknownDocuments(LintasError):
+    """`lintas remove` was given an id the index does not have."""

@@ -5,7 +5,6 @@ import os
 import tracemalloc
 from pathlib import Path
 
-import pytest
 
 from conftest import run
 from index import documents

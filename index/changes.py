@@ -1,0 +1,89 @@
+"""What changed since the last index: document fingerprints, unchanged files, pruning."""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from index.documents import Document
+
+
+class KnownFiles:
+    """The fast path of an update: a file whose bytes hash as when it was indexed (with the
+    same reading code) is not read, cleaned and dated again; its documents stay as they are."""
+
+    def __init__(self, records: dict[str, dict]) -> None:
+        self._records = records
+        self._by_file: dict[str, list[str]] = {}
+        for doc_id, rec in records.items():
+            self._by_file.setdefault(rec.get("file", ""), []).append(doc_id)
+        self._hashes: dict[str, str | None] = {}
+        self.reused: set[str] = set()
+
+    def hash(self, file: str) -> str | None:
+        """sha256 of the file's bytes and of the code that reads files; None if unreadable."""
+        if file not in self._hashes:
+            digest = hashlib.sha256(_reading_code())
+            try:
+                with open(file, "rb") as handle:
+                    while chunk := handle.read(1 << 20):
+                        digest.update(chunk)
+                self._hashes[file] = digest.hexdigest()
+            except OSError:
+                self._hashes[file] = None
+        return self._hashes[file]
+
+    def unchanged(self, path: Path) -> list[str] | None:
+        ids = self._by_file.get(absolute(path))
+        if not ids or not path.is_file():
+            return None
+        raw = self.hash(absolute(path))
+        if raw is None or any(self._records[doc_id].get("raw") != raw for doc_id in ids):
+            return None
+        self.reused.update(ids)
+        return ids
+
+
+@functools.cache
+def _reading_code() -> bytes:
+    """The source of the modules that turn files into documents: new code reads files anew."""
+    from importlib.util import find_spec
+
+    names = ("index.documents", "index.readers", "index.cleaning", "index.dates", "index.html")
+    digest = hashlib.sha256()
+    for name in names:
+        spec = find_spec(name)
+        try:
+            digest.update(Path(spec.origin).read_bytes() if spec and spec.origin else name.encode())
+        except OSError:
+            digest.update(name.encode())
+    return digest.digest()
+
+
+def fingerprint(doc: Document) -> str:
+    """What decides that a document changed: its whole content and metadata, not its mtime."""
+    content = [doc.id, doc.title, doc.text, doc.path, doc.date, doc.url, doc.source, doc.author]
+    return hashlib.sha256(json.dumps(content, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def source_file(doc_path: str) -> str:
+    """The file a document came from: its path, without a JSONL document's ``:LINE``."""
+    head, _, line = doc_path.rpartition(":")
+    return head if head and line.isdigit() and not os.path.exists(doc_path) else doc_path
+
+
+def absolute(path: object) -> str:
+    return os.path.abspath(str(path))
+
+
+def pruned(record: dict, roots: list[Path], failed: set[str], prune: bool) -> bool:
+    """Whether a document this run did not see goes: its file is gone, or lies under a folder
+    indexed again (a removed JSONL line, a renamed file), unless reading that file failed."""
+    file = record.get("file", "")
+    if not prune or file in failed:
+        return False
+    if not os.path.exists(file):
+        return True
+    return any(file == root or file.startswith(root.rstrip(os.sep) + os.sep) for root in map(absolute, roots))
