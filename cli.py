@@ -292,6 +292,31 @@ def eval_command(
                    f"{r.recall_at_10:>7.4f} {r.recall_at_100:>7.4f}")
 
 
+class ExportFormat(str, Enum):
+    jsonl = "jsonl"
+
+
+@app.command("export")
+def export_command(
+    format: Annotated[ExportFormat, typer.Option("--format", help="Output format.")] = ExportFormat.jsonl,
+    vectors: Annotated[bool, typer.Option("--vectors/--no-vectors", help="Include each passage's vector.")] = True,
+    index: IndexOption = None,
+) -> None:
+    """Print the whole index as JSON lines (a manifest line, then one per document) for another engine."""
+    from search.export import export_documents, export_header
+    from search.reader import IndexReader
+    from index.store import resolve_index_dir
+
+    try:
+        reader = IndexReader(resolve_index_dir(index))
+        out = sys.stdout
+        out.write(json.dumps(export_header(reader), ensure_ascii=False) + "\n")
+        for record in export_documents(reader, vectors=vectors):
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    except LintasError as error:
+        _fail(error)
+
+
 @app.command("info")
 def info_command(index: IndexOption = None) -> None:
     """Where the index is, its manifest and documents per language."""

