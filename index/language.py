@@ -2,6 +2,8 @@
 careful guess for short queries, where langdetect alone is right little more than half the time."""
 from __future__ import annotations
 
+import re
+
 from langdetect import DetectorFactory, detect_langs
 from langdetect.lang_detect_exception import LangDetectException
 
@@ -10,6 +12,7 @@ from index.analysis import ENGLISH_STOPWORDS, INDONESIAN_STOPWORDS, TOKEN_RE
 UNDETERMINED = "und"
 DETECT_CHARS = 5000  # langdetect samples anyway; reading more only costs time
 _SEED = 0
+_ABBREVIATION = re.compile(r"\b(?:\w\.){2,}")  # A.S., U.S., A.I.
 
 
 def _probabilities(text: str) -> list[tuple[str, float]]:
@@ -32,15 +35,20 @@ def detect_language(text: str) -> str:
 def detect_query_language(query: str) -> str | None:
     """'id' or 'en' when the query says so clearly, else None (search both languages).
 
-    Function words decide first ("di", "yang" against "the", "of"); langdetect is trusted
-    only when it is very sure, since short queries are mostly names and content words.
+    Function words vote first ("di", "yang" against "the", "of"; abbreviations do not vote,
+    so the "A" of "A.S." is not English). langdetect, when very sure on three or more words,
+    overrules a one-word margin ("Bintang Game of Thrones ... mengkritik ...") and breaks a
+    tie. Short queries are mostly names and content words, where langdetect alone often errs.
     """
-    words = [w.lower() for w in TOKEN_RE.findall(query)]
-    id_hits = sum(w in INDONESIAN_STOPWORDS for w in words)
-    en_hits = sum(w in ENGLISH_STOPWORDS for w in words)
-    if id_hits != en_hits:
-        return "id" if id_hits > en_hits else "en"
+    words = [w.lower() for w in TOKEN_RE.findall(_ABBREVIATION.sub(" ", query))]
+    margin = sum(w in INDONESIAN_STOPWORDS for w in words) - sum(w in ENGLISH_STOPWORDS for w in words)
+    voted = "id" if margin > 0 else "en" if margin < 0 else None
+    if abs(margin) >= 2:
+        return voted
     probs = _probabilities(query)
-    if probs and probs[0][1] >= 0.9 and probs[0][0] in ("id", "ms", "en") and len(words) >= 3:
-        return "en" if probs[0][0] == "en" else "id"
-    return None
+    sure = None
+    if probs and probs[0][1] >= 0.8 and probs[0][0] in ("id", "ms", "en") and len(words) >= 3:
+        sure = "en" if probs[0][0] == "en" else "id"
+    if voted is None:
+        return sure if sure and probs[0][1] >= 0.9 else None
+    return sure or voted
