@@ -13,8 +13,8 @@ import numpy as np
 
 from index.language import detect_query_language
 from search.filters import Filters
-from search.fusion import reciprocal_rank_fusion
-from search.keyword import keyword_search, query_terms
+from search.fusion import language_weighted_fusion
+from search.keyword import keyword_scores_of, keyword_search, query_terms
 from search.reader import IndexReader
 from search.results import Hit
 from search.semantic import best_passage, document_scores, passage_scores, semantic_search
@@ -38,6 +38,7 @@ class Legs:
     keyword: list[tuple[str, float]]  # (doc id, BM25) best first
     semantic: list[tuple[str, float]]  # (doc id, cosine of its best passage) best first
     cosine: dict[str, float]  # cosine of every candidate of either leg
+    bm25: dict[str, float]  # BM25 of every candidate of either leg (0: no query term in it)
     doc_lang: dict[str, str]  # language of every candidate
     passage_scores: np.ndarray | None = None  # for snippets; None in keyword mode
 
@@ -59,15 +60,17 @@ def gather_legs(reader: IndexReader, query: str, depth: int, mode: Mode = Mode.h
     query_lang = detect_query_language(query)
     field_terms = query_terms(query, query_lang)
     keyword = keyword_search(reader, field_terms, depth, filters) if mode != Mode.semantic else []
-    scores, semantic, cosine = None, [], {}
+    scores, semantic, cosine, bm25 = None, [], {}, dict(keyword)
     if mode != Mode.keyword:
         scores = passage_scores(reader, reader.embedder.embed_query(query))
         doc_scores = document_scores(reader, scores)
         semantic = semantic_search(reader, doc_scores, depth, filters)
         cosine = {doc: float(doc_scores[reader.position(doc)]) for doc, _ in keyword}
         cosine.update(semantic)
+    if mode == Mode.hybrid:
+        bm25.update(keyword_scores_of(reader, field_terms, [d for d, _ in semantic if d not in bm25]))
     doc_lang = {doc: reader.docs[reader.position(doc)].lang for doc, _ in keyword + semantic}
-    return Legs(query_lang, field_terms, keyword, semantic, cosine, doc_lang, scores)
+    return Legs(query_lang, field_terms, keyword, semantic, cosine, bm25, doc_lang, scores)
 
 
 def rank(legs: Legs, mode: Mode) -> list[tuple[str, float]]:
@@ -76,7 +79,7 @@ def rank(legs: Legs, mode: Mode) -> list[tuple[str, float]]:
         return list(legs.keyword)
     if mode == Mode.semantic:
         return list(legs.semantic)
-    return reciprocal_rank_fusion([[d for d, _ in legs.keyword], [d for d, _ in legs.semantic]])
+    return language_weighted_fusion(legs.cosine, legs.bm25, legs.doc_lang, legs.query_lang)
 
 
 def search(reader: IndexReader, query: str, k: int = 10, mode: Mode = Mode.hybrid,

@@ -1,9 +1,16 @@
-"""Merging ranked lists. Pure functions over document ids; no index, no model."""
+"""Merging the two legs' lists. Pure functions over document ids and scores; no index, no model."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 RRF_K = 60
+# Chosen by measurement (bench/RESULTS.md, bench/fusion_sweep.py): the weight of the keyword leg
+# (its BM25 over the query's best BM25) by whether the document is in the query's language, and
+# how many top cosines of each language group set that group's baseline.
+SAME_LANGUAGE_WEIGHT = 0.01
+CROSS_LANGUAGE_WEIGHT = 0.0
+UNKNOWN_LANGUAGE_WEIGHT = 0.0
+BASELINE_TOP = 5
 
 
 def reciprocal_rank_fusion(
@@ -24,5 +31,52 @@ def reciprocal_rank_fusion(
             if position < len(ranking):
                 doc = ranking[position]
                 scores[doc] = scores.get(doc, 0.0) + weight / (k + position + 1)
+    order = {doc: i for i, doc in enumerate(scores)}
+    return sorted(scores.items(), key=lambda item: (-item[1], order[item[0]]))
+
+
+def keyword_weight(query_lang: str | None, doc_lang: str | None, same: float = SAME_LANGUAGE_WEIGHT,
+                   cross: float = CROSS_LANGUAGE_WEIGHT, unknown: float = UNKNOWN_LANGUAGE_WEIGHT) -> float:
+    """How much BM25 may say about a document: across languages it only matches names and numbers."""
+    if query_lang is None:
+        return unknown
+    return same if doc_lang == query_lang else cross
+
+
+def language_weighted_fusion(
+    cosine: Mapping[str, float],
+    bm25: Mapping[str, float],
+    doc_lang: Mapping[str, str],
+    query_lang: str | None,
+    *,
+    same: float = SAME_LANGUAGE_WEIGHT,
+    cross: float = CROSS_LANGUAGE_WEIGHT,
+    unknown: float = UNKNOWN_LANGUAGE_WEIGHT,
+    top: int = BASELINE_TOP,
+) -> list[tuple[str, float]]:
+    """score(d) = cosine(d) - baseline(d's group) + w(query lang, d's lang) * bm25(d) / best bm25.
+
+    The multilingual model gives a document in the query's own language a higher cosine than
+    an equally good translation, so each group (documents in the query's language, all the
+    others) is measured against its own baseline: the mean of its ``top`` best cosines. No
+    baseline when a group has fewer than ``top`` candidates (a lone document would be its own
+    baseline), when there is one group (one language, or the query's unknown) or ``top`` is 0. ``cosine`` and ``bm25``
+    cover the same candidates (both legs' lists), each with its real score in the other leg
+    (BM25 0 only when no query term is in the document). Ties keep ``cosine``'s order.
+    """
+    def group(doc: str) -> bool | None:
+        return None if query_lang is None else doc_lang.get(doc) == query_lang
+
+    baseline: dict[bool | None, float] = {}
+    if top > 0:
+        members: dict[bool | None, list[float]] = {}
+        for doc, value in cosine.items():
+            members.setdefault(group(doc), []).append(value)
+        if len(members) > 1 and all(len(values) >= top for values in members.values()):
+            baseline = {key: sum(sorted(values, reverse=True)[:top]) / top for key, values in members.items()}
+    best = max(bm25.values(), default=0.0) or 1.0
+    scores = {doc: value - baseline.get(group(doc), 0.0)
+              + keyword_weight(query_lang, doc_lang.get(doc), same, cross, unknown) * bm25.get(doc, 0.0) / best
+              for doc, value in cosine.items()}
     order = {doc: i for i, doc in enumerate(scores)}
     return sorted(scores.items(), key=lambda item: (-item[1], order[item[0]]))

@@ -37,3 +37,18 @@ def keyword_search(
         results = searcher.search(query, limit=limit, optimize=False,
                                   filter=filters.whoosh_query() if filters else None)
         return [(hit["id"], float(hit.score)) for hit in results]
+
+
+def keyword_scores_of(
+    reader: IndexReader, field_terms: dict[str, list[str]], doc_ids: list[str]
+) -> dict[str, float]:
+    """BM25 of exactly these documents (0 when none of the query's terms is in one), so fusion
+    never treats a document past the keyword list's cut as if it had matched nothing."""
+    clauses = [Term(field, term) for field, words in field_terms.items() for term in words]
+    scores = dict.fromkeys(doc_ids, 0.0)
+    if not clauses or not doc_ids:
+        return scores
+    with reader.whoosh.searcher() as searcher:
+        results = searcher.search(Or(clauses), limit=len(doc_ids), filter=Or([Term("id", d) for d in doc_ids]))
+        scores.update((hit["id"], float(hit.score)) for hit in results)
+    return scores

@@ -32,3 +32,62 @@ def test_rrf_weights():
 
 def test_rrf_empty():
     assert reciprocal_rank_fusion([[], []]) == []
+
+
+# language_weighted_fusion: score = cosine + w(query lang, doc lang) * bm25 / best bm25
+from search.fusion import keyword_weight, language_weighted_fusion  # noqa: E402
+
+
+def test_keyword_weight_by_language():
+    assert keyword_weight("en", "en", same=0.3, cross=0.01, unknown=0.1) == 0.3
+    assert keyword_weight("en", "id", same=0.3, cross=0.01, unknown=0.1) == 0.01
+    assert keyword_weight(None, "id", same=0.3, cross=0.01, unknown=0.1) == 0.1
+
+
+def test_language_weighted_fusion_exact_order_and_scores():
+    bm25 = {"en1": 10.0, "id2": 5.0, "id1": 0.0, "id3": 0.0}
+    cosine = {"id1": 0.90, "id2": 0.89, "en1": 0.80, "id3": 0.70}
+    langs = {"id1": "id", "id2": "id", "en1": "en", "id3": "id"}
+    fused = language_weighted_fusion(cosine, bm25, langs, "en", same=0.2, cross=0.04, unknown=0.1, top=0)
+    # en1: 0.80 + 0.2 * 1.0 = 1.00; id2: 0.89 + 0.04 * 0.5 = 0.91; id1 0.90; id3 0.70
+    assert [doc for doc, _ in fused] == ["en1", "id2", "id1", "id3"]
+    assert dict(fused) == pytest.approx({"en1": 1.0, "id2": 0.91, "id1": 0.90, "id3": 0.70})
+
+
+def test_cross_language_keyword_match_only_breaks_near_ties():
+    cosine = {"id1": 0.90, "id2": 0.85}
+    langs = {"id1": "id", "id2": "id"}
+    bm25 = {"id1": 0.0, "id2": 7.0}
+    fused = language_weighted_fusion(cosine, bm25, langs, "en", same=0.2, cross=0.04, unknown=0.1, top=0)
+    assert [doc for doc, _ in fused] == ["id1", "id2"]  # 0.85 + 0.04 < 0.90
+    fused = language_weighted_fusion(cosine, bm25, langs, "id", same=0.2, cross=0.04, unknown=0.1, top=0)
+    assert [doc for doc, _ in fused] == ["id2", "id1"]  # same language: 0.85 + 0.2 > 0.90
+
+
+def test_language_weighted_fusion_without_keyword_hits_is_the_vector_order():
+    cosine = {"b": 0.5, "a": 0.7, "c": 0.5}
+    assert language_weighted_fusion(cosine, {}, {}, "en", top=0) == [("a", 0.7), ("b", 0.5), ("c", 0.5)]
+    assert language_weighted_fusion({}, {}, {}, None) == []
+
+
+def test_unknown_query_language_uses_the_unknown_weight():
+    fused = language_weighted_fusion({"a": 0.5, "b": 0.45}, {"a": 0.0, "b": 2.0}, {"a": "id", "b": "id"},
+                                     None, same=0.2, cross=0.0, unknown=0.1, top=0)
+    assert fused == [("b", pytest.approx(0.55)), ("a", 0.5)]
+
+
+def test_each_language_group_is_measured_against_its_own_baseline():
+    # An English query: English documents score higher cosines than Indonesian ones overall.
+    cosine = {"en1": 0.95, "en2": 0.90, "en3": 0.88, "id1": 0.86, "id2": 0.78, "id3": 0.76}
+    langs = {doc: doc[:2] for doc in cosine}
+    fused = language_weighted_fusion(cosine, {}, langs, "en", same=0.0, cross=0.0, unknown=0.0, top=2)
+    # baselines: en (0.95 + 0.90) / 2 = 0.925; id (0.86 + 0.78) / 2 = 0.82
+    assert [doc for doc, _ in fused] == ["id1", "en1", "en2", "id2", "en3", "id3"]
+    assert dict(fused) == pytest.approx({"id1": 0.04, "en1": 0.025, "en2": -0.025, "id2": -0.04,
+                                         "id3": -0.06, "en3": -0.045})
+    # With the query's language unknown there is one group: the cosine order stays.
+    fused = language_weighted_fusion(cosine, {}, langs, None, same=0.0, cross=0.0, unknown=0.0, top=2)
+    assert [doc for doc, _ in fused] == list(cosine)
+    # A group smaller than top would be its own baseline: no baselines at all then.
+    fused = language_weighted_fusion(cosine, {}, langs, "en", same=0.0, cross=0.0, unknown=0.0, top=4)
+    assert fused == list(cosine.items())
