@@ -91,14 +91,15 @@ def read_task(folder: Path) -> Task:
 
 
 def default_index_dir(task: Task, model: str) -> Path:
-    """An eval index per corpus content, model and index format, in the user's cache."""
+    """An eval index per indexed content (documents as read and cleaned now), model and index
+    format, in the user's cache: a change in reading or cleaning gets a fresh index."""
+    from index.documents import read_documents
     from index.embedding import cache_dir
 
     digest = hashlib.sha256()
-    with open(task.corpus, "rb") as corpus:
-        for block in iter(lambda: corpus.read(1 << 20), b""):
-            digest.update(block)
-    digest.update(f"\0{model}\0{store.FORMAT_VERSION}\0{ANALYZER_VERSION}\0{PASSAGES_VERSION}".encode())
+    for doc in read_documents([task.corpus], on_error=lambda error: None):
+        digest.update(f"{doc.id}\0{doc.content_hash}\0".encode())
+    digest.update(f"{model}\0{store.FORMAT_VERSION}\0{ANALYZER_VERSION}\0{PASSAGES_VERSION}".encode())
     return cache_dir() / "eval" / f"{task.name}-{digest.hexdigest()[:12]}"
 
 
