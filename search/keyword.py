@@ -48,7 +48,10 @@ def keyword_scores_of(
     scores = dict.fromkeys(doc_ids, 0.0)
     if not clauses or not doc_ids:
         return scores
-    with reader.whoosh.searcher() as searcher:
-        results = searcher.search(Or(clauses), limit=len(doc_ids), filter=Or([Term("id", d) for d in doc_ids]))
+    query = Or(clauses)
+    query.matcher_type = Or.ARRAY_MATCHER  # as in keyword_search: the same scores, faster
+    with reader.searcher() as searcher:
+        results = searcher.search(query, limit=len(doc_ids), optimize=False,
+                                  filter=Or([Term("id", d) for d in doc_ids]))
         scores.update((hit["id"], float(hit.score)) for hit in results)
     return scores
