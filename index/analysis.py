@@ -82,3 +82,24 @@ def terms(field: str, text: str) -> list[str]:
 def word_spans(text: str) -> list[tuple[int, int]]:
     """Character spans of the tokens the analyzers see, for highlighting."""
     return [match.span() for match in TOKEN_RE.finditer(text)]
+
+
+# The same three analyses without Whoosh's token objects, for the search hot path (snippets):
+# field -> (stopwords, shortest kept token, stemmer or None). tests/test_text.py checks that
+# term_spans gives exactly the Whoosh analyzers' terms and offsets.
+_PLAIN = {
+    "text_id": (INDONESIAN_STOPWORDS, 2, _STEMMERS["id"]),
+    "text_en": (ENGLISH_STOPWORDS, 2, _STEMMERS["en"]),
+    "text_exact": (INDONESIAN_STOPWORDS | ENGLISH_STOPWORDS, 1, None),
+}
+
+
+def term_spans(field: str, text: str) -> list[tuple[int, int, str]]:
+    """(start, end, index term) of every token ``text`` yields in ``field``."""
+    stopwords, minsize, stemmer = _PLAIN[field]
+    kept = [(m.start(), m.end(), word) for m in TOKEN_RE.finditer(text)
+            if len(word := m.group().lower()) >= minsize and word not in stopwords]
+    if stemmer is None:
+        return kept
+    stems = stemmer.stemWords([word for _, _, word in kept])
+    return [(start, end, stem) for (start, end, _), stem in zip(kept, stems)]

