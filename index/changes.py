@@ -48,7 +48,9 @@ class KnownFiles:
 
 @functools.cache
 def _reading_code() -> bytes:
-    """The source of the modules that turn files into documents: new code reads files anew."""
+    """The source of the modules that turn files into documents, and the versions of the
+    libraries they read with: new code, or a new trafilatura, reads files anew."""
+    from importlib.metadata import PackageNotFoundError, version
     from importlib.util import find_spec
 
     names = ("index.documents", "index.readers", "index.cleaning", "index.dates", "index.html")
@@ -59,6 +61,11 @@ def _reading_code() -> bytes:
             digest.update(Path(spec.origin).read_bytes() if spec and spec.origin else name.encode())
         except OSError:
             digest.update(name.encode())
+    for package in ("trafilatura", "langdetect"):
+        try:
+            digest.update(f"{package}=={version(package)}".encode())
+        except PackageNotFoundError:
+            digest.update(package.encode())
     return digest.digest()
 
 
