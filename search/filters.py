@@ -36,6 +36,11 @@ class Filters:
     def active(self) -> bool:
         return any((self.lang, self.since, self.until, self.source))
 
+    def date_range(self) -> tuple[str, str]:
+        """Inclusive ISO bounds; "0" sorts after "", so undated documents fall outside."""
+        return (since_bound(self.since) if self.since else "0",
+                until_bound(self.until) if self.until else "~")
+
     def whoosh_query(self):
         """The filter as a Whoosh query, None when nothing is filtered."""
         from whoosh.query import And, Or, Prefix, Term, TermRange
@@ -43,9 +48,8 @@ class Filters:
         clauses = []
         if self.lang:
             clauses.append(Term("lang", self.lang))
-        if self.since or self.until:  # "0" sorts after "", so undated documents fall outside
-            clauses.append(TermRange("date", since_bound(self.since) if self.since else "0",
-                                     until_bound(self.until) if self.until else "~"))
+        if self.since or self.until:
+            clauses.append(TermRange("date", *self.date_range()))
         if self.source:
             wanted = self.source.lower()
             clauses.append(Or([Term("source", wanted), Prefix("source", wanted + ".")]))
@@ -61,8 +65,7 @@ class Filters:
         if self.lang:
             keep &= reader.langs == self.lang
         if self.since or self.until:
-            low = since_bound(self.since) if self.since else "0"
-            high = until_bound(self.until) if self.until else "~"
+            low, high = self.date_range()
             keep &= np.array([bool(d.date) and low <= d.date <= high for d in reader.docs], dtype=bool)
         if self.source:
             wanted = self.source.lower()
