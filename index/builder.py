@@ -50,7 +50,12 @@ class BuildReport:
 
     @property
     def skipped(self) -> int:
-        return sum(1 for p in self.problems if "skipped" in p.reason)
+        return count_skipped(self.problems)
+
+
+def count_skipped(problems: list[DocumentError]) -> int:
+    """Inputs left out (a warning such as replaced invalid UTF-8 indexes the file anyway)."""
+    return sum(1 for p in problems if "skipped" in p.reason)
 
 
 @dataclass
@@ -100,8 +105,8 @@ def build_index(
             docs[doc.id] = (doc, fingerprint(doc))
             progress("read", 1, None)
         checkpoint("read")
-        if strict and any("skipped" in p.reason for p in problems):
-            skipped = sum(1 for p in problems if "skipped" in p.reason)
+        skipped = count_skipped(problems)
+        if strict and skipped:
             raise DocumentsSkipped(f"{skipped} input(s) skipped and --strict given; the index was not changed")
 
         old = previous.records if previous else {}
@@ -109,8 +114,8 @@ def build_index(
                  for doc_id, (doc, print_) in docs.items() if old.get(doc_id, {}).get("hash") != print_]
         gone = [doc_id for doc_id, rec in old.items() if doc_id not in docs and doc_id not in files.reused
                 and pruned(rec, paths, {absolute(p.path) for p in problems}, prune)]
-        kept = [rec for doc_id, rec in old.items() if doc_id not in gone and doc_id not in
-                {doc.id for doc in fresh}]
+        replaced = {doc.id for doc in fresh} | set(gone)
+        kept = [rec for doc_id, rec in old.items() if doc_id not in replaced]
         counts = dict(added=sum(1 for d in fresh if d.id not in old), changed=sum(1 for d in fresh if d.id in old),
                       removed=len(gone), unchanged=len(kept))
         if previous and not fresh and not gone:
