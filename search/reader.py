@@ -58,7 +58,6 @@ class IndexReader:
         self._positions = {doc.id: i for i, doc in enumerate(self.docs)}
         counts = np.array([len(doc.passages) for doc in self.docs], dtype=np.int64)
         self.passage_starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
-        self.passage_doc = np.repeat(np.arange(len(self.docs)), counts)
         self.langs = np.array([doc.lang for doc in self.docs])
 
     def _read_docs(self) -> list[DocInfo]:
