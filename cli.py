@@ -200,8 +200,9 @@ def _render_hits(hits, explain: bool = False) -> None:
             snippet.stylize("bold yellow", start + 4, end + 4)
         console.print(head)
         if explain:
+            lead = "" if hit.lead_match is None else f", lead match {hit.lead_match:.2f}"
             console.print(Text(f"    score {hit.score:.4f} = keyword {_leg(hit.keyword_rank, hit.keyword_score)}"
-                               f", semantic {_leg(hit.semantic_rank, hit.semantic_score)}", style="dim"))
+                               f", semantic {_leg(hit.semantic_rank, hit.semantic_score)}{lead}", style="dim"))
         console.print(snippet)
 
 

@@ -12,7 +12,7 @@ import re
 import Stemmer
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 
-ANALYZER_VERSION = 1
+ANALYZER_VERSION = 2  # 2: the lead_exact field (title and first passage)
 
 # Numbers keep their separators ("100.000", "9,5", "11/09/2020"); anything else is a word.
 TOKEN_PATTERN = r"\d+(?:[.,/:]\d+)+|\w+"

@@ -9,6 +9,7 @@ from whoosh.fields import ID, STORED, TEXT, Schema
 
 from index.analysis import LANGUAGE_FIELD, english_analyzer, exact_analyzer, indonesian_analyzer
 from index.documents import Document
+from index.passages import lead
 
 
 def schema() -> Schema:
@@ -27,12 +28,13 @@ def schema() -> Schema:
         text_id=TEXT(analyzer=indonesian_analyzer(), phrase=False),
         text_en=TEXT(analyzer=english_analyzer(), phrase=False),
         text_exact=TEXT(analyzer=exact_analyzer(), phrase=False),
+        lead_exact=TEXT(analyzer=exact_analyzer(), phrase=False),  # the title and first passage
     )
 
 
 def keyword_fields(doc: Document) -> dict[str, str]:
-    """The analysed fields a document fills: its own language's, and the exact one."""
-    fields = {"text_exact": doc.full_text}
+    """The analysed fields a document fills: its own language's, the exact one, and its lead."""
+    fields = {"text_exact": doc.full_text, "lead_exact": lead(doc.full_text)}
     language_field = LANGUAGE_FIELD.get(doc.lang)
     if language_field:
         fields[language_field] = doc.full_text

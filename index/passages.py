@@ -61,6 +61,11 @@ def passage_spans(text: str) -> list[tuple[int, int]]:
     return passages or [(0, len(text))]
 
 
+def lead(text: str) -> str:
+    """The opening of ``text``: its first passage (for a news article, the headline and the lead)."""
+    return text[:passage_spans(text)[0][1]]
+
+
 def passage_texts(title: str, text: str, spans: list[tuple[int, int]]) -> list[str]:
     """What the model embeds for each span: the passage, with the title before all but the first."""
     out = []

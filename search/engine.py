@@ -15,7 +15,7 @@ import numpy as np
 from index.language import detect_query_language
 from search.filters import Filters
 from search.fusion import language_weighted_fusion
-from search.keyword import keyword_scores_of, keyword_search, query_terms
+from search.keyword import keyword_scores_of, keyword_search, lead_matches, query_terms
 from search.reader import IndexReader
 from search.results import Hit
 from search.semantic import best_passage, document_scores, passage_scores, semantic_search
@@ -44,6 +44,7 @@ class Legs:
     cosine: dict[str, float]  # cosine of every candidate of either leg
     bm25: dict[str, float]  # BM25 of every candidate of either leg (0: no query term in it)
     doc_lang: dict[str, str]  # language of every candidate
+    lead: dict[str, float]  # share of the query's words in each candidate's lead (hybrid only)
     passage_scores: np.ndarray | None = None  # for snippets; None in keyword mode
 
 
@@ -75,10 +76,12 @@ def gather_legs(reader: IndexReader, query: str, depth: int, mode: Mode = Mode.h
         semantic = semantic_search(reader, doc_scores, depth, filters)
         cosine = {doc: float(doc_scores[reader.position(doc)]) for doc, _ in keyword}
         cosine.update(semantic)
+    lead = {}
     if mode == Mode.hybrid:
         bm25.update(keyword_scores_of(reader, field_terms, [d for d, _ in semantic if d not in bm25]))
+        lead = lead_matches(reader, field_terms["text_exact"], list(cosine))
     doc_lang = {doc: reader.docs[reader.position(doc)].lang for doc, _ in keyword + semantic}
-    return Legs(query_lang, field_terms, keyword, semantic, cosine, bm25, doc_lang, scores)
+    return Legs(query_lang, field_terms, keyword, semantic, cosine, bm25, doc_lang, lead, scores)
 
 
 def _score_passages(reader: IndexReader, query: str) -> np.ndarray:
@@ -91,7 +94,7 @@ def rank(legs: Legs, mode: Mode) -> list[tuple[str, float]]:
         return list(legs.keyword)
     if mode == Mode.semantic:
         return list(legs.semantic)
-    return language_weighted_fusion(legs.cosine, legs.bm25, legs.doc_lang, legs.query_lang)
+    return language_weighted_fusion(legs.cosine, legs.bm25, legs.doc_lang, legs.query_lang, lead=legs.lead)
 
 
 def search(reader: IndexReader, query: str, k: int = 10, mode: Mode = Mode.hybrid,
@@ -108,12 +111,12 @@ def search(reader: IndexReader, query: str, k: int = 10, mode: Mode = Mode.hybri
     keyword_at = {doc: (place, score) for place, (doc, score) in enumerate(legs.keyword, start=1)}
     semantic_at = {doc: (place, score) for place, (doc, score) in enumerate(legs.semantic, start=1)}
     return [_hit(reader, position, doc_id, score, keyword_at.get(doc_id), semantic_at.get(doc_id),
-                 legs.passage_scores, legs.field_terms)
+                 legs.lead.get(doc_id), legs.passage_scores, legs.field_terms)
             for position, (doc_id, score) in enumerate(fused[:k], start=1)]
 
 
 def _hit(reader: IndexReader, rank: int, doc_id: str, score: float,
-         keyword: tuple[int, float] | None, semantic: tuple[int, float] | None,
+         keyword: tuple[int, float] | None, semantic: tuple[int, float] | None, lead: float | None,
          scores: np.ndarray | None, field_terms: dict[str, list[str]]) -> Hit:
     position = reader.position(doc_id)
     info = reader.docs[position]
@@ -131,4 +134,5 @@ def _hit(reader: IndexReader, rank: int, doc_id: str, score: float,
         keyword_score=round(keyword[1], 6) if keyword else None,
         semantic_score=round(semantic[1], 6) if semantic else None,
         snippet=snippet, highlights=highlights, date=info.date, source=info.source,
+        lead_match=None if lead is None else round(lead, 6),
     )

@@ -11,6 +11,9 @@ SAME_LANGUAGE_WEIGHT = 0.01
 CROSS_LANGUAGE_WEIGHT = 0.0
 UNKNOWN_LANGUAGE_WEIGHT = 0.0
 BASELINE_TOP = 5
+# The weight of the lead match (the idf-weighted share of the query's words in a document's
+# title and first passage) for documents not in the query's language.
+LEAD_WEIGHT = 0.01
 
 
 def reciprocal_rank_fusion(
@@ -53,8 +56,11 @@ def language_weighted_fusion(
     cross: float = CROSS_LANGUAGE_WEIGHT,
     unknown: float = UNKNOWN_LANGUAGE_WEIGHT,
     top: int = BASELINE_TOP,
+    lead: Mapping[str, float] | None = None,
+    lead_weight: float = LEAD_WEIGHT,
 ) -> list[tuple[str, float]]:
-    """score(d) = cosine(d) - baseline(d's group) + w(query lang, d's lang) * bm25(d) / best bm25.
+    """score(d) = cosine(d) - baseline(d's group) + w(query lang, d's lang) * bm25(d) / best bm25
+    [+ lead_weight * lead(d) when d is not in the query's language, or that language is unknown].
 
     The multilingual model gives a document in the query's own language a higher cosine than
     an equally good translation, so each group (documents in the query's language, all the
@@ -62,7 +68,10 @@ def language_weighted_fusion(
     baseline when a group has fewer than ``top`` candidates (a lone document would be its own
     baseline), when there is one group (one language, or the query's unknown) or ``top`` is 0. ``cosine`` and ``bm25``
     cover the same candidates (both legs' lists), each with its real score in the other leg
-    (BM25 0 only when no query term is in the document). Ties keep ``cosine``'s order.
+    (BM25 0 only when no query term is in the document). Across languages BM25 over a whole
+    article mostly measures its length and repetition; ``lead`` (a share in [0, 1] per document,
+    see ``search.keyword.lead_matches``) says whether the query's names and numbers open it.
+    Ties keep ``cosine``'s order.
     """
     def group(doc: str) -> bool | None:
         return None if query_lang is None else doc_lang.get(doc) == query_lang
@@ -75,8 +84,10 @@ def language_weighted_fusion(
         if len(members) > 1 and all(len(values) >= top for values in members.values()):
             baseline = {key: sum(sorted(values, reverse=True)[:top]) / top for key, values in members.items()}
     best = max(bm25.values(), default=0.0) or 1.0
+    lead = lead or {}
     scores = {doc: value - baseline.get(group(doc), 0.0)
               + keyword_weight(query_lang, doc_lang.get(doc), same, cross, unknown) * bm25.get(doc, 0.0) / best
+              + (lead_weight * lead.get(doc, 0.0) if group(doc) is not True else 0.0)
               for doc, value in cosine.items()}
     order = {doc: i for i, doc in enumerate(scores)}
     return sorted(scores.items(), key=lambda item: (-item[1], order[item[0]]))

@@ -1,6 +1,8 @@
 """The BM25 leg: the query analysed like the documents, an OR of its terms."""
 from __future__ import annotations
 
+import math
+
 from whoosh.query import Or, Term
 
 from index.analysis import LANGUAGE_FIELD, terms
@@ -80,8 +82,38 @@ def keyword_scores_of(
     """
     scores = dict.fromkeys(doc_ids, 0.0)
     clauses = [Term(field, term) for field, words in field_terms.items() for term in words]
+    for doc_id, _, matcher in _postings_of(reader, clauses, doc_ids):
+        scores[doc_id] += matcher.score()
+    return scores
+
+
+def lead_matches(reader: IndexReader, exact_terms: list[str], doc_ids: list[str]) -> dict[str, float]:
+    """For each document, the share of the query's words found in its lead (the title and the
+    first passage, field ``lead_exact``), each word weighted by its idf in the whole index.
+
+    Across languages this is what a keyword can still tell: whether the names, numbers and
+    shared words of the query open the article. Words no document has are left out of the
+    share; 0 for every document when the query has none that any document has.
+    """
+    shares = dict.fromkeys(doc_ids, 0.0)
+    with reader.searcher() as searcher:
+        total = searcher.doc_count_all()
+        idf = {term: math.log(total / df) for term in exact_terms
+               if (df := searcher.doc_frequency("text_exact", term)) > 0}
+    weight = sum(idf.values())
+    if not weight:
+        return shares
+    clauses = [Term("lead_exact", term) for term in idf]
+    for doc_id, clause, _ in _postings_of(reader, clauses, doc_ids):
+        shares[doc_id] += idf[clause.text] / weight
+    return shares
+
+
+def _postings_of(reader: IndexReader, clauses: list[Term], doc_ids: list[str]):
+    """(doc id, clause, matcher at that document) for every clause that matches a wanted
+    document: each clause's postings are skipped to the wanted documents, segment by segment."""
     if not clauses or not doc_ids:
-        return scores
+        return
     with reader.searcher() as searcher:
         wanted = sorted((n, d) for d in doc_ids if (n := searcher.document_number(id=d)) is not None)
         context = searcher.context()
@@ -97,5 +129,4 @@ def keyword_scores_of(
                     if matcher.id() < docnum:
                         matcher.skip_to(docnum)
                     if matcher.is_active() and matcher.id() == docnum:
-                        scores[doc_id] += matcher.score()
-    return scores
+                        yield doc_id, clause, matcher

@@ -20,6 +20,7 @@ class Hit:
     highlights: list[tuple[int, int]] = field(default_factory=list)
     date: str | None = None
     source: str | None = None
+    lead_match: float | None = None  # hybrid: share of the query's words in the title and first passage
 
     def to_json(self) -> dict:
         record = asdict(self)

@@ -105,7 +105,8 @@ def test_explain_shows_each_legs_rank_and_score(runner, seeds_index):
     for line, hit in zip(explained, hits):
         keyword = "-" if hit["keyword_rank"] is None else f"#{hit['keyword_rank']} ({hit['keyword_score']:.3f})"
         assert line == (f"score {hit['score']:.4f} = keyword {keyword}, "
-                        f"semantic #{hit['semantic_rank']} ({hit['semantic_score']:.3f})")
+                        f"semantic #{hit['semantic_rank']} ({hit['semantic_score']:.3f}), "
+                        f"lead match {hit['lead_match']:.2f}")
 
 
 def test_no_index_is_a_clear_error(runner, tmp_path):

@@ -91,3 +91,20 @@ def test_each_language_group_is_measured_against_its_own_baseline():
     # A group smaller than top would be its own baseline: no baselines at all then.
     fused = language_weighted_fusion(cosine, {}, langs, "en", same=0.0, cross=0.0, unknown=0.0, top=4)
     assert fused == list(cosine.items())
+
+
+def test_lead_match_counts_only_for_documents_outside_the_query_language():
+    cosine = {"en1": 0.90, "id1": 0.897, "id2": 0.892}
+    langs = {"en1": "en", "id1": "id", "id2": "id"}
+    lead = {"en1": 1.0, "id1": 0.0, "id2": 1.0}
+
+    def fuse(query_lang):
+        return language_weighted_fusion(cosine, {}, langs, query_lang, same=0.0, cross=0.0, unknown=0.0,
+                                        top=0, lead=lead, lead_weight=0.01)
+
+    # An English query: id2 gets 0.892 + 0.01; en1, in the query's language, gets nothing.
+    assert fuse("en") == [("id2", pytest.approx(0.902)), ("en1", 0.90), ("id1", 0.897)]
+    # An Indonesian query: only en1 is across languages.
+    assert fuse("id") == [("en1", pytest.approx(0.91)), ("id1", 0.897), ("id2", 0.892)]
+    # The query's language unknown: every document may earn it.
+    assert fuse(None) == [("en1", pytest.approx(0.91)), ("id2", pytest.approx(0.902)), ("id1", 0.897)]

@@ -1,10 +1,16 @@
-"""The BM25 leg's common-terms shortcut, on the real seeds index."""
+"""The BM25 leg: its common-terms shortcut on the real seeds index, and the lead match."""
 from __future__ import annotations
+
+import json
 
 import pytest
 
 from conftest import EN_SEED
+from fakes import FakeEmbedder
+from index.builder import build_index
+from index.embedding import VectorCache
 from search import keyword
+from search.engine import Mode, search
 from search.reader import IndexReader
 
 
@@ -45,3 +51,26 @@ def test_scores_of_given_documents_equal_the_search_scores(reader):
     scored = keyword.keyword_scores_of(reader, terms, ids)
     assert scored.pop("no-such-id") == 0.0
     assert scored == pytest.approx(searched)
+
+
+def test_lead_match_is_the_idf_weighted_share_of_query_words_in_title_and_first_passage(tmp_path):
+    filler = "Hujan turun di kota itu. " * 30  # 150 words: the first passage ends inside them
+    articles = [
+        {"id": "lead", "title": "Gempa Palu", "text": "Korban gempa di Palu mencapai 800 orang."},
+        {"id": "tail", "title": "Cuaca di Palu", "text": filler + "Di tempat lain korban mencapai 800 orang."},
+        {"id": "none", "title": "Harga beras", "text": "Harga beras naik lagi."},
+    ]
+    (tmp_path / "news.jsonl").write_text("\n".join(json.dumps(a) for a in articles), encoding="utf-8")
+    embedder = FakeEmbedder()
+    build_index([tmp_path / "news.jsonl"], tmp_path / "index", embedder,
+                cache=VectorCache(embedder, tmp_path / "vectors.sqlite"))
+    reader = IndexReader(tmp_path / "index")
+    # "palu" and "800" are each in two of the three documents: equal idf, so each is half the share;
+    # "tail" has "800" only past its first passage. A word no document has does not count.
+    shares = keyword.lead_matches(reader, ["palu", "800", "zzzz"], ["lead", "tail", "none", "no-such-id"])
+    assert shares == pytest.approx({"lead": 1.0, "tail": 0.5, "none": 0.0, "no-such-id": 0.0})
+    assert keyword.lead_matches(reader, ["zzzz"], ["lead"]) == {"lead": 0.0}
+    reader.__dict__["embedder"] = embedder  # the cached_property, overridden
+    hits = {hit.id: hit.lead_match for hit in search(reader, "Palu 800", k=3, mode=Mode.hybrid)}
+    assert hits == pytest.approx({"lead": 1.0, "tail": 0.5, "none": 0.0})
+    assert all(hit.lead_match is None for hit in search(reader, "Palu 800", k=3, mode=Mode.semantic))
