@@ -5,7 +5,8 @@ engine) are gathered once, cached, and re-fused under each candidate setting.
 
 Writes into bench/RESULTS.md (between the sweep markers) and prints, in Markdown: nDCG@10 of
 each leg, of plain RRF and of language_weighted_fusion on a grid of (same-language keyword
-weight, cross-language keyword weight, baseline top); the setting that maximises the worst
+weight, cross-language keyword weight, baseline top, lead-match weight), the best settings of
+the grid; the setting that maximises the worst
 task's margin over its better leg, then the mean; and a leave-one-task-out check (settings
 chosen on the other tasks, margin reported on the held-out one). TASK names pick tasks,
 including the dev subsets (e.g. ntrex-mixed-first750). Legs are cached in
@@ -34,6 +35,8 @@ DEV_SUBSETS = (("ntrex-en-id", 750), ("ntrex-mixed", 750))
 SAME = (0.0, 0.01, 0.02, 0.05, 0.1, 0.3)
 CROSS = (0.0, 0.005, 0.01, 0.02)
 TOP = (0, 5, 10, 20)
+LEAD = (0.0, 0.005, 0.01, 0.02)
+SHOWN = 40
 
 
 def _code_version() -> str:
@@ -57,7 +60,7 @@ def load_legs(folder: Path):
     for query_id, text in task.queries.items():
         got = query_legs(reader, text)
         legs[query_id] = {"query_lang": got.query_lang, "keyword": got.keyword, "semantic": got.semantic,
-                          "cosine": got.cosine, "bm25": got.bm25, "doc_lang": got.doc_lang}
+                          "cosine": got.cosine, "bm25": got.bm25, "doc_lang": got.doc_lang, "lead": got.lead}
     path.write_text(json.dumps(legs))
     return task, legs
 
@@ -67,9 +70,10 @@ def ndcg(task, legs, fuse) -> float:
                for q in task.queries) / len(task.queries)
 
 
-def lwf(same: float, cross: float, unknown: float, top: int):
+def lwf(same: float, cross: float, unknown: float, top: int, lead: float):
     return lambda leg: language_weighted_fusion(leg["cosine"], leg["bm25"], leg["doc_lang"], leg["query_lang"],
-                                                same=same, cross=cross, unknown=unknown, top=top)
+                                                same=same, cross=cross, unknown=unknown, top=top,
+                                                lead=leg["lead"], lead_weight=lead)
 
 
 def rrf(leg):
@@ -112,28 +116,39 @@ def main(bench: Path, only: list[str]) -> list[str]:
             "semantic": {t: ndcg(*tasks[t], lambda l: l["semantic"]) for t in names},
             "rrf k=60": {t: ndcg(*tasks[t], rrf) for t in names}}
     grid = {}
-    for same, cross, top in itertools.product(SAME, CROSS, TOP):
+    for same, cross, top, lead in itertools.product(SAME, CROSS, TOP, LEAD):
         unknown = cross  # an unsure query language is treated as a cross-language match
-        grid[(same, cross, unknown, top)] = {t: ndcg(*tasks[t], lwf(same, cross, unknown, top)) for t in names}
+        grid[(same, cross, unknown, top, lead)] = {t: ndcg(*tasks[t], lwf(same, cross, unknown, top, lead))
+                                                   for t in names}
+
+    def margin(row: dict[str, float], on: list[str]) -> float:
+        return min(row[t] - best_leg[t] for t in on)
+
+    def choose(on: list[str], keys=None):
+        return max(keys or grid, key=lambda key: (round(margin(grid[key], on), 4), sum(grid[key][t] for t in on)))
+
+    shown = sorted(grid, key=lambda key: (-round(margin(grid[key], names), 4), -sum(grid[key].values())))[:SHOWN]
+    print_(f"{len(grid)} settings measured; the legs, RRF and the {SHOWN} best settings by the rule below:\n")
     print_("| setting | " + " | ".join(names) + " | worst margin |")
     print_("|---|" + "---|" * (len(names) + 1))
-    for label, row in list(rows.items()) + [(f"same={s} cross={c} top={b}", r) for (s, c, u, b), r in grid.items()]:
-        margin = min(row[t] - best_leg[t] for t in names)
-        print_(f"| {label} | " + " | ".join(f"{row[t]:.4f}" for t in names) + f" | {margin:+.4f} |")
-
-    def choose(on: list[str]):
-        return max(grid, key=lambda key: (round(min(grid[key][t] - best_leg[t] for t in on), 4),
-                                          sum(grid[key][t] for t in on)))
+    labelled = list(rows.items()) + [(f"same={s} cross={c} top={b} lead={w}", grid[(s, c, u, b, w)])
+                                     for s, c, u, b, w in shown]
+    for label, row in labelled:
+        print_(f"| {label} | " + " | ".join(f"{row[t]:.4f}" for t in names) + f" | {margin(row, names):+.4f} |")
 
     chosen = choose(names)
     print_(f"\nChosen on all tasks (max worst margin, then mean): same={chosen[0]} cross={chosen[1]} "
-           f"unknown={chosen[2]} top={chosen[3]}")
-    print_("\nLeave one task out: settings chosen on the other four, margin over the better leg on the held-out one\n")
-    print_("| held out | chosen (same, cross, unknown, top) | nDCG@10 | better leg | margin |")
-    print_("|---|---|---|---|---|")
-    for held in names:
-        key = choose([t for t in names if t != held])
-        print_(f"| {held} | {key} | {grid[key][held]:.4f} | {best_leg[held]:.4f} | {grid[key][held] - best_leg[held]:+.4f} |")
+           f"unknown={chosen[2]} top={chosen[3]} lead={chosen[4]}")
+    for label, keys in (("the first grid (lead = 0)", [key for key in grid if key[4] == 0.0]),
+                        ("the whole grid", list(grid))):
+        print_(f"\nLeave one task out over {label}: settings chosen on the other tasks, margin over "
+               "the better leg on the held-out one\n")
+        print_("| held out | chosen (same, cross, unknown, top, lead) | nDCG@10 | better leg | margin |")
+        print_("|---|---|---|---|---|")
+        for held in names:
+            key = choose([t for t in names if t != held], keys)
+            print_(f"| {held} | {key} | {grid[key][held]:.4f} | {best_leg[held]:.4f} | "
+                   f"{grid[key][held] - best_leg[held]:+.4f} |")
     return out
 
 

@@ -94,7 +94,8 @@ def fused(parts: tuple[tuple[str, float], ...]):
     """The shipped fusion plus each (signal, weight) part; a signal named ``x-...`` is
     ``...`` counted only for documents not in the query's language (BM25 there already counts)."""
     def fuse(leg):
-        base = dict(language_weighted_fusion(leg["cosine"], leg["bm25"], leg["doc_lang"], leg["query_lang"]))
+        base = dict(language_weighted_fusion(leg["cosine"], leg["bm25"], leg["doc_lang"], leg["query_lang"],
+                                             lead=leg["lead"]))
         scores = dict(base)
         for signal, weight in parts:
             cross_only = signal.startswith("x-")
