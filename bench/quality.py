@@ -43,10 +43,21 @@ def evaluate(folder: Path) -> tuple[list[str], str]:
                     f"{r.recall_at_1:.4f} | {r.recall_at_10:.4f} | {r.recall_at_100:.4f} | "
                     f"{all_found_share(task, runs[mode]):.3f} | {r.queries} | {r.docs} |")
     hybrid = results[Mode.hybrid].ndcg_at_10
-    best = max(results[Mode.keyword].ndcg_at_10, results[Mode.semantic].ndcg_at_10)
+    leg = max((Mode.keyword, Mode.semantic), key=lambda m: results[m].ndcg_at_10)
+    best = results[leg].ndcg_at_10
     verdict = "above both legs" if hybrid > best else ("within 0.005 of the better leg" if hybrid >= best - 0.005
                                                       else "BELOW the better leg by more than 0.005")
-    return rows, f"- {task.name}: hybrid {hybrid:.4f} vs better leg {best:.4f} ({hybrid - best:+.4f}): {verdict}"
+    better, worse = queries_better_worse(task, runs[Mode.hybrid], runs[leg])
+    return rows, (f"- {task.name}: hybrid {hybrid:.4f} vs better leg {best:.4f} ({hybrid - best:+.4f}): {verdict}; "
+                  f"queries better / worse than the {leg.value} leg: {better} / {worse}")
+
+
+def queries_better_worse(task, run, other) -> tuple[int, int]:
+    """How many queries ``run`` ranks better, and worse, than ``other`` (nDCG@10 per query)."""
+    def at(r, q):
+        return metrics.ndcg_at([d for d, _ in r[q]], task.qrels[q], 10)
+    deltas = [at(run, q) - at(other, q) for q in task.queries]
+    return sum(d > 1e-9 for d in deltas), sum(d < -1e-9 for d in deltas)
 
 
 def main(folders: list[Path], command: str) -> str:

