@@ -66,9 +66,8 @@ class Filters:
             keep &= reader.langs == self.lang
         if self.since or self.until:
             low, high = self.date_range()
-            keep &= np.array([bool(d.date) and low <= d.date <= high for d in reader.docs], dtype=bool)
+            keep &= (reader.dates != "") & (reader.dates >= low) & (reader.dates <= high)
         if self.source:
             wanted = self.source.lower()
-            keep &= np.array([(d.source or "") == wanted or (d.source or "").startswith(wanted + ".")
-                              for d in reader.docs], dtype=bool)
+            keep &= (reader.sources == wanted) | np.char.startswith(reader.sources, wanted + ".")
         return keep

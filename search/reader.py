@@ -71,6 +71,16 @@ class IndexReader:
         return self._positions[doc_id]
 
     @cached_property
+    def dates(self) -> np.ndarray:
+        """Every document's ISO date ("" when undated), in index order, for the filters."""
+        return np.array([doc.date or "" for doc in self.docs], dtype=str)
+
+    @cached_property
+    def sources(self) -> np.ndarray:
+        """Every document's source ("" when unknown), in index order, for the filters."""
+        return np.array([doc.source or "" for doc in self.docs], dtype=str)
+
+    @cached_property
     def vectors(self) -> np.ndarray:
         """Every live passage vector, documents in order (one matrix, whatever the segments)."""
         segments = {name: self._segment(name, rows) for name, rows in self.manifest.segments.items()}
