@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 RRF_K = 60
 # Chosen by measurement (bench/RESULTS.md, bench/fusion_sweep.py): the weight of the keyword leg
@@ -46,7 +47,46 @@ def keyword_weight(query_lang: str | None, doc_lang: str | None, same: float = S
     return same if doc_lang == query_lang else cross
 
 
+@dataclass(frozen=True)
+class Part:
+    """One named term of a fused score: it adds ``weight × value``."""
+
+    name: str  # "semantic", "baseline", "keyword", "lead", ...
+    value: float
+    weight: float = 1.0
+
+    @property
+    def amount(self) -> float:
+        return self.weight * self.value
+
+
+@dataclass(frozen=True)
+class Fused:
+    """A document's fused score and the terms it is the sum of (so it can be explained)."""
+
+    doc: str
+    score: float
+    parts: tuple[Part, ...]
+
+
+def fused(doc: str, parts: Sequence[Part]) -> Fused:
+    """The document's score as the sum of its parts: the one place a fused score is added up."""
+    return Fused(doc, sum(part.amount for part in parts), tuple(parts))
+
+
 def language_weighted_fusion(
+    cosine: Mapping[str, float],
+    bm25: Mapping[str, float],
+    doc_lang: Mapping[str, str],
+    query_lang: str | None,
+    **settings,
+) -> list[tuple[str, float]]:
+    """(doc, score) best first; ``language_weighted_parts`` has the formula and the settings."""
+    ranked = language_weighted_parts(cosine, bm25, doc_lang, query_lang, **settings)
+    return [(item.doc, item.score) for item in ranked]
+
+
+def language_weighted_parts(
     cosine: Mapping[str, float],
     bm25: Mapping[str, float],
     doc_lang: Mapping[str, str],
@@ -58,7 +98,7 @@ def language_weighted_fusion(
     top: int = BASELINE_TOP,
     lead: Mapping[str, float] | None = None,
     lead_weight: float = LEAD_WEIGHT,
-) -> list[tuple[str, float]]:
+) -> list[Fused]:
     """score(d) = cosine(d) - baseline(d's group) + w(query lang, d's lang) * bm25(d) / best bm25
     [+ lead_weight * lead(d) when d is not in the query's language, or that language is unknown].
 
@@ -71,7 +111,9 @@ def language_weighted_fusion(
     (BM25 0 only when no query term is in the document). Across languages BM25 over a whole
     article mostly measures its length and repetition; ``lead`` (a share in [0, 1] per document,
     see ``search.keyword.lead_matches``) says whether the query's names and numbers open it.
-    Ties keep ``cosine``'s order.
+    Each document's score comes with its parts (``semantic``, ``baseline`` with weight -1,
+    ``keyword``, ``lead``), a part whose weight is 0 for that document left out. Ties keep
+    ``cosine``'s order.
     """
     def group(doc: str) -> bool | None:
         return None if query_lang is None else doc_lang.get(doc) == query_lang
@@ -84,10 +126,18 @@ def language_weighted_fusion(
         if len(members) > 1 and all(len(values) >= top for values in members.values()):
             baseline = {key: sum(sorted(values, reverse=True)[:top]) / top for key, values in members.items()}
     best = max(bm25.values(), default=0.0) or 1.0
-    lead = lead or {}
-    scores = {doc: value - baseline.get(group(doc), 0.0)
-              + keyword_weight(query_lang, doc_lang.get(doc), same, cross, unknown) * bm25.get(doc, 0.0) / best
-              + (lead_weight * lead.get(doc, 0.0) if group(doc) is not True else 0.0)
-              for doc, value in cosine.items()}
-    order = {doc: i for i, doc in enumerate(scores)}
-    return sorted(scores.items(), key=lambda item: (-item[1], order[item[0]]))
+
+    def parts(doc: str, value: float) -> list[Part]:
+        terms = [Part("semantic", value)]
+        if baseline:
+            terms.append(Part("baseline", baseline[group(doc)], -1.0))
+        weight = keyword_weight(query_lang, doc_lang.get(doc), same, cross, unknown)
+        if weight:
+            terms.append(Part("keyword", bm25.get(doc, 0.0) / best, weight))
+        if lead is not None and lead_weight and group(doc) is not True:
+            terms.append(Part("lead", lead.get(doc, 0.0), lead_weight))
+        return terms
+
+    scored = [fused(doc, parts(doc, value)) for doc, value in cosine.items()]
+    order = {item.doc: i for i, item in enumerate(scored)}
+    return sorted(scored, key=lambda item: (-item.score, order[item.doc]))

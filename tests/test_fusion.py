@@ -108,3 +108,32 @@ def test_lead_match_counts_only_for_documents_outside_the_query_language():
     assert fuse("id") == [("en1", pytest.approx(0.91)), ("id1", 0.897), ("id2", 0.892)]
     # The query's language unknown: every document may earn it.
     assert fuse(None) == [("en1", pytest.approx(0.91)), ("id2", pytest.approx(0.902)), ("id1", 0.897)]
+
+
+def test_fusion_returns_each_score_as_its_named_parts():
+    from search.fusion import Part, language_weighted_parts
+
+    cosine = {"en1": 0.95, "en2": 0.90, "id1": 0.86, "id2": 0.78}
+    langs = {doc: doc[:2] for doc in cosine}
+    bm25 = {"en1": 4.0, "en2": 8.0, "id1": 2.0, "id2": 0.0}
+    lead = {"en1": 1.0, "en2": 0.0, "id1": 0.5, "id2": 0.25}
+    fused = language_weighted_parts(cosine, bm25, langs, "en", same=0.2, cross=0.0, unknown=0.1, top=2,
+                                    lead=lead, lead_weight=0.01)
+    # baselines: en (0.95 + 0.90) / 2 = 0.925; id (0.86 + 0.78) / 2 = 0.82. English documents get
+    # BM25 / best BM25 with the same-language weight; Indonesian ones the lead match, no BM25 (cross 0).
+    assert {item.doc: [(p.name, p.weight, p.value) for p in item.parts] for item in fused} == {
+        "en1": [("semantic", 1.0, 0.95), ("baseline", -1.0, pytest.approx(0.925)), ("keyword", 0.2, 0.5)],
+        "en2": [("semantic", 1.0, 0.90), ("baseline", -1.0, pytest.approx(0.925)), ("keyword", 0.2, 1.0)],
+        "id1": [("semantic", 1.0, 0.86), ("baseline", -1.0, pytest.approx(0.82)), ("lead", 0.01, 0.5)],
+        "id2": [("semantic", 1.0, 0.78), ("baseline", -1.0, pytest.approx(0.82)), ("lead", 0.01, 0.25)],
+    }
+    assert [(item.doc, item.score) for item in fused] == [
+        ("en2", pytest.approx(0.175)), ("en1", pytest.approx(0.125)), ("id1", pytest.approx(0.045)),
+        ("id2", pytest.approx(-0.0375))]
+    for item in fused:
+        assert item.score == sum(part.weight * part.value for part in item.parts)
+    assert language_weighted_fusion(cosine, bm25, langs, "en", same=0.2, cross=0.0, unknown=0.1, top=2,
+                                    lead=lead, lead_weight=0.01) == [(item.doc, item.score) for item in fused]
+    # No baseline (top 0) and no lead given: only the terms that apply.
+    [only] = language_weighted_parts({"a": 0.5}, {"a": 3.0}, {"a": "id"}, None, unknown=0.1, top=0)
+    assert only.parts == (Part("semantic", 0.5), Part("keyword", 1.0, 0.1))
