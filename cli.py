@@ -138,11 +138,12 @@ def _lang_choice(value: Optional[str]) -> Optional[str]:
 
 
 def _date_choice(value: Optional[str]) -> Optional[str]:
-    from search.filters import PARTIAL_DATE
+    from search.filters import check_date
 
-    if value is not None and not PARTIAL_DATE.match(value):
-        raise typer.BadParameter("must be a date: YYYY-MM-DD, YYYY-MM or YYYY")
-    return value
+    try:
+        return None if value is None else check_date(value)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
 
 
 @app.command("search")
@@ -163,7 +164,12 @@ def search_command(
     from search.engine import Mode, search
     from search.reader import IndexReader
     from index.store import resolve_index_dir
+    from search.filters import check_range
 
+    try:
+        check_range(since, until)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="'--since' / '--until'") from None
     try:
         chosen = Mode(mode)
     except ValueError:

@@ -7,12 +7,32 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 
 from search.reader import IndexReader
 
 PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+def check_date(value: str) -> str:
+    """``value`` if it is a day, month or year of the calendar (YYYY-MM-DD, YYYY-MM or YYYY);
+    else a ValueError that says why."""
+    if not PARTIAL_DATE.match(value):
+        raise ValueError(f"{value!r} is not a date: use YYYY-MM-DD, YYYY-MM or YYYY")
+    year, month, day = (value.split("-") + ["01", "01"])[:3]
+    try:
+        date(int(year), int(month), int(day))
+    except ValueError as error:
+        raise ValueError(f"{value!r} is not on the calendar ({error})") from None
+    return value
+
+
+def check_range(since: str | None, until: str | None) -> None:
+    """A ValueError when no day is both on or after ``since`` and on or before ``until``."""
+    if since and until and since_bound(since) > until_bound(until):
+        raise ValueError(f"{since} is after {until}: no day is in that range")
 
 
 def since_bound(value: str) -> str:
@@ -31,6 +51,12 @@ class Filters:
     since: str | None = None  # YYYY, YYYY-MM or YYYY-MM-DD, inclusive
     until: str | None = None
     source: str | None = None  # exact source, or its name before the domain ("kompas" for kompas.com)
+
+    def __post_init__(self) -> None:
+        for value in (self.since, self.until):
+            if value is not None:
+                check_date(value)
+        check_range(self.since, self.until)
 
     @property
     def active(self) -> bool:

@@ -75,5 +75,33 @@ def test_source_filter(runner, seeds_index):
 
 def test_bad_date_is_a_usage_error(runner, seeds_index):
     result = run(runner, "search", "Putin", "--since", "11/09/2020", "--index", seeds_index)
-    assert result.exit_code == 2
-    assert "must be a date: YYYY-MM-DD, YYYY-MM or YYYY" in result.stderr
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.splitlines()[-1] == (
+        "Error: Invalid value for '--since': '11/09/2020' is not a date: use YYYY-MM-DD, YYYY-MM or YYYY")
+
+
+def test_dates_off_the_calendar_and_empty_ranges_are_usage_errors(runner, seeds_index):
+    for options, message in [
+        (["--since", "2020-13-45"], "Invalid value for '--since': '2020-13-45' is not on the calendar "
+                                    "(month must be in 1..12)"),
+        (["--since", "2020-02-30"], "Invalid value for '--since': '2020-02-30' is not on the calendar "
+                                    "(day is out of range for month)"),
+        (["--until", "2021-00"], "Invalid value for '--until': '2021-00' is not on the calendar "
+                                 "(month must be in 1..12)"),
+        (["--since", "2021", "--until", "2020"], "Invalid value for '--since' / '--until': 2021 is after 2020: "
+                                                 "no day is in that range"),
+        (["--since", "2020-09-12", "--until", "2020-09-11"], "Invalid value for '--since' / '--until': "
+                                                             "2020-09-12 is after 2020-09-11: no day is in that range"),
+    ]:
+        result = run(runner, "search", "Putin", *options, "--index", seeds_index)
+        assert (result.exit_code, result.stdout) == (2, ""), options
+        assert result.stderr.splitlines()[-1] == f"Error: {message}", options
+
+
+def test_real_days_months_and_years_stay_accepted(runner, seeds_index):
+    def ids(*options):
+        return {hit["id"] for hit in run_json(runner, "search", "Putin", *options, "--index", seeds_index)}
+    assert ids("--since", "2020-02-29", "--until", "2021-02-28") == {KOMPAS, SEED_002}  # a leap day
+    assert ids("--since", "2020-09-11", "--until", "2020-09-11") == {KOMPAS}  # one day
+    assert ids("--since", "2021-02", "--until", "2021-02") == {SEED_002}  # one month
+    assert ids("--since", "2020", "--until", "2020") == {KOMPAS}  # one year
