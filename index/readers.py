@@ -54,6 +54,14 @@ def _lines(text: str | Iterable[str]) -> Iterable[str]:
     return text.splitlines(keepends=True) if isinstance(text, str) else text
 
 
+def json_problem(error: json.JSONDecodeError) -> str:
+    """The decoder's whole reason and where in the line: "Invalid control character at column 27"."""
+    reason = error.msg.removesuffix(" at")
+    if error.pos >= len(error.doc.rstrip()):
+        return f"{reason} at the end of the line"
+    return f"{reason} at column {error.colno}"
+
+
 def read_jsonl(text: str | Iterable[str], path: Path, doc_id: str, on_error: ErrorSink) -> Iterator[Record]:
     """One JSON object per line: `text` required; id, title, date, url, source, author optional."""
     for number, line in enumerate(_lines(text), start=1):
@@ -62,7 +70,7 @@ def read_jsonl(text: str | Iterable[str], path: Path, doc_id: str, on_error: Err
         try:
             record = json.loads(line)
         except json.JSONDecodeError as error:
-            on_error(DocumentError(path, f"invalid JSON ({error.msg}); line skipped", line=number))
+            on_error(DocumentError(path, f"invalid JSON ({json_problem(error)}); line skipped", line=number))
             continue
         body = record.get("text") if isinstance(record, dict) else None
         if not isinstance(body, str) or not body.strip():

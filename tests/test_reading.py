@@ -49,9 +49,22 @@ def test_jsonl_broken_lines_are_named_by_line_and_good_lines_indexed(tmp_path):
     docs, problems = read(feed)
     assert [d.id for d in docs] == ["a", "d", "e"]
     assert problems == [
-        f"{feed}:2: invalid JSON (Expecting value); line skipped",
+        f"{feed}:2: invalid JSON (Expecting value at the end of the line); line skipped",
         f"{feed}:4: no 'text' string; line skipped",
         f"{feed}:5: no 'text' string; line skipped",
+    ]
+
+
+def test_a_malformed_jsonl_line_gets_the_whole_reason_and_its_column(tmp_path):
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text('{"id": "a", "text": "Baris\tdengan tab"}\n{"id": "b", "text": "Baik."}\n'
+                    '{"id": "c" "text": "x"}\n{"id": "d", "text": "y"}}\n', encoding="utf-8")
+    docs, problems = read(feed)
+    assert [d.id for d in docs] == ["b"]
+    assert problems == [
+        f"{feed}:1: invalid JSON (Invalid control character at column 27); line skipped",
+        f"{feed}:3: invalid JSON (Expecting ',' delimiter at column 12); line skipped",
+        f"{feed}:4: invalid JSON (Extra data at column 25); line skipped",
     ]
 
 
@@ -145,6 +158,6 @@ def test_cli_warns_counts_and_exits_0_and_strict_exits_1(runner, tmp_path):
     assert result.stdout == ""
     for line in (f"warning: {corpus / 'bin.md'}: binary file (NUL bytes); skipped",
                  f"warning: {corpus / 'empty.txt'}: empty file; skipped",
-                 f"warning: {corpus / 'feed.jsonl'}:2: invalid JSON (Expecting value); line skipped"):
+                 f"warning: {corpus / 'feed.jsonl'}:2: invalid JSON (Expecting value at column 1); line skipped"):
         assert line in result.stderr
     assert "2 added" in result.stderr and "3 skipped" in result.stderr
