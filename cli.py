@@ -161,11 +161,14 @@ def search_command(
     model: Annotated[Optional[str], typer.Option(help="Model the index must have been built with.")] = None,
 ) -> None:
     """Search the index; English queries find Indonesian articles and the other way round."""
-    from search.engine import Mode, search
+    from search.engine import Mode, clean_query, search, unsearchable
     from search.reader import IndexReader
     from index.store import resolve_index_dir
+
     from search.filters import check_range
 
+    if not clean_query(query):
+        raise typer.BadParameter("is empty; give the words to look for", param_hint="QUERY")
     try:
         check_range(since, until)
     except ValueError as error:
@@ -179,17 +182,23 @@ def search_command(
         hits = search(reader, query, k=top_k, mode=chosen, lang=lang, since=since, until=until, source=source)
     except LintasError as error:
         _fail(error)
+    reason = unsearchable(clean_query(query))
+    if reason:
+        _stderr().print(f"No results: {reason}.", markup=False)
     if as_json:
         typer.echo(json.dumps([hit.to_json() for hit in hits], ensure_ascii=False, indent=2))
-        return
-    _render_hits(hits, explain)
+    elif hits or not reason:
+        _render_hits(hits, explain)
 
 
-def _leg(rank, score) -> str:
-    return "-" if rank is None else f"#{rank} ({score:.3f})"
+INDENT = "    "
+TITLE_LINES = 2  # a longer title (often a lead paragraph taken as one) ends in …
 
 
 def _render_hits(hits, explain: bool = False) -> None:
+    """Per hit: rank and title; language, date, source and score; the id that `show` and
+    `remove` take; with --explain the score's parts and the legs; then the snippet. Titles and
+    snippets are wrapped to the terminal under a hanging indent, the id never (to copy it)."""
     from rich.console import Console
     from rich.text import Text
 
@@ -197,19 +206,75 @@ def _render_hits(hits, explain: bool = False) -> None:
     if not hits:
         _stderr().print("No results.")
         return
+    width = max(40, console.width) - len(INDENT)
     for hit in hits:
-        head = Text(f"{hit.rank:>2}. ", style="bold")
-        head.append(hit.title or hit.id, style="bold")
-        head.append(f"  [{hit.lang}]  {hit.path}", style="dim")
-        snippet = Text("    " + hit.snippet)
-        for start, end in hit.highlights:
-            snippet.stylize("bold yellow", start + 4, end + 4)
-        console.print(head)
+        if hit.rank > 1:
+            console.print()
+        title = _wrap(console, Text(hit.title or hit.id, style="bold"), width, TITLE_LINES)
+        console.print(Text(f"{hit.rank:>2}. ", style="bold") + title[0])
+        for line in title[1:]:
+            console.print(Text(INDENT) + line)
+        meta = [f"lang {hit.lang}", hit.date or "undated", hit.source or "no source", f"score {hit.score:.4f}"]
+        console.print(Text(INDENT + " · ".join(meta), style="dim"))
+        console.print(Text(f"{INDENT}id: {hit.id}", style="cyan"))
         if explain:
-            lead = "" if hit.lead_match is None else f", lead match {hit.lead_match:.2f}"
-            console.print(Text(f"    score {hit.score:.4f} = keyword {_leg(hit.keyword_rank, hit.keyword_score)}"
-                               f", semantic {_leg(hit.semantic_rank, hit.semantic_score)}{lead}", style="dim"))
-        console.print(snippet)
+            for line in _fill(_score_terms(hit), width, indent=INDENT, hang=INDENT + "  "):
+                console.print(Text(line, style="dim"))
+            legs = (f"keyword leg {_leg(hit.keyword_rank, hit.keyword_score, 'BM25')}, "
+                    f"semantic leg {_leg(hit.semantic_rank, hit.semantic_score, 'cosine')}")
+            console.print(Text(INDENT + legs, style="dim"))
+        snippet = Text(hit.snippet)
+        for start, end in hit.highlights:
+            snippet.stylize("bold yellow", start, end)
+        for line in _wrap(console, snippet, width):
+            console.print(Text(INDENT) + line)
+
+
+def _wrap(console, text, width: int, max_lines: int | None = None) -> list:
+    """``text`` (a rich Text) cut into lines of at most ``width`` cells at spaces."""
+    lines = [line for line in text.wrap(console, width)]
+    for line in lines:
+        line.rstrip()
+    if max_lines and len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1].truncate(width - 2)
+        lines[-1].append(" …")
+    return lines
+
+
+def _score_terms(hit) -> list[str]:
+    """"score S =" and each part signed (weight × value where the weight is not ±1), printed
+    with the digits that keep each term's rounding under the score's last printed digit."""
+    import math
+
+    terms = [f"score {hit.score:.4f} ="]
+    for i, part in enumerate(hit.score_parts):
+        sign = "−" if part.weight < 0 else ("+" if i else "")
+        weight = abs(part.weight)
+        if weight == 1:
+            body = f"{part.name} {part.value:.4f}"
+        else:
+            digits = max(2, 4 + math.ceil(math.log10(weight)))
+            body = f"{part.name} {weight:g}×{part.value:.{digits}f}"
+        terms.append(f"{sign} {body}".lstrip())
+    return terms
+
+
+def _fill(terms: list[str], width: int, indent: str, hang: str) -> list[str]:
+    """Terms joined by spaces into lines of at most ``width`` (+ indent), never split inside one."""
+    lines, line = [], ""
+    for term in terms:
+        if line and len(line) + 1 + len(term) > width:
+            lines.append(line)
+            line = term
+        else:
+            line = f"{line} {term}" if line else term
+    lines.append(line)
+    return [(indent if i == 0 else hang) + line for i, line in enumerate(lines)]
+
+
+def _leg(rank, score, measure: str) -> str:
+    return "-" if rank is None else f"#{rank} ({measure} {score:.3f})"
 
 
 @app.command("show")

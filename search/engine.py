@@ -14,7 +14,7 @@ import numpy as np
 
 from index.language import detect_query_language
 from search.filters import Filters
-from search.fusion import language_weighted_fusion
+from search.fusion import Fused, Part, fused, language_weighted_parts
 from search.keyword import keyword_scores_of, keyword_search, lead_matches, query_terms
 from search.reader import IndexReader
 from search.results import Hit
@@ -59,6 +59,14 @@ def clean_query(query: str) -> str:
     return " ".join(kept.split())[:MAX_QUERY_CHARS]
 
 
+def unsearchable(query: str) -> str | None:
+    """Why ``query`` (cleaned) can match nothing, or None: with no letter or digit there is no
+    word for the keyword leg, and the vector leg would embed punctuation and return noise."""
+    if not any(ch.isalnum() for ch in query):
+        return "the query has no letters or digits"
+    return None
+
+
 def gather_legs(reader: IndexReader, query: str, depth: int, mode: Mode = Mode.hybrid,
                 filters: Filters = Filters()) -> Legs:
     """Run the legs ``mode`` needs, each ``depth`` deep, for a cleaned query."""
@@ -90,11 +98,16 @@ def _score_passages(reader: IndexReader, query: str) -> np.ndarray:
 
 def rank(legs: Legs, mode: Mode) -> list[tuple[str, float]]:
     """The mode's ranked (doc id, score) list from the legs."""
+    return [(item.doc, item.score) for item in rank_parts(legs, mode)]
+
+
+def rank_parts(legs: Legs, mode: Mode) -> list[Fused]:
+    """The mode's ranking from the legs, each score with the parts it adds up from."""
     if mode == Mode.keyword:
-        return list(legs.keyword)
+        return [fused(doc, [Part("bm25", score)]) for doc, score in legs.keyword]
     if mode == Mode.semantic:
-        return list(legs.semantic)
-    return language_weighted_fusion(legs.cosine, legs.bm25, legs.doc_lang, legs.query_lang, lead=legs.lead)
+        return [fused(doc, [Part("semantic", score)]) for doc, score in legs.semantic]
+    return language_weighted_parts(legs.cosine, legs.bm25, legs.doc_lang, legs.query_lang, lead=legs.lead)
 
 
 def search(reader: IndexReader, query: str, k: int = 10, mode: Mode = Mode.hybrid,
@@ -103,32 +116,37 @@ def search(reader: IndexReader, query: str, k: int = 10, mode: Mode = Mode.hybri
     """Top ``k`` documents for ``query``; lang/since/until/source restrict both legs alike."""
     filters = Filters(lang=lang, since=since, until=until, source=source)
     query = clean_query(query)
-    if not query or k <= 0:
+    if not query or k <= 0 or unsearchable(query):
         return []
     mode = Mode(mode)
     legs = gather_legs(reader, query, candidates(k), mode, filters)
-    fused = rank(legs, mode)
+    ranked = rank_parts(legs, mode)
     keyword_at = {doc: (place, score) for place, (doc, score) in enumerate(legs.keyword, start=1)}
     semantic_at = {doc: (place, score) for place, (doc, score) in enumerate(legs.semantic, start=1)}
-    return [_hit(reader, position, doc_id, score, keyword_at.get(doc_id), semantic_at.get(doc_id),
-                 legs.lead.get(doc_id), legs.passage_scores, legs.field_terms)
-            for position, (doc_id, score) in enumerate(fused[:k], start=1)]
+    return [_hit(reader, position, item, keyword_at.get(item.doc), semantic_at.get(item.doc),
+                 legs.lead.get(item.doc), legs.passage_scores, legs.field_terms)
+            for position, item in enumerate(ranked[:k], start=1)]
 
 
-def _hit(reader: IndexReader, rank: int, doc_id: str, score: float,
+def _hit(reader: IndexReader, rank: int, item: Fused,
          keyword: tuple[int, float] | None, semantic: tuple[int, float] | None, lead: float | None,
          scores: np.ndarray | None, field_terms: dict[str, list[str]]) -> Hit:
+    doc_id = item.doc
     position = reader.position(doc_id)
     info = reader.docs[position]
     text = reader.stored_text(doc_id)
+    fallback = None
     if scores is not None:
-        passage = info.passages[best_passage(reader, scores, position)]
+        best = best_passage(reader, scores, position)
+        passage = info.passages[best]
+        fallback = info.passages[best + 1] if best + 1 < len(info.passages) else None
     else:
         passage = (0, len(text))
-    snippet, highlights = make_snippet(text, passage, info.lang, field_terms)
+    snippet, highlights = make_snippet(text, passage, info.lang, field_terms, info.title, fallback)
     return Hit(
         rank=rank, id=doc_id, title=info.title, lang=info.lang, path=info.path,
-        score=round(float(score), 6),
+        score=round(float(item.score), 6),
+        score_parts=tuple(Part(part.name, round(float(part.value), 6), part.weight) for part in item.parts),
         keyword_rank=keyword[0] if keyword else None,
         semantic_rank=semantic[0] if semantic else None,
         keyword_score=round(keyword[1], 6) if keyword else None,

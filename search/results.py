@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from search.fusion import Part
+
 
 @dataclass(frozen=True)
 class Hit:
@@ -21,8 +23,10 @@ class Hit:
     date: str | None = None
     source: str | None = None
     lead_match: float | None = None  # hybrid: share of the query's words in the title and first passage
+    score_parts: tuple[Part, ...] = ()  # the named terms that add up to score (weight × value each)
 
     def to_json(self) -> dict:
         record = asdict(self)
         record["highlights"] = [list(span) for span in self.highlights]
+        record["score_parts"] = [{"name": p.name, "weight": p.weight, "value": p.value} for p in self.score_parts]
         return record

@@ -21,12 +21,34 @@ def matching_spans(text: str, doc_lang: str, field_terms: dict[str, list[str]]) 
     return sorted(spans)
 
 
-def make_snippet(
-    text: str, passage: tuple[int, int], doc_lang: str, field_terms: dict[str, list[str]]
-) -> tuple[str, list[tuple[int, int]]]:
-    """The sentence of ``passage`` with most query terms (its first when none match), trimmed."""
+def _plain(text: str) -> str:
+    """Text compared as words: whitespace folded, a Markdown heading's marks gone."""
+    return " ".join(text.lstrip().lstrip("#").split())
+
+
+def _sentences(text: str, passage: tuple[int, int], title: str) -> list[tuple[int, int]]:
+    """The sentences of ``passage``, leaving out those the title already says (the title
+    line, or a sentence of it, repeats word for word what the hit's heading shows)."""
     start, end = passage
-    sentences = [(s + start, e + start) for s, e in sentence_spans(text[start:end])] or [passage]
+    spans = [(s + start, e + start) for s, e in sentence_spans(text[start:end])]
+    heading = _plain(title.removesuffix(" …"))
+    return [(s, e) for s, e in spans if not heading or _plain(text[s:e]) not in heading]
+
+
+def make_snippet(
+    text: str, passage: tuple[int, int], doc_lang: str, field_terms: dict[str, list[str]],
+    title: str = "", fallback: tuple[int, int] | None = None,
+) -> tuple[str, list[tuple[int, int]]]:
+    """The sentence of ``passage`` with most query terms (its first when none match), trimmed.
+
+    A sentence the ``title`` already says is passed over; when ``passage`` holds nothing else,
+    the sentences of ``fallback`` (the next passage) are used, and when the document is
+    nothing but its title, the title is the snippet.
+    """
+    sentences = (_sentences(text, passage, title)
+                 or (_sentences(text, fallback, title) if fallback else [])
+                 or [(s + passage[0], e + passage[0]) for s, e in sentence_spans(text[slice(*passage)])]
+                 or [passage])
     best, best_spans = sentences[0], []
     for s, e in sentences:
         spans = matching_spans(text[s:e], doc_lang, field_terms)

@@ -86,29 +86,6 @@ def test_snippet_highlights_the_matched_terms(runner, seeds_index):
     assert hits[0]["snippet"][start:end] == "paratroopers"
 
 
-def test_text_output_lists_ranked_titles(runner, seeds_index):
-    result = run(runner, "search", "paratroopers", "--mode", "keyword", "--index", seeds_index)
-    assert result.exit_code == 0
-    lines = result.stdout.splitlines()
-    assert lines[0].startswith(" 1. Pushing For Resignation")
-    assert "[en]" in lines[0]
-    assert "paratroopers" in lines[1]
-
-
-def test_explain_shows_each_legs_rank_and_score(runner, seeds_index):
-    hits = run_json(runner, "search", "paratroopers Sochi", "--index", seeds_index)
-    result = run(runner, "search", "paratroopers Sochi", "--explain", "--index", seeds_index)
-    assert result.exit_code == 0
-    lines = result.stdout.splitlines()
-    explained = [line.strip() for line in lines if line.strip().startswith("score ")]
-    assert len(explained) == len(hits)
-    for line, hit in zip(explained, hits):
-        keyword = "-" if hit["keyword_rank"] is None else f"#{hit['keyword_rank']} ({hit['keyword_score']:.3f})"
-        assert line == (f"score {hit['score']:.4f} = keyword {keyword}, "
-                        f"semantic #{hit['semantic_rank']} ({hit['semantic_score']:.3f}), "
-                        f"lead match {hit['lead_match']:.2f}")
-
-
 def test_no_index_is_a_clear_error(runner, tmp_path):
     result = run(runner, "search", "Putin", "--index", tmp_path / "nothing")
     assert result.exit_code == 1
