@@ -308,9 +308,10 @@ def _render_article(article, raw: bool) -> None:
     typer.echo("")
     if not raw:
         typer.echo(article.text)
-        if article.removed:
-            cut = sum(1 for c in article.removed if c.reason != "blank")
-            typer.echo(f"({cut} lines removed as boilerplate; --raw shows them)", err=True)
+        cut = sum(1 for c in article.removed if c.reason != "blank")  # blank lines are not news
+        if cut:
+            lines = "1 line" if cut == 1 else f"{cut} lines"
+            typer.echo(f"({lines} removed as boilerplate; --raw shows them)", err=True)
         return
     for line, reason in article.raw_lines():
         typer.echo(f"- {line}  [{reason}]" if reason and reason != "blank" else ("-" if reason else f"  {line}"))

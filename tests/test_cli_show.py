@@ -23,7 +23,10 @@ def test_show_prints_the_cleaned_article_with_metadata(runner, seeds_index):
     ]
     assert "Terkini Lainnya" not in result.stdout and "Singapore" not in result.stdout
     assert "mempermainkannya untuk melawan Uni Eropa." in result.stdout
-    assert "lines removed as boilerplate; --raw shows them" in result.stderr
+    cuts = [cut for cut in run_json(runner, "show", KOMPAS, "--index", seeds_index)["removed"]
+            if cut["reason"] != "blank"]
+    assert len(cuts) == 62
+    assert result.stderr == "(62 lines removed as boilerplate; --raw shows them)\n"
 
 
 def test_show_raw_marks_every_cut_line(runner, seeds_index):
@@ -105,3 +108,25 @@ def test_real_days_months_and_years_stay_accepted(runner, seeds_index):
     assert ids("--since", "2020-09-11", "--until", "2020-09-11") == {KOMPAS}  # one day
     assert ids("--since", "2021-02", "--until", "2021-02") == {SEED_002}  # one month
     assert ids("--since", "2020", "--until", "2020") == {KOMPAS}  # one year
+
+
+def test_show_counts_removed_lines_only_when_there_are_some(runner, tmp_path):
+    from fakes import FakeEmbedder
+    from index.builder import build_index
+    from index.embedding import VectorCache
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "clean.txt").write_text("Kopi Gayo\n\nPetani kopi Gayo panen raya.\n\nHarga naik.\n")
+    (corpus / "teaser.txt").write_text("Kopi Gayo\n\nPetani kopi Gayo panen raya.\nBaca juga: Harga kopi naik\n")
+    (corpus / "two.txt").write_text("Kopi Gayo\n\nPetani kopi Gayo panen raya.\nBaca juga: Harga kopi naik\n"
+                                    "ADVERTISEMENT\n")
+    embedder = FakeEmbedder()
+    build_index([corpus], tmp_path / "index", embedder, cache=VectorCache(embedder, tmp_path / "cache.sqlite"))
+    results = {name: run(runner, "show", name, "--index", tmp_path / "index") for name in ("clean", "teaser", "two")}
+    assert {name: (r.exit_code, r.stderr) for name, r in results.items()} == {
+        "clean": (0, ""),  # blank lines are dropped too, but they are not boilerplate
+        "teaser": (0, "(1 line removed as boilerplate; --raw shows them)\n"),
+        "two": (0, "(2 lines removed as boilerplate; --raw shows them)\n"),
+    }
+    assert results["clean"].stdout.endswith("Kopi Gayo\n\nPetani kopi Gayo panen raya.\n\nHarga naik.\n")
