@@ -8,14 +8,17 @@ else the folder it was found in).
 
 Bad input is skipped and reported, never fatal: binary files, empty files, files over the
 size limit, unreadable files, things that are not regular files (FIFOs, devices) and symlink
-loops. Invalid UTF-8 is decoded with U+FFFD replacement characters and indexed, with a
-warning. JSONL and CSV are read line by line, so memory stays bounded by the longest line
-(itself limited), whatever the file's size; other formats are one article per file, and a
-file over the limit is refused before it is read.
+loops. Text is UTF-8, or UTF-16/32 with a BOM, or a legacy code page (cp1252, Latin-1) that
+index.encoding detects, with a warning naming it; invalid UTF-8 in mostly-UTF-8 text is
+decoded with U+FFFD replacement characters and indexed, with a warning. JSONL and CSV are read
+line by line (a file not in UTF-8 is re-encoded as it streams), so memory stays bounded by the
+longest line (itself limited), whatever the file's size; other formats are one article per
+file, and a file over the limit is refused before it is read.
 """
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator
@@ -26,12 +29,13 @@ from urllib.parse import urlsplit
 
 from index.cleaning import Removed, clean_article
 from index.dates import find_date, parse_date
+from index.encoding import Encoding, NotText, choose_encoding, decode
 from index.errors import DocumentError
 from index.readers import READERS, Record
 
 SUFFIXES = tuple(READERS)
 MAX_FILE_BYTES = 16 * 1024 * 1024  # one article file, or one line of a JSONL/CSV file
-SNIFF_BYTES = 8192  # a NUL byte in the first SNIFF_BYTES means a binary file
+SAMPLE_BYTES = 64 * 1024  # what a JSONL or CSV file's encoding is chosen from
 LINE_FORMATS = (".jsonl", ".csv")  # read line by line, any size
 MAX_TITLE_WORDS = 40  # a first line longer than this is a paragraph, not a headline
 
@@ -142,19 +146,39 @@ def _open(path: Path) -> BinaryIO:
     return open(path, "rb")
 
 
+def _newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def _decode(data: bytes) -> str:
-    return data.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
+    return _newlines(data.decode("utf-8", errors="replace"))
+
+
+def _encoding_warning(path: Path, encoding: Encoding) -> DocumentError:
+    return DocumentError(path, f"not UTF-8: decoded as {encoding.name}, the encoding detected; indexed")
+
+
+def _replaced_warning(path: Path, encoding: Encoding, line: int | None = None) -> DocumentError:
+    return DocumentError(path, f"invalid {encoding.name} replaced with U+FFFD; indexed", line=line)
+
+
+def _binary(path: Path, error: NotText) -> DocumentError:
+    return DocumentError(path, f"binary file ({error}); skipped")
 
 
 def _read_text(path: Path) -> tuple[str, DocumentError | None]:
-    """A one-article file's text, and a warning when invalid UTF-8 was replaced."""
+    """A one-article file's text, and a warning when its encoding was detected or bytes replaced."""
     with _open(path) as handle:  # read(n) allocates n bytes up front: ask for the size, not the limit
         data = handle.read(min(os.fstat(handle.fileno()).st_size, MAX_FILE_BYTES) + 1)
-    if b"\x00" in data[:SNIFF_BYTES]:
-        raise DocumentError(path, "binary file (NUL bytes); skipped")
-    text = _decode(data).lstrip("\ufeff")
-    replaced = "\ufffd" in text
-    return text, DocumentError(path, "invalid UTF-8 replaced with U+FFFD; indexed") if replaced else None
+    try:
+        decoded = decode(data)
+    except NotText as error:
+        raise _binary(path, error) from None
+    if decoded.encoding.detected:
+        warning = _encoding_warning(path, decoded.encoding)
+    else:
+        warning = _replaced_warning(path, decoded.encoding) if decoded.replaced else None
+    return _newlines(decoded.text), warning
 
 
 def _read_lines(path: Path, on_error: ErrorSink) -> Iterator[str]:
@@ -164,14 +188,20 @@ def _read_lines(path: Path, on_error: ErrorSink) -> Iterator[str]:
     """
     replaced = False
     with _open(path) as handle:
-        if b"\x00" in handle.read(SNIFF_BYTES):
-            raise DocumentError(path, "binary file (NUL bytes); skipped")
+        sample = handle.read(SAMPLE_BYTES)
+        try:
+            encoding = choose_encoding(sample, complete=len(sample) < SAMPLE_BYTES)
+        except NotText as error:
+            raise _binary(path, error) from None
         handle.seek(0)
+        if encoding.detected:
+            on_error(_encoding_warning(path, encoding))
+        readline = handle.readline if encoding.codec in ("utf-8", "utf-8-sig") else _recoded(handle, encoding)
         number = 0
-        while line := handle.readline(MAX_FILE_BYTES + 1):
+        while line := readline(MAX_FILE_BYTES + 1):
             number += 1
             if len(line) > MAX_FILE_BYTES and not line.endswith(b"\n"):
-                while (rest := handle.readline(MAX_FILE_BYTES)) and not rest.endswith(b"\n"):
+                while (rest := readline(MAX_FILE_BYTES)) and not rest.endswith(b"\n"):
                     pass
                 on_error(DocumentError(path, f"line over {MAX_FILE_BYTES // 2**20} MiB; line skipped", line=number))
                 yield "\n"
@@ -179,10 +209,17 @@ def _read_lines(path: Path, on_error: ErrorSink) -> Iterator[str]:
             text = _decode(line).lstrip("\ufeff") if number == 1 else _decode(line)
             if "\ufffd" in text and not replaced:
                 replaced = True
-                on_error(DocumentError(path, "invalid UTF-8 replaced with U+FFFD; indexed", line=number))
+                on_error(_replaced_warning(path, encoding, line=number))
             yield text
         if number == 0 and path.suffix.lower() == ".jsonl":
             raise DocumentError(path, "empty file; skipped")
+
+
+def _recoded(handle: BinaryIO, encoding: Encoding) -> Callable[[int], bytes]:
+    """readline(limit) over a file in another encoding than UTF-8, each line re-encoded as UTF-8
+    (so lines still end at "\n" only, and the limit counts characters)."""
+    text = io.TextIOWrapper(handle, encoding=encoding.codec, errors="replace", newline="\n")
+    return lambda limit: text.readline(limit).encode("utf-8")
 
 
 def _read_file(path: Path, doc_id_base: str, folder: str, on_error: ErrorSink) -> Iterator[Document]:

@@ -27,10 +27,11 @@ def test_binary_file_is_skipped(tmp_path):
 
 
 def test_invalid_utf8_is_replaced_and_indexed_with_a_warning(tmp_path):
-    (tmp_path / "latin1.txt").write_bytes("Harga naik\n\nHarga caf\xe9 naik 10%.".encode("latin-1"))
+    # UTF-8 text (its “quotes” are valid UTF-8) with one stray cp1252 byte: the byte is replaced.
+    (tmp_path / "mixed.txt").write_bytes("Harga naik\n\nHarga “kopi” naik 10%.".encode() + b" Caf\xe9 tutup.")
     docs, problems = read(tmp_path)
-    assert docs[0].text == "Harga naik\n\nHarga caf\ufffd naik 10%."
-    assert problems == [f"{tmp_path / 'latin1.txt'}: invalid UTF-8 replaced with U+FFFD; indexed"]
+    assert docs[0].text == "Harga naik\n\nHarga “kopi” naik 10%. Caf\ufffd tutup."
+    assert problems == [f"{tmp_path / 'mixed.txt'}: invalid UTF-8 replaced with U+FFFD; indexed"]
 
 
 def test_empty_files_are_skipped(tmp_path):
