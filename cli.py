@@ -14,7 +14,8 @@ from index.errors import DocumentError, LintasError
 app = typer.Typer(
     help="Lintas: search Indonesian and English news together, from the terminal.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion, --show-completion (typer imports that code anyway)
+    context_settings={"help_option_names": ["-h", "--help"]},  # for every command
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain help: formatting it with rich cost 0.45 s of imports per --help
 )
@@ -25,6 +26,26 @@ IndexOption = Annotated[
     Optional[Path],
     typer.Option("--index", help="Index directory [default: $LINTAS_INDEX, else the user data dir]."),
 ]
+
+
+def _print_version(value: bool) -> None:
+    if not value:
+        return
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        typer.echo(f"lintas {version('lintas')}")
+    except PackageNotFoundError:
+        typer.echo("lintas (not installed: no version)")
+    raise typer.Exit()
+
+
+@app.callback()
+def main(
+    show_version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                               help="Print the version and exit.")] = False,
+) -> None:
+    pass
 
 
 def _stderr():
@@ -131,10 +152,15 @@ class _Progress:
         self._bars.update(self._tasks[stage], advance=advance, total=total)
 
 
-def _lang_choice(value: Optional[str]) -> Optional[str]:
-    if value is not None and value not in ("id", "en"):
-        raise typer.BadParameter("must be 'id' or 'en'")
-    return value
+class SearchMode(str, Enum):
+    hybrid = "hybrid"
+    keyword = "keyword"
+    semantic = "semantic"
+
+
+class Language(str, Enum):
+    id = "id"
+    en = "en"
 
 
 def _date_choice(value: Optional[str]) -> Optional[str]:
@@ -148,19 +174,23 @@ def _date_choice(value: Optional[str]) -> Optional[str]:
 
 @app.command("search")
 def search_command(
-    query: Annotated[str, typer.Argument(help="What to look for, in Indonesian or English.")],
+    query: Annotated[str, typer.Argument(metavar="QUERY", show_default=False, help="Words to look for, in Indonesian or English; at least one letter or digit.")],
     top_k: Annotated[int, typer.Option("--top-k", "-k", min=1, help="Number of results.")] = 10,
-    mode: Annotated[str, typer.Option(help="hybrid, keyword or semantic.")] = "hybrid",
-    lang: Annotated[Optional[str], typer.Option(help="Only documents in this language: id or en.", callback=_lang_choice)] = None,
-    since: Annotated[Optional[str], typer.Option(help="Only documents dated on or after this day: YYYY-MM-DD (or YYYY-MM, YYYY).", callback=_date_choice)] = None,
-    until: Annotated[Optional[str], typer.Option(help="Only documents dated on or before this day: YYYY-MM-DD (or YYYY-MM, YYYY).", callback=_date_choice)] = None,
-    source: Annotated[Optional[str], typer.Option(help="Only documents from this source: a site (kompas.com, or kompas) or folder name.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print results as JSON.")] = False,
-    explain: Annotated[bool, typer.Option("--explain", help="Show each leg's rank and score per hit.")] = False,
+    mode: Annotated[SearchMode, typer.Option(help="hybrid: both legs fused; keyword: BM25 only; semantic: vectors only.")] = SearchMode.hybrid,
+    lang: Annotated[Optional[Language], typer.Option(help="Only articles in this language.")] = None,
+    since: Annotated[Optional[str], typer.Option(metavar="DATE", help="Only articles dated on or after this day: YYYY-MM-DD, YYYY-MM or YYYY (its first day); undated ones are left out.", callback=_date_choice)] = None,
+    until: Annotated[Optional[str], typer.Option(metavar="DATE", help="Only articles dated on or before this day: YYYY-MM-DD, YYYY-MM or YYYY (its last day); undated ones are left out.", callback=_date_choice)] = None,
+    source: Annotated[Optional[str], typer.Option(metavar="SOURCE", help="Only articles from this source, as hits show it: a site (kompas.com; kompas matches it too) or a folder name.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the hits as a JSON list ([] when none); the README lists the keys.")] = False,
+    explain: Annotated[bool, typer.Option("--explain", help="Also print each hit's score as the sum of its parts, and its rank and score in each leg.")] = False,
     index: IndexOption = None,
-    model: Annotated[Optional[str], typer.Option(help="Model the index must have been built with.")] = None,
+    model: Annotated[Optional[str], typer.Option(metavar="MODEL", help="Stop with an error unless the index was built with this model (name or path).")] = None,
 ) -> None:
-    """Search the index; English queries find Indonesian articles and the other way round."""
+    """Search the index; English queries find Indonesian articles and the other way round.
+
+    Each hit shows its rank, title, language, date, source, score, the id that `lintas show`
+    and `lintas remove` take, and the passage that matched best.
+    """
     from search.engine import Mode, clean_query, search, unsearchable
     from search.reader import IndexReader
     from index.store import resolve_index_dir
@@ -174,12 +204,9 @@ def search_command(
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="'--since' / '--until'") from None
     try:
-        chosen = Mode(mode)
-    except ValueError:
-        raise typer.BadParameter("must be hybrid, keyword or semantic", param_hint="--mode") from None
-    try:
         reader = IndexReader(resolve_index_dir(index), model=model)
-        hits = search(reader, query, k=top_k, mode=chosen, lang=lang, since=since, until=until, source=source)
+        hits = search(reader, query, k=top_k, mode=Mode(mode.value), lang=lang and lang.value,
+                      since=since, until=until, source=source)
     except LintasError as error:
         _fail(error)
     reason = unsearchable(clean_query(query))
@@ -279,12 +306,12 @@ def _leg(rank, score, measure: str) -> str:
 
 @app.command("show")
 def show_command(
-    doc_id: Annotated[str, typer.Argument(metavar="ID", help="Document id, as lintas search prints it.")],
-    raw: Annotated[bool, typer.Option("--raw", help="Show the text before cleaning, with each cut line marked.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the article as JSON.")] = False,
+    doc_id: Annotated[str, typer.Argument(metavar="ID", show_default=False, help="Document id: the id: line of a lintas search hit, or --json's id.")],
+    raw: Annotated[bool, typer.Option("--raw", help="Print the text as it came in (a web page: the text extracted from it), each line the cleaner cut marked with its reason.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the article as JSON: metadata, text and the cut lines (with --raw also raw_text).")] = False,
     index: IndexOption = None,
 ) -> None:
-    """Show one indexed article: its cleaned text, metadata and language."""
+    """Show one indexed article: its metadata, language and cleaned text."""
     from index.store import resolve_index_dir
     from search.article import get_article
     from search.reader import IndexReader
@@ -326,12 +353,12 @@ class EvalMode(str, Enum):
 
 @app.command("eval")
 def eval_command(
-    dataset: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="A BEIR task folder: corpus.jsonl, queries.jsonl, qrels/test.tsv.")],
-    mode: Annotated[EvalMode, typer.Option(help="Which ranking to measure.")] = EvalMode.all,
-    index: Annotated[Optional[Path], typer.Option("--index", help="Index of the corpus to use (built there if missing) [default: one per corpus in the user cache dir].")] = None,
-    run: Annotated[Optional[Path], typer.Option("--run", help="Write the ranking as a TREC run file (one file per mode with --mode all: RUN.MODE).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object per mode.")] = False,
-    model: Annotated[Optional[str], typer.Option(help="sentence-transformers model name or path [default: bundled multilingual-e5-small].")] = None,
+    dataset: Annotated[Path, typer.Argument(metavar="TASK_DIR", exists=True, file_okay=False, show_default=False, help="A BEIR task folder: corpus.jsonl (_id, title, text), queries.jsonl (_id, text) and qrels/test.tsv (tab-separated query-id, corpus-id, score); judged queries are run.")],
+    mode: Annotated[EvalMode, typer.Option(help="Which ranking to measure: all of them, or one.")] = EvalMode.all,
+    index: Annotated[Optional[Path], typer.Option("--index", metavar="DIR", help="Index of the corpus to use, built there if missing [default: one per corpus and model in the user cache dir].")] = None,
+    run: Annotated[Optional[Path], typer.Option("--run", metavar="FILE", help="Also write the ranking as a TREC run file (with --mode all: one file per mode, FILE.MODE).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object per mode: task, mode, ndcg@10, mrr@10, recall@1, recall@10, recall@100, queries, docs.")] = False,
+    model: Annotated[Optional[str], typer.Option(metavar="MODEL", help="sentence-transformers model name or path [default: bundled multilingual-e5-small].")] = None,
 ) -> None:
     """Measure nDCG@10, MRR@10 and Recall@1/10/100 on a BEIR-format task."""
     from search import evaluation
@@ -372,11 +399,16 @@ class ExportFormat(str, Enum):
 
 @app.command("export")
 def export_command(
-    format: Annotated[ExportFormat, typer.Option("--format", help="Output format.")] = ExportFormat.jsonl,
-    vectors: Annotated[bool, typer.Option("--vectors/--no-vectors", help="Include each passage's vector.")] = True,
+    format: Annotated[ExportFormat, typer.Option("--format", help="Output format: JSON lines, the only one.")] = ExportFormat.jsonl,
+    vectors: Annotated[bool, typer.Option("--vectors/--no-vectors", help="Include each passage's vector (--no-vectors: text and metadata only).")] = True,
     index: IndexOption = None,
 ) -> None:
-    """Print the whole index as JSON lines (a manifest line, then one per document) for another engine."""
+    """Print the whole index as JSON lines for another engine, on stdout.
+
+    First a manifest line (model, vector size, counts), then one line per document: id, title,
+    lang, path, date, source, url, the cleaned text and its passages (character spans, and
+    each passage's vector unless --no-vectors).
+    """
     from search.export import export_documents, export_header
     from search.reader import IndexReader
     from index.store import resolve_index_dir
