@@ -259,9 +259,9 @@ def _render_hits(hits, explain: bool = False) -> None:
 
 def _wrap(console, text, width: int, max_lines: int | None = None) -> list:
     """``text`` (a rich Text) cut into lines of at most ``width`` cells at spaces."""
-    lines = [line for line in text.wrap(console, width)]
+    lines = list(text.wrap(console, width))
     for line in lines:
-        line.rstrip()
+        line.rstrip()  # wrap leaves the space it broke at
     if max_lines and len(lines) > max_lines:
         lines = lines[:max_lines]
         lines[-1].truncate(width - 2)
@@ -288,16 +288,16 @@ def _score_terms(hit) -> list[str]:
 
 
 def _fill(terms: list[str], width: int, indent: str, hang: str) -> list[str]:
-    """Terms joined by spaces into lines of at most ``width`` (+ indent), never split inside one."""
-    lines, line = [], ""
+    """Terms joined by spaces into lines that fit ``width`` + ``indent`` (later lines ``hang``),
+    a term never split."""
+    lines, line = [], indent
     for term in terms:
-        if line and len(line) + 1 + len(term) > width:
+        if line.strip() and len(line) + 1 + len(term) > width + len(indent):
             lines.append(line)
-            line = term
+            line = hang + term
         else:
-            line = f"{line} {term}" if line else term
-    lines.append(line)
-    return [(indent if i == 0 else hang) + line for i, line in enumerate(lines)]
+            line = f"{line} {term}" if line.strip() else line + term
+    return [*lines, line]
 
 
 def _leg(rank, score, measure: str) -> str:
