@@ -53,7 +53,7 @@ def _reading_code() -> bytes:
     from importlib.metadata import PackageNotFoundError, version
     from importlib.util import find_spec
 
-    names = ("index.documents", "index.readers", "index.cleaning", "index.dates", "index.html")
+    names = ("index.documents", "index.readers", "index.encoding", "index.cleaning", "index.dates", "index.html")
     digest = hashlib.sha256()
     for name in names:
         spec = find_spec(name)
@@ -61,7 +61,7 @@ def _reading_code() -> bytes:
             digest.update(Path(spec.origin).read_bytes() if spec and spec.origin else name.encode())
         except OSError:
             digest.update(name.encode())
-    for package in ("trafilatura", "langdetect"):
+    for package in ("trafilatura", "langdetect", "charset-normalizer"):
         try:
             digest.update(f"{package}=={version(package)}".encode())
         except PackageNotFoundError:
