@@ -20,7 +20,9 @@ app = typer.Typer(
     rich_markup_mode=None,  # plain help: formatting it with rich cost 0.45 s of imports per --help
 )
 
-DEFAULT_PATHS = [Path("seeds")]
+SEEDS = Path("seeds")
+INPUTS = ".txt, .md, .html, .htm, .json, .jsonl, .csv"  # index.readers.READERS (a test holds them equal)
+LISTED = 5  # ids shown per kind of change in a summary; --verbose shows all
 
 IndexOption = Annotated[
     Optional[Path],
@@ -59,35 +61,43 @@ def _fail(error: LintasError) -> None:
     raise typer.Exit(code=1)
 
 
+VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help=f"List every document added, changed or removed (else the first {LISTED} of each).")]
+
+
 @app.command("index")
 def index_command(
-    paths: Annotated[Optional[list[Path]], typer.Argument(help="Files or folders (.txt, .md, .html, .htm, .jsonl, .csv) [default: seeds/].")] = None,
+    paths: Annotated[Optional[list[Path]], typer.Argument(help=f"Files ({INPUTS}) and folders of them; hidden files and folders are left out [default: the files and folders the index was built from (lintas info lists them); with no index yet, seeds/ if the current folder has one].")] = None,
     index: IndexOption = None,
     model: Annotated[Optional[str], typer.Option(help="sentence-transformers model name or path [default: the index's model, else bundled multilingual-e5-small].")] = None,
-    rebuild: Annotated[bool, typer.Option("--rebuild", help="Start from scratch (needed to change the model).")] = False,
-    prune: Annotated[bool, typer.Option("--prune/--no-prune", help="Remove documents whose files are gone.")] = True,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Start from scratch (needed to change the model); with PATHS, they become what the index is built from.")] = False,
+    prune: Annotated[bool, typer.Option("--prune/--no-prune", help="Remove documents whose files are gone from the folders read.")] = True,
     strict: Annotated[bool, typer.Option("--strict", help="Fail, changing nothing, if any input is skipped.")] = False,
+    verbose: VerboseOption = False,
 ) -> None:
-    """Index files and folders: add new ones, re-index changed ones, drop ones that are gone."""
-    _update(paths or DEFAULT_PATHS, index, model=model, rebuild=rebuild, prune=prune, strict=strict)
+    """Index files and folders: add new ones, re-index changed ones, drop ones that are gone.
+
+    Without PATHS, reads again the files and folders the index was built from.
+    """
+    _update(paths or None, index, model=model, rebuild=rebuild, prune=prune, strict=strict, verbose=verbose)
 
 
 @app.command("add")
 def add_command(
-    files: Annotated[list[Path], typer.Argument(help="Files (.txt, .md, .jsonl) to add or update.")],
+    files: Annotated[list[Path], typer.Argument(help=f"Files ({INPUTS}) or folders of them, to add or update.")],
     index: IndexOption = None,
     strict: Annotated[bool, typer.Option("--strict", help="Fail, changing nothing, if any input is skipped.")] = False,
+    verbose: VerboseOption = False,
 ) -> None:
-    """Add (or update) single files, keeping everything else in the index."""
-    _update(files, index, model=None, rebuild=False, prune=False, strict=strict)
+    """Add (or update) files, keeping everything else in the index (nothing is removed)."""
+    _update(files, index, model=None, rebuild=False, prune=False, strict=strict, verbose=verbose)
 
 
 @app.command("remove")
 def remove_command(
-    ids: Annotated[list[str], typer.Argument(help="Document ids, as `lintas search --json` shows them.")],
+    ids: Annotated[list[str], typer.Argument(help="Documents: an id as lintas search shows it, a file's path (with :LINE or #ID for a line of a JSONL/CSV/JSON file), or an explicit id such as k1 that only one file uses.")],
     index: IndexOption = None,
 ) -> None:
-    """Remove documents from the index by id."""
+    """Remove documents from the index."""
     from index.builder import remove_documents
     from index.store import resolve_index_dir
 
@@ -96,13 +106,15 @@ def remove_command(
         report = remove_documents(index_dir, ids)
     except LintasError as error:
         _fail(error)
-    _stderr().print(f"Removed {report.removed} documents; {report.documents} left → {index_dir}", markup=False)
+    console = _stderr()
+    console.print(f"Removed {_count(report.removed, 'document')}; {report.documents} left → {index_dir}", markup=False)
+    _list_ids(console, "removed", report.removed_ids, verbose=True)
 
 
-def _update(paths: list[Path], index: Optional[Path], *, model: Optional[str], rebuild: bool,
-            prune: bool, strict: bool) -> None:
+def _update(paths: Optional[list[Path]], index: Optional[Path], *, model: Optional[str], rebuild: bool,
+            prune: bool, strict: bool, verbose: bool) -> None:
     from index.builder import build_index, embedder_for
-    from index.store import resolve_index_dir
+    from index.store import exists, resolve_index_dir
 
     index_dir = resolve_index_dir(index)
     console = _stderr()
@@ -111,18 +123,52 @@ def _update(paths: list[Path], index: Optional[Path], *, model: Optional[str], r
         console.print(f"warning: {error}", markup=False)
 
     try:
+        if paths is None and not exists(index_dir):
+            if not SEEDS.is_dir():
+                raise typer.BadParameter(f"none given, and there is no index at {index_dir} yet to read "
+                                         f"again; run lintas index PATHS (files or folders)", param_hint="PATHS")
+            paths = [SEEDS]
         embedder = embedder_for(index_dir, model, rebuild)
         with _Progress(console) as progress:
             report = build_index(paths, index_dir, embedder, progress=progress, on_error=warn,
                                  rebuild=rebuild, prune=prune, strict=strict)
     except LintasError as error:
         _fail(error)
+    _render_report(console, report, index_dir, verbose)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _render_report(console, report, index_dir: Path, verbose: bool) -> None:
     langs = ", ".join(f"{lang} {count}" for lang, count in report.languages.items()) or "none"
     changes = (f"{report.added} added, {report.changed} changed, {report.removed} removed, "
                f"{report.unchanged} unchanged")
     skipped = f"; {report.skipped} skipped (see warnings)" if report.skipped else ""
-    console.print(f"Indexed {report.documents} documents ({langs}), {report.passages} passages: {changes}"
-                  f"{skipped}; {report.seconds:.1f} s → {index_dir}", markup=False)
+    console.print(f"Indexed {_count(report.documents, 'document')} ({langs}), {_count(report.passages, 'passage')}: "
+                  f"{changes}{skipped}; {report.seconds:.1f} s → {index_dir}", markup=False)
+    if report.upgraded_from is not None:
+        console.print(f"(rebuilt from an index of format {report.upgraded_from}: documents now have new ids, "
+                      f"where each came from)", markup=False)
+    for kind, ids in (("added", report.added_ids), ("changed", report.changed_ids), ("removed", report.removed_ids)):
+        _list_ids(console, kind, ids, verbose)
+    if report.other_types:
+        total = sum(report.other_types.values())
+        kinds = ", ".join(f"{suffix} {count}" for suffix, count in
+                          sorted(report.other_types.items(), key=lambda item: (-item[1], item[0])))
+        console.print(f"Skipped {_count(total, 'file')} of other types: {kinds}", markup=False)
+
+
+def _list_ids(console, kind: str, ids: list[str], verbose: bool) -> None:
+    """One line naming the documents of one kind of change, in the form people type them."""
+    from index.ids import display_id
+
+    if not ids:
+        return
+    shown = ids if verbose else ids[:LISTED]
+    more = f" and {len(ids) - len(shown)} more (--verbose lists them)" if len(shown) < len(ids) else ""
+    console.print(f"  {kind}: {', '.join(display_id(doc_id) for doc_id in shown)}{more}", markup=False)
 
 
 class _Progress:
@@ -437,8 +483,11 @@ def info_command(index: IndexOption = None) -> None:
         _fail(error)
     typer.echo(f"index: {index_dir}")
     for key, value in asdict(manifest).items():
-        if key != "languages":
+        if key not in ("languages", "roots"):
             typer.echo(f"{key}: {value}")
+    typer.echo("roots:" + ("" if manifest.roots else " none (lintas index PATHS records them)"))
+    for root in manifest.roots:
+        typer.echo(f"  {root}")
     for lang, count in manifest.languages.items():
         typer.echo(f"documents in {lang}: {count}")
 

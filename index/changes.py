@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from index.documents import Document
+from index.ids import under
 
 
 class KnownFiles:
@@ -35,11 +36,12 @@ class KnownFiles:
                 self._hashes[file] = None
         return self._hashes[file]
 
-    def unchanged(self, path: Path) -> list[str] | None:
-        ids = self._by_file.get(absolute(path))
-        if not ids or not path.is_file():
+    def unchanged(self, file: str) -> list[str] | None:
+        """The ids of ``file``'s documents (resolved path) if its bytes are as when indexed."""
+        ids = self._by_file.get(file)
+        if not ids or not os.path.isfile(file):
             return None
-        raw = self.hash(absolute(path))
+        raw = self.hash(file)
         if raw is None or any(self._records[doc_id].get("raw") != raw for doc_id in ids):
             return None
         self.reused.update(ids)
@@ -75,22 +77,16 @@ def fingerprint(doc: Document) -> str:
     return hashlib.sha256(json.dumps(content, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
-def source_file(doc_path: str) -> str:
-    """The file a document came from: its path, without a JSONL document's ``:LINE``."""
-    head, _, line = doc_path.rpartition(":")
-    return head if head and line.isdigit() and not os.path.exists(doc_path) else doc_path
+def pruned(record: dict, roots: list[str], failed: set[str], prune: bool) -> bool:
+    """Whether a document this run did not see goes: its file lies under a root read this
+    run (the file is gone or renamed, a JSONL line removed), unless reading that file failed.
+    Documents of other roots stay, even when their files are gone (an unmounted disk): the
+    next run over their own root settles them.
 
-
-def absolute(path: object) -> str:
-    return os.path.abspath(str(path))
-
-
-def pruned(record: dict, roots: list[Path], failed: set[str], prune: bool) -> bool:
-    """Whether a document this run did not see goes: its file is gone, or lies under a folder
-    indexed again (a removed JSONL line, a renamed file), unless reading that file failed."""
+    ``roots`` and ``failed``: resolved paths.
+    """
     file = record.get("file", "")
     if not prune or file in failed:
         return False
-    if not os.path.exists(file):
-        return True
-    return any(file == root or file.startswith(root.rstrip(os.sep) + os.sep) for root in map(absolute, roots))
+    return any(under(file, root) for root in roots)
+

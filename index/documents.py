@@ -1,10 +1,13 @@
-"""Reading articles from files: plain text, Markdown, JSONL, CSV and saved web pages.
+"""Reading articles from files: plain text, Markdown, JSON, JSONL, CSV and saved web pages.
 
-A folder is walked for the suffixes below. Every problem with one file (or one JSONL/CSV
-line) is reported through ``on_error`` and the rest of the run goes on. Each article is
-cleaned of boilerplate (index.cleaning), keeping a record of what was cut, and given a date
-(metadata, else its datelines: index.dates) and a source (metadata, else the URL's host,
-else the folder it was found in).
+A folder is walked for the suffixes below (hidden files and folders, such as ``.git``, are
+left alone; files of other types are counted, not read). A path given by name must exist and,
+if a file, be of a type read here: otherwise InputError, before anything is read. Every
+problem with one file (or one JSONL/CSV line, or JSON array element) is reported through
+``on_error`` and the rest of the run goes on. Each document's id says where it came from
+(index.ids). Each article is cleaned of boilerplate (index.cleaning), keeping a record of
+what was cut, and given a date (metadata, else its datelines: index.dates) and a source
+(metadata, else the URL's host, else the folder it was found in).
 
 Bad input is skipped and reported, never fatal: binary files, empty files, files over the
 size limit, unreadable files, things that are not regular files (FIFOs, devices) and symlink
@@ -21,6 +24,7 @@ import hashlib
 import io
 import os
 import stat
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -30,8 +34,9 @@ from urllib.parse import urlsplit
 from index.cleaning import Removed, clean_article
 from index.dates import find_date, parse_date
 from index.encoding import Encoding, NotText, choose_encoding, decode
-from index.errors import DocumentError
-from index.readers import READERS, Record
+from index.errors import DocumentError, InputError
+from index.ids import document_id, resolved
+from index.readers import READERS, UNITS, Record
 
 SUFFIXES = tuple(READERS)
 MAX_FILE_BYTES = 16 * 1024 * 1024  # one article file, or one line of a JSONL/CSV file
@@ -44,10 +49,10 @@ ErrorSink = Callable[[DocumentError], None]
 
 @dataclass(frozen=True)
 class Document:
-    id: str
+    id: str  # where it came from: FILE, FILE:N or FILE#KEY (index.ids)
     title: str
     text: str
-    path: str
+    path: str  # the file, with :N for a line, row or array element
     lang: str = ""
     date: str | None = None
     url: str | None = None
@@ -55,6 +60,8 @@ class Document:
     extra: dict = field(default_factory=dict, compare=False)
     author: str | None = None
     removed: tuple[Removed, ...] = field(default=(), compare=False)  # what the cleaner cut
+    file: str = ""  # the file it was read from: resolved, absolute
+    key: str | None = None  # its own id in that file (JSONL/CSV/JSON `id`, BEIR `_id`), if any
 
     @property
     def full_text(self) -> str:
@@ -75,40 +82,55 @@ def _raise(error: DocumentError) -> None:
     raise error
 
 
-KnownFile = Callable[[Path], "list[str] | None"]
+KnownFile = Callable[[str], "list[str] | None"]
 
 
 def read_documents(paths: Iterable[Path], on_error: ErrorSink = _raise,
-                   known: KnownFile | None = None) -> Iterator[Document]:
+                   known: KnownFile | None = None, others: Counter | None = None) -> Iterator[Document]:
     """Yield every document under ``paths`` (files or folders), in a stable order.
 
-    ``known(path)``, when given, may return the ids of documents an index already holds for
-    an unchanged file: that file is then not read again (an update's fast path).
+    Every path is checked before anything is read (InputError: missing, or a file of a type
+    not read here). ``known(file)``, when given, may return the ids of documents an index
+    already holds for an unchanged file (resolved path): that file is then not read again
+    (an update's fast path). ``others``, when given, counts by suffix the files of other
+    types met inside folders. A file met twice (folders given twice, nested or linked) is
+    read once.
     """
+    paths = [Path(p) for p in paths]
+    check_inputs(paths)
     seen: set[str] = set()
     for root in paths:
-        for path, doc_id_base, folder in _walk(Path(root), on_error):
-            ids = known(path) if known else None
-            if ids is not None:
-                seen.update(ids)
+        for path, folder in _walk(root, on_error, others):
+            file = resolved(path)
+            if file in seen:
                 continue
-            for doc in _read_file(path, doc_id_base, folder, on_error):
-                if doc.id in seen:
-                    on_error(DocumentError(path, f"duplicate id {doc.id!r}; skipped"))
-                    continue
-                seen.add(doc.id)
-                yield doc
+            seen.add(file)
+            if known is not None and known(file) is not None:
+                continue
+            yield from _read_file(path, file, folder, on_error)
 
 
-def _walk(root: Path, on_error: ErrorSink) -> Iterator[tuple[Path, str, str]]:
-    """(file, id, folder source): the first folder below ``root``, else ``root``'s own name."""
-    if root.is_file():
-        yield root, root.stem, root.resolve().parent.name
+def check_inputs(paths: list[Path]) -> None:
+    """Every path given by name exists, and a file given by name is of a type read here."""
+    for path in paths:
+        if not path.exists():
+            raise InputError(f"{path}: no such file or folder; nothing was indexed")
+        if path.is_file() and path.suffix.lower() not in SUFFIXES:
+            kind = f"{path.suffix} files" if path.suffix else "files without a suffix"
+            raise InputError(f"{path}: lintas does not read {kind}; it reads {', '.join(SUFFIXES)} "
+                             f"(and folders of them); nothing was indexed")
+
+
+def _hidden(name: str) -> bool:
+    return name.startswith(".")
+
+
+def _walk(root: Path, on_error: ErrorSink, others: Counter | None) -> Iterator[tuple[Path, str]]:
+    """(file, folder source): the first folder below ``root``, else ``root``'s own name."""
+    if not root.is_dir():  # a file given by name (check_inputs: it exists)
+        yield root, os.path.basename(os.path.dirname(resolved(root)))
         return
-    if not root.is_dir():
-        on_error(DocumentError(root, "no such file or folder; skipped"))
-        return
-    own_name = root.resolve().name
+    own_name = Path(resolved(root)).name
     visited: set[tuple[int, int]] = set()
 
     def unreadable(error: OSError) -> None:
@@ -125,13 +147,17 @@ def _walk(root: Path, on_error: ErrorSink) -> Iterator[tuple[Path, str, str]]:
             on_error(DocumentError(dirpath, "folder already visited (symlink loop); skipped"))
             continue
         visited.add((st.st_dev, st.st_ino))
-        dirnames.sort()
+        dirnames[:] = sorted(name for name in dirnames if not _hidden(name))
         for name in sorted(filenames):
+            if _hidden(name):
+                continue
             path = Path(dirpath) / name
-            if path.suffix.lower() in SUFFIXES:
+            suffix = path.suffix.lower()
+            if suffix in SUFFIXES:
                 relative = path.relative_to(root)
-                folder = relative.parts[0] if len(relative.parts) > 1 else own_name
-                yield path, relative.with_suffix("").as_posix(), folder
+                yield path, relative.parts[0] if len(relative.parts) > 1 else own_name
+            elif others is not None:
+                others[suffix or "no suffix"] += 1
 
 
 def _open(path: Path) -> BinaryIO:
@@ -222,21 +248,30 @@ def _recoded(handle: BinaryIO, encoding: Encoding) -> Callable[[int], bytes]:
     return lambda limit: text.readline(limit).encode("utf-8")
 
 
-def _read_file(path: Path, doc_id_base: str, folder: str, on_error: ErrorSink) -> Iterator[Document]:
+def _read_file(path: Path, file: str, folder: str, on_error: ErrorSink) -> Iterator[Document]:
+    suffix = path.suffix.lower()
+    first_at: dict[str, int | None] = {}  # explicit id -> where the file first used it
     try:
-        if path.suffix.lower() in LINE_FORMATS:
+        if suffix in LINE_FORMATS:
             content = _read_lines(path, on_error)
         else:
             content, warning = _read_text(path)
             if warning:
                 on_error(warning)
-        for record in READERS[path.suffix.lower()](content, path, doc_id_base, on_error):
-            doc = make_document(record, record.id or doc_id_base, folder)
+        for record in READERS[suffix](content, path, on_error):
+            if record.key is not None and first_at.setdefault(record.key, record.position) != record.position:
+                where, unit = UNITS.get(suffix, ("line", "line"))
+                on_error(DocumentError(path, f"id {record.key!r} already used at {where} "
+                                             f"{first_at[record.key]} of this file; {unit} skipped",
+                                       line=record.position))
+                continue
+            doc = make_document(record, file, folder)
             if doc is None:
-                on_error(DocumentError(record.path, "nothing left after removing boilerplate; skipped"))
+                on_error(DocumentError(path, "nothing left after removing boilerplate; skipped",
+                                       line=record.position))
                 continue
             if record.date and doc.date is None:
-                on_error(DocumentError(record.path, f"date {record.date!r} not understood; ignored"))
+                on_error(DocumentError(path, f"date {record.date!r} not understood; ignored", line=record.position))
             yield doc
     except DocumentError as error:
         on_error(error)
@@ -244,21 +279,26 @@ def _read_file(path: Path, doc_id_base: str, folder: str, on_error: ErrorSink) -
         on_error(DocumentError(path, f"{error.strerror or error}; skipped"))
 
 
-def make_document(record: Record, doc_id: str, folder: str | None) -> Document | None:
-    """Clean one record's text and settle its title, date, author and source."""
+def make_document(record: Record, file: str, folder: str | None) -> Document | None:
+    """Clean one record's text and settle its id, title, date, author and source.
+
+    ``file``: the resolved path of the file it was read from.
+    """
     cleaned = clean_article(record.text)
     if not cleaned.text.strip():
         return None
     return Document(
-        id=doc_id,
+        id=document_id(file, record.key, record.position),
         title=record.title or _first_line(cleaned.text),
         text=cleaned.text,
-        path=record.path,
+        path=file if record.position is None else f"{file}:{record.position}",
         date=parse_date(record.date) if record.date else find_date(cleaned.text),
         url=record.url,
         source=_source(record.source, record.url, folder),
         author=record.author or cleaned.author,
         removed=cleaned.removed,
+        file=file,
+        key=record.key,
     )
 
 

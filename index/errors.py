@@ -57,3 +57,31 @@ class DocumentsSkipped(LintasError):
 
 class UnknownDocuments(LintasError):
     """`lintas remove` was given an id the index does not have."""
+
+
+class AmbiguousId(LintasError):
+    """A bare explicit id (`k1`) that several files use: the person must say which."""
+
+    def __init__(self, key: str, candidates: list[str]) -> None:
+        super().__init__(f"{len(candidates)} documents have id {key!r}: {', '.join(candidates)}; "
+                         f"name one of them")
+        self.key = key
+        self.candidates = candidates
+
+
+class InputError(LintasError):
+    """A file or folder given by name cannot be indexed (missing, or of a type Lintas does not
+    read); nothing was changed."""
+
+
+class RootsError(LintasError):
+    """What the index was built from is unknown, or a folder it was built from is gone."""
+
+
+class IndexPathError(LintasError):
+    """The index location is not a folder (or cannot be made one)."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        super().__init__(f"the index location {path} {reason}; give a folder with --index "
+                         f"(lintas creates it) or set LINTAS_INDEX")
+        self.path = path

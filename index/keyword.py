@@ -9,6 +9,7 @@ from whoosh.fields import ID, STORED, TEXT, Schema
 
 from index.analysis import LANGUAGE_FIELD, english_analyzer, exact_analyzer, indonesian_analyzer
 from index.documents import Document
+from index.errors import IndexCorrupt
 from index.passages import lead
 
 
@@ -53,6 +54,18 @@ def update_keyword_index(folder: Path, remove_ids: Iterable[str], documents: Ite
     file, so ``folder`` may hold hard links to the previous generation's files.
     """
     _write(whoosh_index.open_dir(str(folder)), remove_ids, documents)
+
+
+def check_keyword_index(folder: Path, documents: int) -> None:
+    """What an update relies on: the Whoosh index in ``folder`` opens, a searcher opens over
+    all its segments, and it holds ``documents`` live documents; else IndexCorrupt."""
+    try:
+        with whoosh_index.open_dir(str(folder)).searcher() as searcher:
+            count = searcher.doc_count()
+    except Exception as error:  # Whoosh raises EOFError, struct and pickle errors on damaged files
+        raise IndexCorrupt(folder, f"{type(error).__name__}: {error}") from None
+    if count != documents:
+        raise IndexCorrupt(folder, f"{count} documents, manifest says {documents}")
 
 
 def _write(ix, remove_ids: Iterable[str], documents: Iterable[Document]) -> None:

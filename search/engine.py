@@ -145,6 +145,7 @@ def _hit(reader: IndexReader, rank: int, item: Fused,
     snippet, highlights = make_snippet(text, passage, info.lang, field_terms, info.title, fallback)
     return Hit(
         rank=rank, id=doc_id, title=info.title, lang=info.lang, path=info.path,
+        key=info.key,
         score=round(float(item.score), 6),
         score_parts=tuple(Part(part.name, round(float(part.value), 6), part.weight) for part in item.parts),
         keyword_rank=keyword[0] if keyword else None,

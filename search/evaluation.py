@@ -3,7 +3,9 @@
 A task folder holds ``corpus.jsonl`` (``_id``, ``title``, ``text``), ``queries.jsonl``
 (``_id``, ``text``) and ``qrels/test.tsv`` (``query-id``, ``corpus-id``, ``score``, header line).
 The corpus is indexed by the same ``build_index`` as ``lintas index`` (cached vectors make a
-re-run fast); every query runs its legs once and each mode is ranked from them.
+re-run fast); every query runs its legs once and each mode is ranked from them. The index
+names a corpus document ``CORPUS#_id``; rankings and run files name it by its ``_id``, as the
+qrels do.
 """
 from __future__ import annotations
 
@@ -121,13 +123,19 @@ def run_task(reader: IndexReader, task: Task, modes: Iterable[Mode],
     modes = list(modes)
     needed = Mode.hybrid if len(modes) > 1 else modes[0]
     runs: dict[Mode, dict[str, list[tuple[str, float]]]] = {mode: {} for mode in modes}
+    names = judged_names(reader)
     for query_id, text in task.queries.items():
         legs = query_legs(reader, text, needed)
         for mode in modes:
-            runs[mode][query_id] = rank(legs, mode)[:DEPTH]
+            runs[mode][query_id] = [(names[doc_id], score) for doc_id, score in rank(legs, mode)[:DEPTH]]
         if progress:
             progress(1)
     return runs
+
+
+def judged_names(reader: IndexReader) -> dict[str, str]:
+    """Each document's name in the qrels: its own id in the corpus (``_id``), else its index id."""
+    return {doc.id: doc.key if doc.key is not None else doc.id for doc in reader.docs}
 
 
 def query_legs(reader: IndexReader, text: str, mode: Mode = Mode.hybrid) -> Legs:

@@ -33,6 +33,6 @@ def export_documents(reader: IndexReader, vectors: bool = True) -> Iterator[dict
                 if matrix is not None:
                     passage["vector"] = [round(float(x), VECTOR_DIGITS) for x in matrix[start + offset]]
                 passages.append(passage)
-            yield {"id": info.id, "title": info.title, "lang": info.lang, "path": info.path,
+            yield {"id": info.id, "key": info.key, "title": info.title, "lang": info.lang, "path": info.path,
                    "date": info.date, "source": info.source, "url": info.url,
                    "text": fields.get("content", ""), "passages": passages}

@@ -13,6 +13,7 @@ from index import store
 from index.analysis import ANALYZER_VERSION
 from index.embedding import Embedder, canonical_model, load_embedder
 from index.errors import IndexCorrupt, IndexMismatch, LintasError
+from index.ids import DocumentIds
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,8 @@ class DocInfo:
     passages: list[tuple[int, int]]
     segment: str = ""  # the vector segment file holding this document's passages
     row: int = 0  # its first row there
+    file: str = ""  # the file it was read from (resolved)
+    key: str | None = None  # its own id in that file, if it has one
 
 
 def _doc_info(record: dict) -> DocInfo:
@@ -35,7 +38,7 @@ def _doc_info(record: dict) -> DocInfo:
                    passages=[tuple(span) for span in record["passages"]])
 
 
-FIELDS = ("id", "title", "path", "lang", "date", "source", "url", "hash", "segment", "row")
+FIELDS = ("id", "title", "path", "lang", "date", "source", "url", "hash", "segment", "row", "file", "key")
 
 
 class IndexReader:
@@ -69,6 +72,15 @@ class IndexReader:
 
     def position(self, doc_id: str) -> int:
         return self._positions[doc_id]
+
+    def resolve_id(self, text: str, cwd: Path | None = None) -> str:
+        """The id of the document ``text`` names (an id, a path, or an explicit id:
+        index.ids.DocumentIds.resolve); DocumentNotFound or AmbiguousId otherwise."""
+        return self._ids.resolve(text, cwd)
+
+    @cached_property
+    def _ids(self) -> DocumentIds:
+        return DocumentIds((doc.id, doc.file, doc.key, doc.path) for doc in self.docs)
 
     @cached_property
     def dates(self) -> np.ndarray:

@@ -24,6 +24,7 @@ class Hit:
     source: str | None = None
     lead_match: float | None = None  # hybrid: share of the query's words in the title and first passage
     score_parts: tuple[Part, ...] = ()  # the named terms that add up to score (weight × value each)
+    key: str | None = None  # the document's own id in its file (JSONL/CSV/JSON `id`), if any
 
     def to_json(self) -> dict:
         record = asdict(self)

@@ -9,11 +9,20 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
+from index import store
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
-EN_SEED = "003_f79bf9490dbe2041"
-ID_SEEDS = {"000_0dfaffacd213fe91", "001_cf8019bd0f87cf4f", "002_a5b2618d017f9403", "004_111cb5bf34ac05bb"}
+
+
+def seed_id(name: str) -> str:
+    """A seed article's id: its file's resolved path (index.ids)."""
+    return str(SEEDS / f"{name}.txt")
+
+
+EN_SEED = seed_id("003_f79bf9490dbe2041")
+ID_SEEDS = {seed_id(name) for name in ("000_0dfaffacd213fe91", "001_cf8019bd0f87cf4f", "002_a5b2618d017f9403",
+                                       "004_111cb5bf34ac05bb")}
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -56,3 +65,17 @@ def seeds_index(_seeds_index_master, tmp_path) -> Path:
     copy = tmp_path / "index"
     shutil.copytree(_seeds_index_master, copy)
     return copy
+
+
+def make_format_2(index_dir: Path) -> None:
+    """Turn an index into what Lintas wrote before ids were sources: format 2, ids below the
+    folder given without suffix, no key, no roots."""
+    generation = store.current_generation(index_dir)
+    manifest = json.loads((generation / store.MANIFEST).read_text())
+    manifest["format_version"] = 2
+    del manifest["roots"]
+    (generation / store.MANIFEST).write_text(json.dumps(manifest))
+    records = [json.loads(line) for line in (generation / store.DOCS).read_text().splitlines()]
+    for record in records:
+        record["id"] = record.pop("key") or "/".join(Path(record["file"]).with_suffix("").parts[-2:])
+    (generation / store.DOCS).write_text("".join(json.dumps(r) + "\n" for r in records))

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
-from conftest import EN_SEED, ID_SEEDS, SEEDS, run, run_json
+from conftest import EN_SEED, ID_SEEDS, SEEDS, run, run_json, seed_id
 from index.analysis import terms
 from index.store import current_generation, read_manifest
 
@@ -62,10 +63,10 @@ def test_keyword_mode_returns_only_documents_with_a_query_term(runner, seeds_ind
     assert hits, "Sochi is in several seeds"
     wanted = set(terms("text_exact", query))
     for hit in hits:
-        text = (SEEDS / f"{hit['id']}.txt").read_text(encoding="utf-8")
+        text = Path(hit["id"]).read_text(encoding="utf-8")
         assert wanted & set(terms("text_exact", text)), hit["id"]
         assert hit["semantic_rank"] is None
-    assert {hit["id"] for hit in hits} == {"000_0dfaffacd213fe91", "002_a5b2618d017f9403", EN_SEED}
+    assert {hit["id"] for hit in hits} == {seed_id("000_0dfaffacd213fe91"), seed_id("002_a5b2618d017f9403"), EN_SEED}
 
 
 def test_lang_filter_en_returns_only_the_english_seed(runner, seeds_index):
@@ -114,7 +115,7 @@ def test_index_summary_goes_to_stderr(runner, tmp_path):
     result = run(runner, "index", SEEDS / "003_f79bf9490dbe2041.txt", "--index", tmp_path / "ix")
     assert result.exit_code == 0
     assert result.stdout == ""
-    assert "Indexed 1 documents (en 1)" in result.stderr
+    assert "Indexed 1 document (en 1), 5 passages: 1 added" in result.stderr
     listing = json.loads(json.dumps(run_json(runner, "search", "Minsk", "--index", tmp_path / "ix")))
     assert [hit["id"] for hit in listing] == [EN_SEED]
 
@@ -125,9 +126,11 @@ def test_add_and_remove_through_the_cli(runner, seeds_index, tmp_path):
     added = run(runner, "add", article, "--index", seeds_index)
     assert added.exit_code == 0, added.stderr
     assert "6 documents" in added.stderr and "1 added" in added.stderr and "0 removed" in added.stderr
-    assert [hit["id"] for hit in run_json(runner, "search", "Gayo", "--mode", "keyword", "--index", seeds_index)] == ["kopi"]
-    removed = run(runner, "remove", "kopi", "--index", seeds_index)
-    assert removed.exit_code == 0 and removed.stderr.startswith("Removed 1 documents; 5 left")
+    assert [hit["id"] for hit in run_json(runner, "search", "Gayo", "--mode", "keyword", "--index", seeds_index)] == [
+        str(article)]
+    removed = run(runner, "remove", article, "--index", seeds_index)
+    assert removed.exit_code == 0
+    assert removed.stderr == f"Removed 1 document; 5 left → {seeds_index}\n  removed: {article}\n"
     assert run_json(runner, "search", "Gayo", "--mode", "keyword", "--index", seeds_index) == []
-    missing = run(runner, "remove", "kopi", "--index", seeds_index)
-    assert missing.exit_code == 1 and missing.stderr.startswith("Error: no document with id 'kopi'")
+    missing = run(runner, "remove", "kopi.txt", "--index", seeds_index)
+    assert missing.exit_code == 1 and missing.stderr.startswith("Error: no document with id 'kopi.txt'")

@@ -1,10 +1,10 @@
 """lintas show, and the date/source filters of lintas search, on the seeds index."""
 from __future__ import annotations
 
-from conftest import EN_SEED, ID_SEEDS, run, run_json
+from conftest import EN_SEED, ID_SEEDS, run, run_json, seed_id
 
-KOMPAS = "004_111cb5bf34ac05bb"
-SEED_002 = "002_a5b2618d017f9403"
+KOMPAS = seed_id("004_111cb5bf34ac05bb")
+SEED_002 = seed_id("002_a5b2618d017f9403")
 
 
 def test_junk_words_no_longer_find_the_lukashenko_articles(runner, seeds_index):

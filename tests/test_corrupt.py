@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SEEDS, run
+from conftest import EN_SEED, ID_SEEDS, SEEDS, run, run_json
 from index import store
+from search.reader import IndexReader
 
 
 def truncate(path: Path) -> None:
@@ -41,18 +42,51 @@ def test_corrupt_file_is_named_and_rebuild_recovers(runner, seeds_index, case):
     pick, damage = CASES[case]
     path = pick(store.current_generation(seeds_index))
     damage(path)
-    failures = [run(runner, "search", "Lukashenko Putin", "--index", seeds_index, "--mode", mode)
+    named = path.parent if "whoosh" in case else path
+    searches = [run(runner, "search", "Lukashenko Putin", "--index", seeds_index, "--mode", mode)
                 for mode in ("hybrid", "keyword", "semantic")]
-    failures.append(run(runner, "index", SEEDS, "--index", seeds_index))
-    failed = [result for result in failures if result.exit_code != 0]
-    assert failed, "the damage went unnoticed everywhere"
-    for result in failed:
+    updates = [run(runner, "index", SEEDS, "--index", seeds_index), run(runner, "index", "--index", seeds_index)]
+    assert [result.exit_code for result in updates] == [1, 1]  # an update checks what it relies on first
+    for result in updates + [result for result in searches if result.exit_code != 0]:
         assert result.exit_code == 1
-        assert result.stderr.startswith(f"Error: index file {path.parent if 'whoosh' in case else path}")
-        assert result.stderr.rstrip().endswith("run lintas index --rebuild")
-    rebuilt = run(runner, "index", SEEDS, "--index", seeds_index, "--rebuild")
+        assert result.stderr.startswith(f"Error: index file {named} is unreadable (")
+        assert result.stderr.endswith("); run lintas index --rebuild\n")
+    assert_rebuild_restores_the_seeds(runner, seeds_index)
+
+
+def assert_rebuild_restores_the_seeds(runner, index_dir: Path, *args) -> None:
+    """The advised `lintas index --rebuild`, without paths, brings every seed back."""
+    rebuilt = run(runner, "index", "--rebuild", *args, "--index", index_dir)
     assert rebuilt.exit_code == 0, rebuilt.stderr
-    assert run(runner, "search", "Lukashenko Putin", "--index", seeds_index).exit_code == 0
+    assert "Indexed 5 documents (en 1, id 4)" in rebuilt.stderr
+    assert {doc.id for doc in IndexReader(index_dir).docs} == ID_SEEDS | {EN_SEED}
+    assert run_json(runner, "search", "Lukashenko asks Putin for support", "--index", index_dir)[0]["id"] == EN_SEED
+
+
+def test_rebuild_of_a_damaged_index_reads_the_roots_of_the_previous_generation(runner, seeds_index, tmp_path):
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "kopi.txt").write_text("Kopi Gayo\n\nPetani kopi Gayo panen raya.", encoding="utf-8")
+    assert run(runner, "index", extra, "--index", seeds_index).exit_code == 0
+    generation = store.current_generation(seeds_index)
+    truncate(generation / store.MANIFEST)
+    truncate(generation / store.DOCS)
+    rebuilt = run(runner, "index", "--rebuild", "--index", seeds_index)
+    assert rebuilt.exit_code == 0, rebuilt.stderr
+    # the previous generation's manifest names only seeds/: kopi.txt came with the damaged one
+    assert {doc.id for doc in IndexReader(seeds_index).docs} == ID_SEEDS | {EN_SEED}
+    assert store.read_manifest(store.current_generation(seeds_index)).roots == [str(SEEDS)]
+
+
+def test_rebuild_without_anything_telling_the_roots_asks_for_paths(runner, seeds_index):
+    generation = store.current_generation(seeds_index)
+    truncate(generation / store.MANIFEST)
+    (generation / store.DOCS).write_text("garbage\n")
+    result = run(runner, "index", "--rebuild", "--index", seeds_index)
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: the index at {seeds_index} does not say what it was built from; give "
+                             f"the files and folders to index: lintas index --rebuild PATHS\n")
+    assert_rebuild_restores_the_seeds(runner, seeds_index, SEEDS)
 
 
 def test_current_pointing_nowhere(runner, seeds_index):

@@ -37,7 +37,9 @@ def task(tmp_path):
 
 
 def test_beir_corpus_keeps_its_ids(task):
-    assert [doc.id for doc in read_documents([task / "corpus.jsonl"])] == [d["_id"] for d in CORPUS]
+    docs = list(read_documents([task / "corpus.jsonl"]))
+    assert [doc.key for doc in docs] == [d["_id"] for d in CORPUS]
+    assert [doc.id for doc in docs] == [f"{task / 'corpus.jsonl'}#{d['_id']}" for d in CORPUS]
 
 
 def test_eval_json_one_object_per_mode_and_trec_run(task, tmp_path):
@@ -50,6 +52,7 @@ def test_eval_json_one_object_per_mode_and_trec_run(task, tmp_path):
         assert row["recall@100"] == 1.0 or row["mode"] == "keyword"  # 4 documents, all returned
     for row in rows:  # the printed figures are the metrics of the written run
         ranked = _read_run(tmp_path / f"run.txt.{row['mode']}")
+        assert {doc for docs in ranked.values() for doc in docs} <= {d["_id"] for d in CORPUS}  # named as in qrels
         qrels = {"q1": {"id-volcano": 1}, "q2": {"en-football": 1}}
         ndcg = sum(metrics.ndcg_at(ranked.get(q, []), qrels[q], 10) for q in qrels) / 2
         assert row["ndcg@10"] == round(ndcg, 4)

@@ -1,4 +1,8 @@
-"""Incremental updates through the library API, with a fake embedder (I/O, not ranking)."""
+"""Incremental updates through the library API, with a fake embedder (I/O, not ranking).
+
+The tests run inside the corpus folder, so ids read as people see them (index.ids.display_id):
+`banjir.txt`, `feed.jsonl#f1`.
+"""
 from __future__ import annotations
 
 import os
@@ -12,6 +16,7 @@ from index import builder, store
 from index.builder import add_documents, build_index, remove_documents
 from index.embedding import VectorCache
 from index.errors import DocumentsSkipped, IndexLocked, IndexMismatch, LintasError
+from index.ids import display_id
 from search.engine import Mode, search
 from search.reader import IndexReader
 
@@ -25,11 +30,12 @@ ARTICLES = {
 
 
 @pytest.fixture
-def corpus(tmp_path) -> Path:
+def corpus(tmp_path, monkeypatch) -> Path:
     root = tmp_path / "corpus"
     for name, text in ARTICLES.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text, encoding="utf-8")
+    monkeypatch.chdir(root)
     return root
 
 
@@ -55,7 +61,11 @@ def reader_for(index_dir: Path, embedder: FakeEmbedder) -> IndexReader:
 
 
 def ids(index_dir: Path, embedder, query: str, mode=Mode.keyword) -> list[str]:
-    return [hit.id for hit in search(reader_for(index_dir, embedder), query, k=10, mode=mode)]
+    return [display_id(hit.id) for hit in search(reader_for(index_dir, embedder), query, k=10, mode=mode)]
+
+
+def names(index_dir: Path) -> list[str]:
+    return sorted(display_id(doc.id) for doc in IndexReader(index_dir).docs)
 
 
 def live(index_dir: Path) -> str:
@@ -81,7 +91,7 @@ def test_a_change_is_found_by_content_not_mtime(corpus, index_dir, embedder):
     os.utime(gempa, ns=(gempa.stat().st_atime_ns, gempa.stat().st_mtime_ns + 10**9))  # touched only
     report = build(corpus, index_dir, embedder)
     assert (report.added, report.changed, report.removed, report.unchanged) == (0, 1, 0, 4)
-    assert ids(index_dir, embedder, "Kemayoran") == ["banjir"]
+    assert ids(index_dir, embedder, "Kemayoran") == ["banjir.txt"]
     assert ids(index_dir, embedder, "Utara") == []
 
 
@@ -93,9 +103,9 @@ def test_new_files_are_added_and_gone_files_removed(corpus, index_dir, embedder)
     report = build(corpus, index_dir, embedder)
     # f2 moved from line 2 to line 1: its stored path changed, so it is re-indexed (from the cache)
     assert (report.added, report.changed, report.removed, report.unchanged) == (1, 1, 2, 2)
-    assert sorted(d.id for d in reader_for(index_dir, embedder).docs) == ["banjir", "baru", "f2", "sub/election"]
+    assert names(index_dir) == ["banjir.txt", "baru.txt", "feed.jsonl#f2", "sub/election.md"]
     assert ids(index_dir, embedder, "Palu") == []
-    assert ids(index_dir, embedder, "Bandung") == ["baru"]
+    assert ids(index_dir, embedder, "Bandung") == ["baru.txt"]
 
 
 def test_no_prune_keeps_documents_whose_files_are_gone(corpus, index_dir, embedder):
@@ -103,7 +113,7 @@ def test_no_prune_keeps_documents_whose_files_are_gone(corpus, index_dir, embedd
     (corpus / "gempa.txt").unlink()
     report = build(corpus, index_dir, embedder, prune=False)
     assert (report.removed, report.documents) == (0, 5)
-    assert ids(index_dir, embedder, "Palu") == ["gempa"]
+    assert ids(index_dir, embedder, "Palu") == ["gempa.txt"]
 
 
 def test_indexing_another_folder_keeps_the_first(corpus, index_dir, embedder, tmp_path):
@@ -129,19 +139,19 @@ def test_adding_one_article_embeds_only_it_and_links_the_old_vectors(corpus, ind
     assert embedder.passages_embedded - embedded == 1  # one short article, one passage
     for name in old_segments:  # the same file, not a copy
         assert (after / name).stat().st_ino == (before / name).stat().st_ino
-    assert ids(index_dir, embedder, "Gayo") == ["kopi"]
+    assert ids(index_dir, embedder, "Gayo") == [str(extra)]
 
 
 def test_remove_by_id_and_unknown_ids(corpus, index_dir, embedder):
     build(corpus, index_dir, embedder)
     generation = live(index_dir)
     with pytest.raises(LintasError, match="no document with id 'nope'"):
-        remove_documents(index_dir, ["gempa", "nope"])
+        remove_documents(index_dir, ["gempa.txt", "nope"])
     assert live(index_dir) == generation
-    report = remove_documents(index_dir, ["gempa", "f1"])
+    report = remove_documents(index_dir, ["gempa.txt", "f1"])  # a path, and an id only one file uses
     assert (report.removed, report.documents) == (2, 3)
     assert ids(index_dir, embedder, "Palu") == []
-    assert [d.id for d in reader_for(index_dir, embedder).docs] == ["banjir", "f2", "sub/election"]
+    assert names(index_dir) == ["banjir.txt", "feed.jsonl#f2", "sub/election.md"]
 
 
 def test_changing_the_model_needs_rebuild(corpus, index_dir):
@@ -150,7 +160,7 @@ def test_changing_the_model_needs_rebuild(corpus, index_dir):
         build(corpus, index_dir, FakeEmbedder("model-b"))
     assert store.read_manifest(store.current_generation(index_dir)).model == "model-a"
     report = build(corpus, index_dir, FakeEmbedder("model-b"), rebuild=True)
-    assert report.added == 5
+    assert (report.added, report.unchanged, report.documents) == (0, 5, 5)  # same documents, new vectors
     assert store.read_manifest(store.current_generation(index_dir)).model == "model-b"
 
 
@@ -164,7 +174,7 @@ def test_vectors_after_many_updates_equal_a_fresh_build(corpus, index_dir, embed
             (corpus / "gempa.txt").unlink()
         build(corpus, index_dir, embedder)
         if step % 2:
-            remove_documents(index_dir, [f"new{step}"])
+            remove_documents(index_dir, [f"new{step}.txt"])
     fresh = tmp_path / "fresh"
     build(corpus, fresh, embedder)
     updated, rebuilt = reader_for(index_dir, embedder), reader_for(fresh, embedder)
@@ -184,8 +194,8 @@ def test_one_writer_at_a_time_and_searches_go_on(corpus, index_dir, embedder):
         with pytest.raises(IndexLocked, match=rf"another lintas index is running \(pid {os.getpid()}\)"):
             build(corpus, index_dir, embedder)
         with pytest.raises(IndexLocked):
-            remove_documents(index_dir, ["gempa"])
-        assert ids(index_dir, embedder, "Palu") == ["gempa"]
+            remove_documents(index_dir, ["gempa.txt"])
+        assert ids(index_dir, embedder, "Palu") == ["gempa.txt"]
     assert build(corpus, index_dir, embedder, rebuild=True).documents == 5
 
 
@@ -216,4 +226,4 @@ def test_unchanged_files_are_not_read_again(corpus, index_dir, embedder, monkeyp
     read.clear()
     report = build(corpus, index_dir, embedder)
     assert read == ["gempa.txt"] and (report.changed, report.unchanged) == (1, 4)
-    assert ids(index_dir, embedder, "Donggala") == ["gempa"]
+    assert ids(index_dir, embedder, "Donggala") == ["gempa.txt"]

@@ -15,14 +15,14 @@ def test_saved_news_pages_give_article_title_date_author_and_source():
     errors: list[DocumentError] = []
     docs = {doc.id: doc for doc in read_documents([PAGES], on_error=errors.append)}
     assert errors == []
-    kompas = docs["kompas/belarus-minta-bantuan"]
+    kompas = docs[str(PAGES / "kompas" / "belarus-minta-bantuan.html")]
     assert kompas.title == "Terus Didesak Mundur, Presiden Belarus Akan ke Rusia Minta Bantuan Putin"
     assert (kompas.date, kompas.source, kompas.author) == ("2020-09-11", "kompas.com", "Aditya Jaya Iswara")
     assert "Wanita berusia 38 tahun itu kini sedang berlindung di Lithuania" in kompas.text
     for junk in ("Beranda", "Terkini Lainnya", "Singapore Airlines", "Israel", "Baca juga", "ADVERTISEMENT",
                  "Bagikan artikel", "Login untuk", "Copyright", "Baca berita tanpa iklan"):
         assert junk not in kompas.full_text, junk
-    wire = docs["wire/lukashenko-meets-putin"]
+    wire = docs[str(PAGES / "wire" / "lukashenko-meets-putin.htm")]
     assert wire.title == "Belarusian President Lukashenko Meets Putin Asking For Support"
     assert (wire.date, wire.source, wire.author) == ("2020-09-14", "wire", "Maria Petrova")  # no URL: folder
     assert wire.text.startswith("SOCHI, Russia - Belarusian President Alexander Lukashenko arrived")
@@ -31,7 +31,7 @@ def test_saved_news_pages_give_article_title_date_author_and_source():
         assert junk not in wire.full_text, junk
     assert [(cut.text, cut.reason) for cut in wire.removed] == [
         ("Read more: Thousands march in Minsk for a fifth weekend", "teaser")]
-    detik = docs["detik/putin-lukashenko-sochi"]  # no date in the page's metadata
+    detik = docs[str(PAGES / "detik" / "putin-lukashenko-sochi.html")]  # no date in the page's metadata
     assert detik.title == "Lukashenko Tiba di Sochi, Minta Dukungan Putin di Tengah Protes"
     assert (detik.date, detik.source) == ("2020-09-14", "detik")
     assert detik.text.startswith("Sochi - Presiden Belarus Alexander Lukashenko tiba di Sochi")
@@ -61,9 +61,10 @@ def test_csv_with_header(tmp_path):
     errors: list[DocumentError] = []
     docs = list(read_documents([path], on_error=errors.append))
     assert [(d.id, d.title, d.date, d.source, d.url) for d in docs] == [
-        ("a1", "Putin bertemu Lukashenko", "2020-09-14", "kompas.com", "https://www.kompas.com/x"),
-        ("arsip:7", "Body only", None, tmp_path.name.lower(), None),
+        (f"{path}#a1", "Putin bertemu Lukashenko", "2020-09-14", "kompas.com", "https://www.kompas.com/x"),
+        (f"{path}:7", "Body only", None, tmp_path.name.lower(), None),
     ]
+    assert [(d.file, d.key, d.path) for d in docs] == [(str(path), "a1", f"{path}:2"), (str(path), None, f"{path}:7")]
     assert docs[0].text == "Putin bertemu Lukashenko di Sochi.\nKeduanya membahas energi."
     assert [str(e) for e in errors] == [f"{path}:6: row has 5 of 5 columns or no text; row skipped",
                                         f"{path}:7: date 'not a date' not understood; ignored"]
@@ -85,8 +86,9 @@ def test_source_from_metadata_url_or_folder(tmp_path):
         json.dumps({"id": "j1", "text": "Isi.", "url": "https://news.detik.com/berita/1"}),
         json.dumps({"id": "j2", "text": "Isi.", "source": "Tempo", "url": "https://tempo.co/x"}),
     ]), encoding="utf-8")
-    sources = {d.id: d.source for d in read_documents([tmp_path])}
-    assert sources == {"detik/a": "detik", "b": tmp_path.name.lower(), "j1": "news.detik.com", "j2": "tempo"}
+    sources = {d.id.removeprefix(f"{tmp_path}/"): d.source for d in read_documents([tmp_path])}
+    assert sources == {"detik/a.txt": "detik", "b.txt": tmp_path.name.lower(), "c.jsonl#j1": "news.detik.com",
+                       "c.jsonl#j2": "tempo"}
 
 
 def test_html_folder_indexes_and_undetectable_text_is_und(runner, tmp_path):
@@ -98,15 +100,16 @@ def test_html_folder_indexes_and_undetectable_text_is_und(runner, tmp_path):
     result = run(runner, "index", tmp_path / "pages", "--index", index)
     assert result.exit_code == 0, result.stderr
     assert "Indexed 4 documents (en 1, id 2, und 1)" in result.stderr
-    shown = run_json(runner, "show", "angka", "--index", index)
+    shown = run_json(runner, "show", tmp_path / "pages" / "angka.txt", "--index", index)
     assert (shown["lang"], shown["text"]) == ("und", "12345 !!! 678")
     hits = run_json(runner, "search", "Lukashenko minta bantuan Putin", "--index", index)
-    assert {(h["id"], h["title"], h["date"], h["source"]) for h in hits if h["id"] != "angka"} == {
-        ("belarus-minta-bantuan", "Terus Didesak Mundur, Presiden Belarus Akan ke Rusia Minta Bantuan Putin",
+    assert {(Path(h["id"]).name, h["title"], h["date"], h["source"]) for h in hits
+            if not h["id"].endswith("angka.txt")} == {
+        ("belarus-minta-bantuan.html", "Terus Didesak Mundur, Presiden Belarus Akan ke Rusia Minta Bantuan Putin",
          "2020-09-11", "kompas.com"),
-        ("lukashenko-meets-putin", "Belarusian President Lukashenko Meets Putin Asking For Support",
+        ("lukashenko-meets-putin.htm", "Belarusian President Lukashenko Meets Putin Asking For Support",
          "2020-09-14", "pages"),
-        ("putin-lukashenko-sochi", "Lukashenko Tiba di Sochi, Minta Dukungan Putin di Tengah Protes",
+        ("putin-lukashenko-sochi.html", "Lukashenko Tiba di Sochi, Minta Dukungan Putin di Tengah Protes",
          "2020-09-14", "pages"),
     }
 

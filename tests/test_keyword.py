@@ -67,10 +67,11 @@ def test_lead_match_is_the_idf_weighted_share_of_query_words_in_title_and_first_
     reader = IndexReader(tmp_path / "index")
     # "palu" and "800" are each in two of the three documents: equal idf, so each is half the share;
     # "tail" has "800" only past its first passage. A word no document has does not count.
-    shares = keyword.lead_matches(reader, ["palu", "800", "zzzz"], ["lead", "tail", "none", "no-such-id"])
-    assert shares == pytest.approx({"lead": 1.0, "tail": 0.5, "none": 0.0, "no-such-id": 0.0})
-    assert keyword.lead_matches(reader, ["zzzz"], ["lead"]) == {"lead": 0.0}
+    lead, tail, none = (f"{tmp_path / 'news.jsonl'}#{key}" for key in ("lead", "tail", "none"))
+    shares = keyword.lead_matches(reader, ["palu", "800", "zzzz"], [lead, tail, none, "no-such-id"])
+    assert shares == pytest.approx({lead: 1.0, tail: 0.5, none: 0.0, "no-such-id": 0.0})
+    assert keyword.lead_matches(reader, ["zzzz"], [lead]) == {lead: 0.0}
     reader.__dict__["embedder"] = embedder  # the cached_property, overridden
-    hits = {hit.id: hit.lead_match for hit in search(reader, "Palu 800", k=3, mode=Mode.hybrid)}
+    hits = {hit.key: hit.lead_match for hit in search(reader, "Palu 800", k=3, mode=Mode.hybrid)}
     assert hits == pytest.approx({"lead": 1.0, "tail": 0.5, "none": 0.0})
     assert all(hit.lead_match is None for hit in search(reader, "Palu 800", k=3, mode=Mode.semantic))

@@ -22,7 +22,7 @@ def test_binary_file_is_skipped(tmp_path):
     (tmp_path / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
     (tmp_path / "good.txt").write_text("Judul\n\nIsi berita.")
     docs, problems = read(tmp_path)
-    assert [d.id for d in docs] == ["good"]
+    assert [d.id for d in docs] == [str(tmp_path / "good.txt")]
     assert problems == [f"{tmp_path / 'image.txt'}: binary file (NUL bytes); skipped"]
 
 
@@ -48,7 +48,7 @@ def test_jsonl_broken_lines_are_named_by_line_and_good_lines_indexed(tmp_path):
     feed.write_text('{"id": "a", "text": "Satu."}\n{"id": "b", "text": \n\n[1, 2]\n{"id": "c"}\n'
                     '{"id": "d", "text": "Empat."}\n{"id": "e", "text": "Lima."}', encoding="utf-8")
     docs, problems = read(feed)
-    assert [d.id for d in docs] == ["a", "d", "e"]
+    assert [d.id for d in docs] == [f"{feed}#a", f"{feed}#d", f"{feed}#e"]
     assert problems == [
         f"{feed}:2: invalid JSON (Expecting value at the end of the line); line skipped",
         f"{feed}:4: no 'text' string; line skipped",
@@ -78,7 +78,7 @@ def test_a_50_mb_text_file_is_refused_without_reading_it(tmp_path):
     docs, problems = read(tmp_path)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    assert [d.id for d in docs] == ["small"]
+    assert [d.id for d in docs] == [str(tmp_path / "small.txt")]
     assert problems == [f"{big}: file is 50 MiB, over the 16 MiB limit for one article; skipped "
                         f"(split it, or make it JSONL with one article per line)"]
     assert peak < 2**20
@@ -106,7 +106,7 @@ def test_symlink_loops_are_skipped(tmp_path):
     (tmp_path / "news" / "a.txt").symlink_to(tmp_path / "news" / "b.txt")
     (tmp_path / "news" / "b.txt").symlink_to(tmp_path / "news" / "a.txt")
     docs, problems = read(tmp_path / "news")
-    assert [d.id for d in docs] == ["good"]
+    assert [d.id for d in docs] == [str(tmp_path / "news" / "good.txt")]
     assert problems == [
         f"{tmp_path / 'news' / 'a.txt'}: Too many levels of symbolic links; skipped",
         f"{tmp_path / 'news' / 'b.txt'}: Too many levels of symbolic links; skipped",
@@ -118,7 +118,7 @@ def test_a_fifo_is_skipped_not_waited_on(tmp_path):
     os.mkfifo(tmp_path / "pipe.txt")
     (tmp_path / "good.txt").write_text("Judul\n\nIsi.")
     docs, problems = read(tmp_path)
-    assert [d.id for d in docs] == ["good"]
+    assert [d.id for d in docs] == [str(tmp_path / "good.txt")]
     assert problems == [f"{tmp_path / 'pipe.txt'}: not a regular file; skipped"]
 
 
@@ -138,7 +138,7 @@ def test_unreadable_file_is_skipped(tmp_path, monkeypatch):
     else:
         locked.chmod(0)
     docs, problems = read(tmp_path)
-    assert [d.id for d in docs] == ["good"]
+    assert [d.id for d in docs] == [str(tmp_path / "good.txt")]
     assert problems == [f"{locked}: Permission denied; skipped"]
 
 

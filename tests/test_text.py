@@ -56,7 +56,8 @@ def test_jsonl_reading_and_bad_lines(tmp_path):
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     errors: list[DocumentError] = []
     docs = list(read_documents([path], on_error=errors.append))
-    assert [(d.id, d.title, d.date) for d in docs] == [("a1", "Judul", "2020-09-14"), ("news:4", "Body only.", None)]
+    assert [(d.id, d.title, d.date) for d in docs] == [(f"{path}#a1", "Judul", "2020-09-14"),
+                                                       (f"{path}:4", "Body only.", None)]
     assert [(e.line, e.reason.split(" ")[0]) for e in errors] == [(2, "invalid"), (3, "no")]
     assert str(errors[0]).startswith(f"{path}:2: ")
 
