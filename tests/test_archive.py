@@ -132,7 +132,7 @@ def test_summary_names_the_first_changes_and_verbose_all(runner, here):
 
 
 def test_remove_and_show_take_paths_lines_and_explicit_ids(runner, here):
-    write(here / "feed.jsonl", '{"id": "k1", "text": "Satu berita."}\n{"id": "k2", "text": "Dua berita."}\n'
+    write(here / "feed.jsonl", '{"id": "k1", "text": "Satu berita."}\n{"id": "k2", "text": "Dua berita gempa."}\n'
                                '{"id": "k1", "text": "Tiga berita."}\n')
     write(here / "more.jsonl", '{"id": "k1", "text": "Empat berita."}\n')
     assert lintas(runner, "index", "a", "feed.jsonl", "more.jsonl") == (
@@ -146,6 +146,12 @@ def test_remove_and_show_take_paths_lines_and_explicit_ids(runner, here):
     assert run_json(runner, "show", "feed.jsonl:2")["key"] == "k2"
     assert run_json(runner, "show", "k2")["id"] == f"{here}/feed.jsonl#k2"
     assert run_json(runner, "show", here / "a" / "kompas" / "2020-09-14.txt")["key"] is None
+    hits = run_json(runner, "search", "gempa", "--mode", "keyword")
+    assert [(hit["id"], hit["key"], hit["path"]) for hit in hits] == [(f"{here}/feed.jsonl#k2", "k2", f"{here}/feed.jsonl:2")]
+    exported = [json.loads(line) for line in run(runner, "export", "--no-vectors").stdout.splitlines()[1:]]
+    assert sorted((doc["id"], doc["key"]) for doc in exported) == [
+        (f"{here}/a/kompas/2020-09-14.txt", None), (f"{here}/feed.jsonl#k1", "k1"), (f"{here}/feed.jsonl#k2", "k2"),
+        (f"{here}/more.jsonl#k1", "k1")]
     assert lintas(runner, "remove", "k1", code=1) == (
         "Error: 2 documents have id 'k1': feed.jsonl#k1, more.jsonl#k1; name one of them\n")
     assert lintas(runner, "remove", "more.jsonl#k1", "k2", "a/kompas/2020-09-14.txt") == (
