@@ -275,6 +275,8 @@ def _render_hits(hits, explain: bool = False) -> None:
     from rich.console import Console
     from rich.text import Text
 
+    from index.ids import display_id
+
     console = Console(highlight=False, soft_wrap=True)
     if not hits:
         _stderr().print("No results.")
@@ -283,13 +285,13 @@ def _render_hits(hits, explain: bool = False) -> None:
     for hit in hits:
         if hit.rank > 1:
             console.print()
-        title = _wrap(console, Text(hit.title or hit.id, style="bold"), width, TITLE_LINES)
+        title = _wrap(console, Text(hit.title or display_id(hit.id), style="bold"), width, TITLE_LINES)
         console.print(Text(f"{hit.rank:>2}. ", style="bold") + title[0])
         for line in title[1:]:
             console.print(Text(INDENT) + line)
         meta = [f"lang {hit.lang}", hit.date or "undated", hit.source or "no source", f"score {hit.score:.4f}"]
         console.print(Text(INDENT + " · ".join(meta), style="dim"))
-        console.print(Text(f"{INDENT}id: {hit.id}", style="cyan"))
+        console.print(Text(f"{INDENT}id: {display_id(hit.id)}", style="cyan"))
         if explain:
             for line in _fill(_score_terms(hit), width, indent=INDENT, hang=INDENT + "  "):
                 console.print(Text(line, style="dim"))

@@ -123,7 +123,8 @@ def test_show_counts_removed_lines_only_when_there_are_some(runner, tmp_path):
                                     "ADVERTISEMENT\n")
     embedder = FakeEmbedder()
     build_index([corpus], tmp_path / "index", embedder, cache=VectorCache(embedder, tmp_path / "cache.sqlite"))
-    results = {name: run(runner, "show", name, "--index", tmp_path / "index") for name in ("clean", "teaser", "two")}
+    results = {name: run(runner, "show", corpus / f"{name}.txt", "--index", tmp_path / "index")
+               for name in ("clean", "teaser", "two")}
     assert {name: (r.exit_code, r.stderr) for name, r in results.items()} == {
         "clean": (0, ""),  # blank lines are dropped too, but they are not boilerplate
         "teaser": (0, "(1 line removed as boilerplate; --raw shows them)\n"),

@@ -43,7 +43,7 @@ def test_utf16_jsonl_and_csv_are_read_line_by_line(tmp_path):
     (tmp_path / "arsip.csv").write_text('id,title,text\nc1,Asap Riau,"Kebakaran lahan,\nasap di Pekanbaru."\n',
                                         encoding="utf-32")
     docs, problems = read(tmp_path)
-    assert [(d.id, d.title, d.text) for d in docs] == [
+    assert [(d.key, d.title, d.text) for d in docs] == [
         ("c1", "Asap Riau", "Kebakaran lahan,\nasap di Pekanbaru."),
         ("k1", "Kebakaran hutan di Riau, asap tebal.", "Kebakaran hutan di Riau, asap tebal."),
         ("k2", "Café", "Crème brûlée – “enak”."),
@@ -78,7 +78,7 @@ def test_a_legacy_jsonl_file_is_reencoded_as_it_streams(tmp_path):
              for i in range(3)]
     (tmp_path / "feed.jsonl").write_bytes("\n".join(lines).encode("cp1252"))
     docs, problems = read(tmp_path)
-    assert [(d.id, d.text) for d in docs] == [(f"k{i}", f"Café nomor {i}: crème brûlée – “enak”.") for i in range(3)]
+    assert [(d.key, d.text) for d in docs] == [(f"k{i}", f"Café nomor {i}: crème brûlée – “enak”.") for i in range(3)]
     assert problems == [f"{tmp_path / 'feed.jsonl'}: not UTF-8: decoded as Windows-1252, the encoding detected; "
                         f"indexed"]
 
@@ -108,7 +108,7 @@ def test_random_bytes_without_nul_are_binary(tmp_path):
     (tmp_path / "noise.jsonl").write_bytes(noise)
     (tmp_path / "good.txt").write_text("Judul\n\nIsi berita.")
     docs, problems = read(tmp_path)
-    assert [d.id for d in docs] == ["good"]
+    assert [d.id for d in docs] == [str(tmp_path / "good.txt")]
     assert problems == [f"{tmp_path / name}: binary file (not text in any encoding); skipped"
                         for name in ("noise.jsonl", "noise.txt")]
 
@@ -142,6 +142,6 @@ def test_cli_indexes_every_encoding_and_skips_noise(runner, tmp_path):
         f"warning: {corpus / 'noise.txt'}: binary file (not text in any encoding); skipped",
     ]
     assert "Indexed 3 documents (id 3)" in result.stderr and "1 skipped" in result.stderr
-    assert run_json(runner, "show", "kafe", "--index", index)["text"] == TEXT
+    assert run_json(runner, "show", corpus / "kafe.txt", "--index", index)["text"] == TEXT
     assert {hit["id"] for hit in run_json(runner, "search", "kebakaran", "--index", index)} == {
-        "asap", "banjir", "kafe"}
+        f"{corpus}/asap.jsonl#asap", f"{corpus}/banjir.txt", f"{corpus}/kafe.txt"}

@@ -61,7 +61,7 @@ def test_a_malformed_jsonl_line_gets_the_whole_reason_and_its_column(tmp_path):
     feed.write_text('{"id": "a", "text": "Baris\tdengan tab"}\n{"id": "b", "text": "Baik."}\n'
                     '{"id": "c" "text": "x"}\n{"id": "d", "text": "y"}}\n', encoding="utf-8")
     docs, problems = read(feed)
-    assert [d.id for d in docs] == ["b"]
+    assert [d.key for d in docs] == ["b"]
     assert problems == [
         f"{feed}:1: invalid JSON (Invalid control character at column 27); line skipped",
         f"{feed}:3: invalid JSON (Expecting ',' delimiter at column 12); line skipped",
