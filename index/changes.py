@@ -55,7 +55,8 @@ def _reading_code() -> bytes:
     from importlib.metadata import PackageNotFoundError, version
     from importlib.util import find_spec
 
-    names = ("index.documents", "index.readers", "index.encoding", "index.cleaning", "index.dates", "index.html")
+    names = ("index.documents", "index.ids", "index.readers", "index.encoding", "index.cleaning", "index.dates",
+             "index.html")
     digest = hashlib.sha256()
     for name in names:
         spec = find_spec(name)
