@@ -229,6 +229,7 @@ def search_command(
     source: Annotated[Optional[str], typer.Option(metavar="SOURCE", help="Only articles from this source, as hits show it: a site (kompas.com; kompas matches it too) or a folder name.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the hits as a JSON list ([] when none); the README lists the keys.")] = False,
     explain: Annotated[bool, typer.Option("--explain", help="Also print each hit's score as the sum of its parts, and its rank and score in each leg.")] = False,
+    group: Annotated[bool, typer.Option("--group/--no-group", help="Show the articles that tell one story (a translation, a rewrite) as one result: the best, then 'also:' the others. -k then counts stories; --json keeps every hit, with its story's number in group.")] = True,
     index: IndexOption = None,
     model: Annotated[Optional[str], typer.Option(metavar="MODEL", help="Stop with an error unless the index was built with this model (name or path).")] = None,
 ) -> None:
@@ -252,7 +253,7 @@ def search_command(
     try:
         reader = IndexReader(resolve_index_dir(index), model=model)
         hits = search(reader, query, k=top_k, mode=Mode(mode.value), lang=lang and lang.value,
-                      since=since, until=until, source=source)
+                      since=since, until=until, source=source, group=group)
     except LintasError as error:
         _fail(error)
     reason = unsearchable(clean_query(query))
@@ -271,22 +272,26 @@ TITLE_LINES = 2  # a longer title (often a lead paragraph taken as one) ends in 
 def _render_hits(hits, explain: bool = False) -> None:
     """Per hit: rank and title; language, date, source and score; the id that `show` and
     `remove` take; with --explain the score's parts and the legs; then the snippet. Titles and
-    snippets are wrapped to the terminal under a hanging indent, the id never (to copy it)."""
+    snippets are wrapped to the terminal under a hanging indent, the id never (to copy it).
+    Grouped hits: one entry per story (numbered by story), its best hit as above, then an
+    "also:" line with the language and title of each other hit of the story."""
     from rich.console import Console
     from rich.text import Text
 
     from index.ids import display_id
+    from search.stories import stories_of
 
     console = Console(highlight=False, soft_wrap=True)
     if not hits:
         _stderr().print("No results.")
         return
     width = max(40, console.width) - len(INDENT)
-    for hit in hits:
-        if hit.rank > 1:
+    for place, story in enumerate(stories_of(hits)):
+        hit = story[0]
+        if place:
             console.print()
         title = _wrap(console, Text(hit.title or display_id(hit.id), style="bold"), width, TITLE_LINES)
-        console.print(Text(f"{hit.rank:>2}. ", style="bold") + title[0])
+        console.print(Text(f"{hit.group or hit.rank:>2}. ", style="bold") + title[0])
         for line in title[1:]:
             console.print(Text(INDENT) + line)
         meta = [f"lang {hit.lang}", hit.date or "undated", hit.source or "no source", f"score {hit.score:.4f}"]
@@ -303,6 +308,10 @@ def _render_hits(hits, explain: bool = False) -> None:
             snippet.stylize("bold yellow", start, end)
         for line in _wrap(console, snippet, width):
             console.print(Text(INDENT) + line)
+        if len(story) > 1:
+            also = "also: " + " · ".join(f"[{other.lang}] {other.title or display_id(other.id)}" for other in story[1:])
+            for line in _wrap(console, Text(also, style="dim"), width):
+                console.print(Text(INDENT) + line)
 
 
 def _wrap(console, text, width: int, max_lines: int | None = None) -> list:
@@ -356,22 +365,28 @@ def _leg(rank, score, measure: str) -> str:
 def show_command(
     doc_id: Annotated[str, typer.Argument(metavar="ID", show_default=False, help="Document id: the id: line of a lintas search hit, or --json's id.")],
     raw: Annotated[bool, typer.Option("--raw", help="Print the text as it came in (a web page: the text extracted from it), each line the cleaner cut marked with its reason.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the article as JSON: metadata, text and the cut lines (with --raw also raw_text).")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the article as JSON: metadata, text, the cut lines (with --raw also raw_text) and the other documents of its story.")] = False,
     index: IndexOption = None,
 ) -> None:
-    """Show one indexed article: its metadata, language and cleaned text."""
+    """Show one indexed article: its metadata, language and cleaned text, then the other
+    documents of its story."""
     from index.store import resolve_index_dir
     from search.article import get_article
     from search.reader import IndexReader
+    from search.stories import story_members
 
     try:
-        article = get_article(IndexReader(resolve_index_dir(index)), doc_id)
+        reader = IndexReader(resolve_index_dir(index))
+        article = get_article(reader, doc_id)
+        story = story_members(reader, article.id)
     except LintasError as error:
         _fail(error)
     if as_json:
-        typer.echo(json.dumps(article.to_json(raw=raw), ensure_ascii=False, indent=2))
+        record = {**article.to_json(raw=raw), "story": [member.to_json() for member in story]}
+        typer.echo(json.dumps(record, ensure_ascii=False, indent=2))
         return
     _render_article(article, raw)
+    _render_story(story)
 
 
 def _render_article(article, raw: bool) -> None:
@@ -390,6 +405,20 @@ def _render_article(article, raw: bool) -> None:
         return
     for line, reason in article.raw_lines():
         typer.echo(f"- {line}  [{reason}]" if reason and reason != "blank" else ("-" if reason else f"  {line}"))
+
+
+def _render_story(story) -> None:
+    from index.ids import display_id
+
+    typer.echo("")
+    if not story:
+        typer.echo("Same story: no other article in the index.")
+        return
+    typer.echo(f"Same story ({len(story)} other {'article' if len(story) == 1 else 'articles'}):")
+    for member in story:
+        details = ", ".join(v for v in (member.date, member.source) if v)
+        shown = display_id(member.id)
+        typer.echo(f"  [{member.lang}] {member.title or shown}  ({shown}{', ' + details if details else ''})")
 
 
 class EvalMode(str, Enum):

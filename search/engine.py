@@ -20,6 +20,7 @@ from search.reader import IndexReader
 from search.results import Hit
 from search.semantic import best_passage, document_scores, passage_scores, semantic_search
 from search.snippets import make_snippet
+from search.stories import group_ranked
 
 MAX_QUERY_CHARS = 2000  # the model reads ~512 tokens; a longer query is cut, never refused
 
@@ -112,8 +113,12 @@ def rank_parts(legs: Legs, mode: Mode) -> list[Fused]:
 
 def search(reader: IndexReader, query: str, k: int = 10, mode: Mode = Mode.hybrid,
            lang: str | None = None, *, since: str | None = None, until: str | None = None,
-           source: str | None = None) -> list[Hit]:
-    """Top ``k`` documents for ``query``; lang/since/until/source restrict both legs alike."""
+           source: str | None = None, group: bool = False) -> list[Hit]:
+    """Top ``k`` documents for ``query``; lang/since/until/source restrict both legs alike.
+
+    With ``group``, ``k`` counts stories (search.stories): every document of the top ``k``
+    stories among the candidates is returned, in rank order, each with its story's number.
+    """
     filters = Filters(lang=lang, since=since, until=until, source=source)
     query = clean_query(query)
     if not query or k <= 0 or unsearchable(query):
@@ -121,16 +126,22 @@ def search(reader: IndexReader, query: str, k: int = 10, mode: Mode = Mode.hybri
     mode = Mode(mode)
     legs = gather_legs(reader, query, candidates(k), mode, filters)
     ranked = rank_parts(legs, mode)
+    if group:
+        groups = group_ranked(reader, [item.doc for item in ranked], k)
+        chosen = [(place, item, groups[item.doc]) for place, item in enumerate(ranked, start=1)
+                  if item.doc in groups]
+    else:
+        chosen = [(place, item, None) for place, item in enumerate(ranked[:k], start=1)]
     keyword_at = {doc: (place, score) for place, (doc, score) in enumerate(legs.keyword, start=1)}
     semantic_at = {doc: (place, score) for place, (doc, score) in enumerate(legs.semantic, start=1)}
-    return [_hit(reader, position, item, keyword_at.get(item.doc), semantic_at.get(item.doc),
-                 legs.lead.get(item.doc), legs.passage_scores, legs.field_terms)
-            for position, item in enumerate(ranked[:k], start=1)]
+    return [_hit(reader, place, item, keyword_at.get(item.doc), semantic_at.get(item.doc),
+                 legs.lead.get(item.doc), legs.passage_scores, legs.field_terms, story)
+            for place, item, story in chosen]
 
 
 def _hit(reader: IndexReader, rank: int, item: Fused,
          keyword: tuple[int, float] | None, semantic: tuple[int, float] | None, lead: float | None,
-         scores: np.ndarray | None, field_terms: dict[str, list[str]]) -> Hit:
+         scores: np.ndarray | None, field_terms: dict[str, list[str]], group: int | None = None) -> Hit:
     doc_id = item.doc
     position = reader.position(doc_id)
     info = reader.docs[position]
@@ -153,5 +164,5 @@ def _hit(reader: IndexReader, rank: int, item: Fused,
         keyword_score=round(keyword[1], 6) if keyword else None,
         semantic_score=round(semantic[1], 6) if semantic else None,
         snippet=snippet, highlights=highlights, date=info.date, source=info.source,
-        lead_match=None if lead is None else round(lead, 6),
+        lead_match=None if lead is None else round(lead, 6), group=group,
     )

@@ -25,6 +25,7 @@ class Hit:
     lead_match: float | None = None  # hybrid: share of the query's words in the title and first passage
     score_parts: tuple[Part, ...] = ()  # the named terms that add up to score (weight × value each)
     key: str | None = None  # the document's own id in its file (JSONL/CSV/JSON `id`), if any
+    group: int | None = None  # the story's number when results are grouped (search.stories), else None
 
     def to_json(self) -> dict:
         record = asdict(self)

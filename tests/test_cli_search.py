@@ -48,10 +48,10 @@ def test_indonesian_query_finds_the_english_seed(runner, seeds_index):
 
 
 def test_json_schema(runner, seeds_index):
-    hits = run_json(runner, "search", "Putin Sochi", "-k", "3", "--index", seeds_index)
+    hits = run_json(runner, "search", "Putin Sochi", "-k", "3", "--no-group", "--index", seeds_index)
     assert [hit["rank"] for hit in hits] == [1, 2, 3]
     for hit in hits:
-        for key in ("rank", "id", "title", "lang", "path", "score", "keyword_rank", "semantic_rank", "snippet"):
+        for key in ("rank", "id", "title", "lang", "path", "score", "keyword_rank", "semantic_rank", "snippet", "group"):
             assert key in hit
         assert hit["path"].startswith(str(SEEDS))
         assert hit["snippet"]

@@ -130,4 +130,7 @@ def test_show_counts_removed_lines_only_when_there_are_some(runner, tmp_path):
         "teaser": (0, "(1 line removed as boilerplate; --raw shows them)\n"),
         "two": (0, "(2 lines removed as boilerplate; --raw shows them)\n"),
     }
-    assert results["clean"].stdout.endswith("Kopi Gayo\n\nPetani kopi Gayo panen raya.\n\nHarga naik.\n")
+    # The text, then the list of the other documents of its story (the three tell one story).
+    text, story = results["clean"].stdout.split("\n\nSame story", 1)
+    assert text.endswith("Kopi Gayo\n\nPetani kopi Gayo panen raya.\n\nHarga naik.")
+    assert story.startswith(" (2 other articles):\n")

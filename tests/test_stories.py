@@ -1,0 +1,122 @@
+"""Story groups: the rule's parts, the grouping walk, and end to end with the bundled model."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import EN_SEED, ID_SEEDS, SEEDS, run, run_json
+from search.stories import StoryRule, days_apart, leader_groups, number_agreement, numbers_in
+
+STORIES = Path(__file__).resolve().parent / "fixtures" / "stories"
+PAGES = Path(__file__).resolve().parent / "fixtures" / "pages"
+RULE = StoryRule(min_alignment=0.85, same_language_lift=0.05, min_number_agreement=0.6,
+                 no_numbers_margin=0.02, max_days=3)
+
+
+def test_numbers_ignore_how_thousands_and_decimals_are_written():
+    assert numbers_in("12,500 fled; 1.850 houses; 2,5 m; 7.5-magnitude; 2021") == {"12500", "1850", "25", "75", "2021"}
+    assert numbers_in("Lebih dari 12.500 orang") == numbers_in("More than 12,500 people")
+    assert number_agreement(frozenset({"1", "2"}), frozenset({"2", "3", "4"})) == 0.25
+    assert number_agreement(frozenset(), frozenset()) is None
+    assert number_agreement(frozenset({"7"}), frozenset()) == 0.0
+
+
+def test_days_apart():
+    assert days_apart("2021-01-17", "2021-01-20") == 3
+    assert days_apart("2021-01-17", None) is None
+    assert days_apart("2021-01", "2021-01-17") is None  # not a day: no evidence
+
+
+@pytest.mark.parametrize("aligned, same_language, numbers, apart, expected", [
+    (0.86, False, ({"15", "2"}, {"15", "2"}), None, True),     # a translation
+    (0.84, False, ({"15", "2"}, {"15", "2"}), None, False),    # not aligned enough
+    (0.86, False, ({"15", "2"}, {"15", "3"}), None, False),    # other figures: agreement 1/3
+    (0.86, False, ({"1", "2", "3"}, {"1", "2", "3", "4"}), None, True),  # agreement 3/4
+    (0.86, True, ({"15"}, {"15"}), None, False),               # one language: 0.90 needed
+    (0.91, True, ({"15"}, {"15"}), None, True),
+    (0.86, False, (set(), set()), None, False),                # no numbers: 0.87 needed
+    (0.87, False, (set(), set()), None, True),
+    (0.99, True, ({"15"}, {"15"}), 4, False),                  # four days apart
+    (0.99, True, ({"15"}, {"15"}), 3, True),
+])
+def test_rule(aligned, same_language, numbers, apart, expected):
+    numbers = (frozenset(numbers[0]), frozenset(numbers[1]))
+    assert RULE.same(aligned, same_language, numbers, apart) is expected
+
+
+def test_a_story_joins_its_leader_only_and_stories_are_counted():
+    near = {frozenset("ab"), frozenset("bc"), frozenset("de")}  # a~b, b~c, d~e; not a~c
+
+    def same(x: str, y: str) -> bool:
+        return frozenset((x, y)) in near
+
+    assert leader_groups(list("abcde"), same, 10) == {"a": 1, "b": 1, "c": 2, "d": 3, "e": 3}
+    assert leader_groups(list("abcde"), same, 2) == {"a": 1, "b": 1, "c": 2}
+
+
+@pytest.fixture
+def floods_index(runner, tmp_path) -> Path:
+    index_dir = tmp_path / "floods"
+    assert run(runner, "index", STORIES, "--index", index_dir).exit_code == 0
+    return index_dir
+
+
+def test_an_article_and_its_translation_are_one_story(runner, floods_index):
+    hits = run_json(runner, "search", "floods in Kalimantan", "--index", floods_index)
+    assert [(hit["rank"], hit["id"], hit["group"]) for hit in hits] == [
+        (1, "wire-en", 1), (2, "flood-aid-en", 2), (3, "kompas-id", 1), (4, "jakarta-flood-id", 3)]
+    ungrouped = run_json(runner, "search", "floods in Kalimantan", "--no-group", "--index", floods_index)
+    assert [hit["id"] for hit in ungrouped] == [hit["id"] for hit in hits]
+    assert all(hit["group"] is None for hit in ungrouped)
+
+
+def test_k_counts_stories_when_grouping(runner, floods_index):
+    one = run_json(runner, "search", "floods in Kalimantan", "-k", "1", "--index", floods_index)
+    assert [(hit["id"], hit["group"]) for hit in one] == [("wire-en", 1), ("kompas-id", 1)]
+    assert [hit["id"] for hit in run_json(runner, "search", "floods in Kalimantan", "-k", "1", "--no-group",
+                                          "--index", floods_index)] == ["wire-en"]
+
+
+def test_text_view_shows_the_best_hit_then_the_rest_of_its_story(runner, floods_index):
+    result = run(runner, "search", "floods in Kalimantan", "--index", floods_index)
+    entries = [entry.splitlines() for entry in result.stdout.split("\n\n")]
+    assert [entry[0] for entry in entries] == [
+        " 1. Floods force 12,500 from their homes in South Kalimantan",
+        " 2. Aid reaches flood victims in Kalimantan as waters recede",
+        " 3. Banjir rendam 200 RT di Jakarta, 1.300 warga mengungsi"]
+    assert entries[0][2] == "    id: wire-en"
+    assert entries[0][-1] == "    also: [id] Banjir paksa 12.500 warga Kalimantan Selatan mengungsi"
+    assert sum(line.startswith("    also:") for line in result.stdout.splitlines()) == 1
+    plain = run(runner, "search", "floods in Kalimantan", "--no-group", "--index", floods_index).stdout
+    assert "also:" not in plain and " 4. Banjir rendam 200 RT di Jakarta, 1.300 warga mengungsi" in plain
+
+
+def test_show_lists_the_other_documents_of_the_story(runner, floods_index):
+    result = run(runner, "show", "kompas-id", "--index", floods_index)
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[-2:] == [
+        "Same story (1 other article):",
+        "  [en] Floods force 12,500 from their homes in South Kalimantan  (wire-en, 2021-01-17, wire)"]
+    shown = run_json(runner, "show", "wire-en", "--index", floods_index)
+    assert [(m["id"], m["lang"]) for m in shown["story"]] == [("kompas-id", "id")]
+    assert 0.85 <= shown["story"][0]["similarity"] < 1
+    alone = run(runner, "show", "flood-aid-en", "--index", floods_index)
+    assert alone.stdout.splitlines()[-1] == "Same story: no other article in the index."
+
+
+def test_different_articles_on_one_topic_stay_apart(runner, seeds_index):
+    # The seeds are five articles about Lukashenko and Putin from August 2020 to February 2021:
+    # one topic, but no two of them are the same article, so each is its own story.
+    hits = run_json(runner, "search", "Lukashenko asks Putin for support", "--index", seeds_index)
+    assert sorted(hit["group"] for hit in hits) == [1, 2, 3, 4, 5]
+    assert hits[0]["id"] == EN_SEED and {hit["id"] for hit in hits[1:]} == ID_SEEDS
+
+
+def test_the_same_kompas_article_from_two_inputs_is_one_story(runner, tmp_path):
+    # seeds/004 is the text of the Kompas page saved in fixtures/pages/kompas (same article).
+    index_dir = tmp_path / "both"
+    assert run(runner, "index", SEEDS / "004_111cb5bf34ac05bb.txt", PAGES / "kompas",
+               "--index", index_dir).exit_code == 0
+    hits = run_json(runner, "search", "Presiden Belarus minta bantuan Putin", "--index", index_dir)
+    assert [hit["group"] for hit in hits] == [1, 1]
