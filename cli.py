@@ -421,6 +421,21 @@ def _render_story(story) -> None:
         typer.echo(f"  [{member.lang}] {member.title or shown}  ({shown}{', ' + details if details else ''})")
 
 
+@app.command("serve")
+def serve_command(
+    host: Annotated[str, typer.Option(help="Address to listen on; 127.0.0.1 keeps it to this machine.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8765,
+    index: IndexOption = None,
+) -> None:
+    """Search the index in the browser (and through a JSON API), answered warm by one process."""
+    from index.store import resolve_index_dir
+    from search.server import serve
+
+    index_dir = resolve_index_dir(index)
+    typer.echo(f"Lintas serving {index_dir} on http://{host}:{port}/ (Ctrl-C stops)", err=True)
+    serve(index_dir, host, port)
+
+
 class EvalMode(str, Enum):
     all = "all"
     hybrid = "hybrid"

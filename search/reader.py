@@ -142,6 +142,11 @@ class IndexReader:
         except Exception as error:  # Whoosh raises EOFError, struct and pickle errors, ...
             raise IndexCorrupt(self.folder / store.WHOOSH, f"{type(error).__name__}: {error}") from None
 
+    def close(self) -> None:
+        """Close the Whoosh searcher if a query opened it (a server dropping an old generation)."""
+        if "_searcher" in self.__dict__:
+            self._searcher.close()
+
     def stored_text(self, doc_id: str) -> str:
         with self.searcher() as searcher:
             fields = searcher.document(id=doc_id)

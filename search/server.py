@@ -1,0 +1,260 @@
+"""`lintas serve`: the index in the browser and as a JSON API, kept open and answered warm.
+
+One process holds the live index generation open (Whoosh searcher, vectors, the query model),
+and reopens it when CURRENT names a new generation (`lintas index` ran elsewhere). Searches
+run one at a time in a worker thread: the engine's Whoosh searcher is shared, and the query
+model already uses every core. Every page is rendered by Jinja2 with autoescaping.
+"""
+from __future__ import annotations
+
+import functools
+from collections import Counter
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import anyio
+import jinja2
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from index import store
+from index.errors import DocumentNotFound, IndexNotFound, LintasError
+from search.article import get_article
+from search.engine import Mode, search
+from search.filters import PARTIAL_DATE
+from search.reader import IndexReader
+from search.results import Hit
+from search.stories import stories_of, story_members
+
+MAX_K = 100
+TEMPLATES = Path(__file__).parent / "templates"
+SEARCH_PARAMETERS = ("q", "k", "mode", "lang", "since", "until", "source", "group")
+TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+class BadRequest(Exception):
+    """A parameter the API cannot take; answered 400 with this message."""
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    q: str = ""
+    k: int = 10
+    mode: Mode = Mode.hybrid
+    lang: str | None = None
+    since: str | None = None
+    until: str | None = None
+    source: str | None = None
+    group: bool = True
+
+    @classmethod
+    def parse(cls, request: Request, require_query: bool) -> SearchRequest:
+        """The search parameters of a request; BadRequest names the first one that is wrong."""
+        params = request.query_params
+        for name in params:
+            if name not in SEARCH_PARAMETERS:
+                raise BadRequest(f"unknown parameter {name!r}; known: {', '.join(SEARCH_PARAMETERS)}")
+            if len(params.getlist(name)) > 1:
+                raise BadRequest(f"parameter {name!r} is given more than once")
+        if require_query and "q" not in params:
+            raise BadRequest("parameter 'q' (the query) is required")
+        values = {name: params[name] for name in SEARCH_PARAMETERS if params.get(name, "") != ""}
+        return cls(q=values.get("q", ""), k=_k(values.get("k")), mode=_mode(values.get("mode")),
+                   lang=_choice("lang", values.get("lang"), ("id", "en")),
+                   since=_date("since", values.get("since")), until=_date("until", values.get("until")),
+                   source=values.get("source"), group=_flag("group", values.get("group")))
+
+    def filters(self) -> dict:
+        return {"lang": self.lang, "since": self.since, "until": self.until, "source": self.source}
+
+
+def _k(value: str | None) -> int:
+    if value is None:
+        return 10
+    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= MAX_K:
+        raise BadRequest(f"parameter 'k' must be a whole number from 1 to {MAX_K}, not {value!r}")
+    return int(value)
+
+
+def _mode(value: str | None) -> Mode:
+    try:
+        return Mode(value or Mode.hybrid.value)
+    except ValueError:
+        raise BadRequest(f"parameter 'mode' must be hybrid, keyword or semantic, not {value!r}") from None
+
+
+def _choice(name: str, value: str | None, allowed: tuple[str, ...]) -> str | None:
+    if value is not None and value not in allowed:
+        raise BadRequest(f"parameter {name!r} must be {' or '.join(allowed)}, not {value!r}")
+    return value
+
+
+def _date(name: str, value: str | None) -> str | None:
+    if value is not None and not PARTIAL_DATE.match(value):
+        raise BadRequest(f"parameter {name!r} must be a date: YYYY-MM-DD, YYYY-MM or YYYY, not {value!r}")
+    return value
+
+
+def _flag(name: str, value: str | None) -> bool:
+    if value is None or value.lower() in TRUE:
+        return True
+    if value.lower() in FALSE:
+        return False
+    raise BadRequest(f"parameter {name!r} must be true or false, not {value!r}")
+
+
+class LiveIndex:
+    """The live generation of an index, reopened when CURRENT names another one."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = index_dir
+        self._reader: IndexReader | None = None
+        self._sources: list[tuple[str, int]] = []
+
+    def reader(self) -> IndexReader:
+        folder = store.current_generation(self.index_dir)  # IndexNotFound until `lintas index` ran
+        if self._reader is None or self._reader.folder != folder:
+            fresh = IndexReader(self.index_dir)
+            if self._reader is not None:
+                self._reader.close()
+            self._reader = fresh
+            counts = Counter(doc.source for doc in fresh.docs if doc.source)
+            self._sources = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        return self._reader
+
+    def sources(self) -> list[tuple[str, int]]:
+        """Every source of the index with its document count, most documents first."""
+        self.reader()
+        return self._sources
+
+    def warm(self) -> None:
+        """Open everything a query touches (Whoosh, vectors, the query model) before the first user."""
+        try:
+            search(self.reader(), "warm up", k=1)
+        except IndexNotFound:
+            pass
+
+
+def create_app(index_dir: Path, warm: bool = False) -> Starlette:
+    """The ASGI application serving the index at ``index_dir``."""
+    live = LiveIndex(index_dir)
+    one_at_a_time = anyio.CapacityLimiter(1)
+    pages = _environment()
+
+    async def run(function, *args):
+        return await anyio.to_thread.run_sync(functools.partial(function, *args), limiter=one_at_a_time)
+
+    def do_search(wanted: SearchRequest) -> list[Hit]:
+        return search(live.reader(), wanted.q, k=wanted.k, mode=wanted.mode, group=wanted.group,
+                      **wanted.filters())
+
+    def do_article(doc_id: str) -> dict:
+        reader = live.reader()
+        article = get_article(reader, doc_id)
+        return {"article": article, "story": story_members(reader, doc_id)}
+
+    def do_overview() -> tuple[list[tuple[str, int]], int]:
+        return live.sources(), live.reader().manifest.documents
+
+    def do_info() -> dict:
+        reader = live.reader()
+        return {"index": str(index_dir), "generation": reader.folder.name, **asdict(reader.manifest),
+                "sources": dict(live.sources())}
+
+    async def api_search(request: Request) -> Response:
+        wanted = SearchRequest.parse(request, require_query=True)
+        hits = await run(do_search, wanted)
+        return JSONResponse([hit.to_json() for hit in hits])
+
+    async def api_doc(request: Request) -> Response:
+        found = await run(do_article, request.path_params["doc_id"])
+        return JSONResponse({**found["article"].to_json(), "story": [m.to_json() for m in found["story"]]})
+
+    async def api_info(request: Request) -> Response:
+        return JSONResponse(await run(do_info))
+
+    async def page_search(request: Request) -> Response:
+        context = {"wanted": SearchRequest(), "error": None, "stories": None}
+        status = 200
+        try:
+            wanted = context["wanted"] = SearchRequest.parse(request, require_query=False)
+            if wanted.q.strip():
+                context["stories"] = stories_of(await run(do_search, wanted))
+        except BadRequest as error:
+            context["error"], status = str(error), 400
+        except LintasError as error:
+            context["error"], status = str(error), _status(error)
+        try:
+            context["sources"], context["documents"] = await run(do_overview)
+        except LintasError:
+            context["sources"], context["documents"] = [], None
+        return HTMLResponse(pages.get_template("search.html").render(**context), status_code=status)
+
+    async def page_doc(request: Request) -> Response:
+        doc_id = request.path_params["doc_id"]
+        try:
+            found = await run(do_article, doc_id)
+        except LintasError as error:
+            html = pages.get_template("error.html").render(error=str(error))
+            return HTMLResponse(html, status_code=_status(error))
+        return HTMLResponse(pages.get_template("article.html").render(**found))
+
+    async def bad_request(request: Request, error: BadRequest) -> Response:
+        return JSONResponse({"error": str(error)}, status_code=400)
+
+    async def domain_error(request: Request, error: LintasError) -> Response:
+        return JSONResponse({"error": str(error)}, status_code=_status(error))
+
+    app = Starlette(
+        routes=[Route("/", page_search), Route("/doc/{doc_id:path}", page_doc),
+                Route("/api/search", api_search), Route("/api/doc/{doc_id:path}", api_doc),
+                Route("/api/info", api_info)],
+        exception_handlers={BadRequest: bad_request, LintasError: domain_error},
+    )
+    if warm:
+        live.warm()
+    return app
+
+
+def _status(error: LintasError) -> int:
+    """404 for a document that is not there; 503 for an index that is missing or unreadable."""
+    return 404 if isinstance(error, DocumentNotFound) else 503
+
+
+def marked(text: str, spans: list[tuple[int, int]]) -> list[tuple[str, bool]]:
+    """``text`` cut into (piece, highlighted) so the template can mark words without raw HTML."""
+    pieces, at = [], 0
+    for start, end in spans:
+        if start < at:
+            continue
+        if start > at:
+            pieces.append((text[at:start], False))
+        pieces.append((text[start:end], True))
+        at = end
+    if at < len(text):
+        pieces.append((text[at:], False))
+    return pieces
+
+
+def safe_url(url: str | None) -> str | None:
+    """Only http(s) links are rendered as links (never javascript: or data:)."""
+    return url if url and url.lower().startswith(("http://", "https://")) else None
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                             undefined=jinja2.StrictUndefined)
+    env.filters["doc_url"] = lambda doc_id: "/doc/" + quote(doc_id, safe="")
+    env.filters["marked"] = marked
+    env.filters["safe_url"] = safe_url
+    return env
+
+
+def serve(index_dir: Path, host: str, port: int) -> None:
+    """Run the server until interrupted."""
+    import uvicorn
+
+    uvicorn.run(create_app(index_dir, warm=True), host=host, port=port, log_level="warning")
