@@ -178,6 +178,18 @@ def main() -> None:
     print(f"  half B: {score(group_all(chosen, half_b, features)).line()}")
     print(f"search.stories.DEFAULT_RULE {'is' if chosen == DEFAULT_RULE else 'is NOT'} this rule: {DEFAULT_RULE}")
 
+    print("\nwhat each part of the rule does (all queries; each line changes the chosen rule so):")
+    ablations = {
+        "chosen": {},
+        "no number test": {"min_number_agreement": 0.0, "no_numbers_margin": 0.0},
+        "no number test, alignment >= 0.88": {"min_number_agreement": 0.0, "no_numbers_margin": 0.0, "min_alignment": 0.88},
+        "no number test, alignment >= 0.90": {"min_number_agreement": 0.0, "no_numbers_margin": 0.0, "min_alignment": 0.90},
+        "no same-language lift": {"same_language_lift": 0.0},
+        "alignment >= 0.80 (numbers decide)": {"min_alignment": 0.80},
+    }
+    for name, change in ablations.items():
+        print(f"  {name}: {score(group_all(replace(chosen, **change), tops, features)).line()}")
+
     print("\nDEFAULT_RULE through the library (search.stories.group_ranked over each query's top 20):")
     timings = []
     groups_by_query = {}
@@ -212,6 +224,7 @@ def main() -> None:
     print("\n`lintas search --group` as users get it (k=10 stories per query, hybrid):")
     together = both_found = 0
     distractor_groups = 0
+    merged: list[str] = []
     for text_id, text in task.queries.items():
         hits = search(reader, text, k=10, group=True)
         relevant = [hit for hit in hits if hit.id in task.qrels[text_id]]
@@ -221,9 +234,14 @@ def main() -> None:
         groups: dict[int, list[str]] = {}
         for hit in hits:
             groups.setdefault(hit.group, []).append(hit.id)
-        distractor_groups += sum(len(docs) > 1 and all(story_of(d) is None for d in docs) for docs in groups.values())
+        for docs in groups.values():
+            if len(docs) > 1 and all(story_of(d) is None for d in docs):
+                distractor_groups += 1
+                merged.append(" ~ ".join(docs))
     print(f"  queries whose two relevant articles are both in the 10 stories: {both_found} of {len(task.queries)}; "
           f"shown as one story: {together}; groups among distractors only: {distractor_groups}")
+    for line in dict.fromkeys(merged):
+        print(f"  distractors grouped: {line}")
 
 
 if __name__ == "__main__":

@@ -154,19 +154,32 @@ def group_ranked(reader: IndexReader, ranked: Sequence[str], stories: int,
     (best documents first): see ``leader_groups``."""
     if not ranked:
         return {}
-    positions = {doc: reader.position(doc) for doc in ranked}
-    order = list(positions.values())
-    spans = np.array([len(reader.docs[p].passages) for p in order])
-    starts = np.concatenate([[0], np.cumsum(spans)[:-1]])
-    vectors = np.concatenate([_passages(reader, p) for p in order])
-    where = {doc: (int(start), int(start + span)) for doc, start, span in zip(ranked, starts, spans)}
+    positions = [reader.position(doc) for doc in ranked]
+    counts = np.array([len(reader.docs[p].passages) for p in positions])
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    vectors = np.concatenate([_passages(reader, p) for p in positions])
+    where = {doc: i for i, doc in enumerate(ranked)}
+    rows: dict[str, list[float]] = {}  # a leader's alignment with every candidate, computed once
+    lowest = rule.needed(False)
 
     def same(leader: str, doc: str) -> bool:
-        (a0, a1), (b0, b1) = where[leader], where[doc]
-        aligned = _alignment(np.einsum("ij,kj->ik", vectors[a0:a1], vectors[b0:b1]))
-        return _same(reader, positions[leader], positions[doc], aligned, rule)
+        if leader not in rows:
+            i = where[leader]
+            rows[leader] = _alignments(vectors[starts[i]:starts[i] + counts[i]], vectors, starts, counts).tolist()
+        aligned = rows[leader][where[doc]]
+        return aligned >= lowest and _same(reader, positions[where[leader]], positions[where[doc]], aligned, rule)
 
-    return leader_groups(list(positions), same, stories)
+    return leader_groups(list(ranked), same, stories)
+
+
+def _alignments(ours: np.ndarray, vectors: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """``alignment`` of one document (its passage vectors ``ours``) with each of many
+    (``vectors``, document i's passages at ``starts[i]``, ``counts[i]`` of them), in a few
+    array passes: one product, then per document both directions' mean best cosine."""
+    scores = np.einsum("ij,kj->ik", vectors, ours)  # every passage against ours
+    theirs_matched = np.add.reduceat(scores.max(axis=1), starts) / counts
+    ours_matched = np.maximum.reduceat(scores, starts, axis=0).mean(axis=1)
+    return np.minimum(theirs_matched, ours_matched)
 
 
 def story_members(reader: IndexReader, doc_id: str, limit: int = STORY_LIMIT,
@@ -176,13 +189,8 @@ def story_members(reader: IndexReader, doc_id: str, limit: int = STORY_LIMIT,
     position = reader.position(doc_id)
     if len(reader.docs) < 2:
         return []
-    # Every passage of the index against this document's passages, then per document both
-    # directions of the alignment, in a few array passes (no loop over documents).
-    scores = np.einsum("ij,kj->ik", reader.vectors, _passages(reader, position))
     counts = np.array([len(doc.passages) for doc in reader.docs])
-    theirs = np.add.reduceat(scores.max(axis=1), reader.passage_starts) / counts
-    ours = np.maximum.reduceat(scores, reader.passage_starts, axis=0).mean(axis=1)
-    aligned = np.minimum(theirs, ours)
+    aligned = _alignments(_passages(reader, position), reader.vectors, reader.passage_starts, counts)
     aligned[position] = -1.0
     lowest = rule.needed(False)
     found = [(float(aligned[other]), other) for other in np.flatnonzero(aligned >= lowest)
