@@ -429,9 +429,13 @@ def serve_command(
 ) -> None:
     """Search the index in the browser (and through a JSON API), answered warm by one process."""
     from index.store import resolve_index_dir
-    from search.server import serve
+    from search.server import check_address, serve
 
     index_dir = resolve_index_dir(index)
+    try:
+        check_address(host, port)
+    except LintasError as error:
+        _fail(error)
     typer.echo(f"Lintas serving {index_dir} on http://{host}:{port}/ (Ctrl-C stops)", err=True)
     serve(index_dir, host, port)
 

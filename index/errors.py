@@ -85,3 +85,10 @@ class IndexPathError(LintasError):
         super().__init__(f"the index location {path} {reason}; give a folder with --index "
                          f"(lintas creates it) or set LINTAS_INDEX")
         self.path = path
+
+
+class CannotListen(LintasError):
+    """`lintas serve` cannot listen where it was asked to."""
+
+    def __init__(self, host: str, port: int, reason: str) -> None:
+        super().__init__(f"cannot listen on {host}:{port} ({reason}); choose another --port or --host")

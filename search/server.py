@@ -8,6 +8,7 @@ model already uses every core. Every page is rendered by Jinja2 with autoescapin
 from __future__ import annotations
 
 import functools
+import socket
 from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -21,7 +22,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from index import store
-from index.errors import DocumentNotFound, IndexNotFound, LintasError
+from index.errors import CannotListen, DocumentNotFound, IndexNotFound, LintasError
 from search.article import get_article
 from search.engine import Mode, search
 from search.filters import PARTIAL_DATE
@@ -253,8 +254,20 @@ def _environment() -> jinja2.Environment:
     return env
 
 
+def check_address(host: str, port: int) -> None:
+    """CannotListen unless ``host:port`` can be listened on (checked before the index is opened)."""
+    try:
+        family, kind, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as error:
+        raise CannotListen(host, port, error.strerror or str(error)) from None
+
+
 def serve(index_dir: Path, host: str, port: int) -> None:
     """Run the server until interrupted."""
     import uvicorn
 
+    check_address(host, port)
     uvicorn.run(create_app(index_dir, warm=True), host=host, port=port, log_level="warning")

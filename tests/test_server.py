@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 
@@ -183,3 +184,14 @@ def test_help_and_search_do_not_import_the_server_stack(seeds_index):
     )
     result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_serve_on_a_port_in_use_is_a_clear_error(runner, seeds_index):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run(runner, "serve", "--port", port, "--index", seeds_index)
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (f"Error: cannot listen on 127.0.0.1:{port} (Address already in use); "
+                                     "choose another --port or --host")
