@@ -1,0 +1,172 @@
+"""How fast `lintas serve` answers, beside the library's own warm figure, in one run.
+
+    python bench/speed.py make-index 10000 DIR10K          # the synthetic 10k index (see speed.py)
+    python bench/server_speed.py DIR10K                     # warm p50/p95: library vs /api/search
+    python bench/server_speed.py DIR10K --clients 50 --seconds 30   # ... then 50 clients for 30 s
+
+The library figure is bench/speed.py's warm hybrid search (`search(reader, q, k=10)`), in this
+process; the server is `lintas serve` started as a user starts it, on 127.0.0.1 and a free
+port, asked over HTTP one query at a time (keep-alive), with the same queries, alternating
+with the library query by query so that the machine's load falls on both alike. The load test
+runs CLIENTS threads, each sending the bench queries one after another until SECONDS have
+passed (each request times out after 120 s, so the run always ends); only 127.0.0.1 is asked.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import shlex
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from speed import bench_queries, percentile  # noqa: E402
+
+
+def cpu_name() -> str:
+    fields: dict[str, str] = {}
+    with open("/proc/cpuinfo") as info:
+        for line in info:
+            key, _, value = line.partition(":")
+            fields.setdefault(key.strip(), value.strip())
+    if "model name" not in fields:
+        return platform.processor()
+    bf16 = ", avx512_bf16" if "avx512_bf16" in fields.get("flags", "").split() else ""
+    return (f"{fields['model name']} (family {fields.get('cpu family')} model {fields.get('model')}{bf16}), "
+            f"{os.cpu_count()} cores")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_server(index_dir: Path) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    process = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "serve", "--port", str(port),
+                                "--index", str(index_dir)], cwd=ROOT, stderr=subprocess.DEVNULL)
+    for _ in range(1200):
+        if process.poll() is not None:
+            raise SystemExit(f"lintas serve exited with {process.returncode}")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", "/api/info")
+            if connection.getresponse().status == 200:
+                return process, port
+        except OSError:
+            time.sleep(0.1)
+    process.terminate()
+    raise SystemExit("lintas serve did not start within 120 s")
+
+
+def get(connection: http.client.HTTPConnection, query: str, **params) -> tuple[int, bytes]:
+    connection.request("GET", "/api/search?" + urlencode({"q": query, "k": 10, **params}))
+    answer = connection.getresponse()
+    return answer.status, answer.read()
+
+
+def warm_figures(index_dir: Path, port: int, queries: list[str]) -> None:
+    from search.engine import search
+    from search.reader import IndexReader
+
+    reader = IndexReader(index_dir)
+    search(reader, "pemanasan", k=10)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    get(connection, "pemanasan")
+    runs: dict[str, list[float]] = {name: [] for name in (
+        "library search(k=10)", "library search(k=10, group=True)",
+        "/api/search?k=10 (grouped, the default)", "/api/search?k=10&group=false")}
+    same = 0
+    for query in queries:
+        for name in runs:
+            started = time.perf_counter()
+            if name.startswith("library"):
+                hits = search(reader, query, k=10, group="group" in name)
+            else:
+                status, body = get(connection, query, **({"group": "false"} if "false" in name else {}))
+                assert status == 200, body
+            runs[name].append((time.perf_counter() - started) * 1000)
+            if name == "library search(k=10, group=True)":
+                grouped = [hit.to_json() for hit in hits]
+            if name == "/api/search?k=10 (grouped, the default)":
+                same += json.loads(body) == grouped
+    for name, times in runs.items():
+        print(f"{name}: p50 {percentile(times, 0.5):.1f} ms, p95 {percentile(times, 0.95):.1f} ms "
+              f"over {len(times)} queries")
+    library, api = (percentile(runs[n], 0.5) for n in ("library search(k=10)", "/api/search?k=10 (grouped, the default)"))
+    print(f"/api/search p50 - library p50 = {api - library:+.1f} ms (target: within 10 ms)")
+    print(f"the API's grouped answer equals the library's grouped hits for {same} of {len(queries)} queries")
+
+
+def load_test(port: int, queries: list[str], clients: int, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def client(number: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        turn = number
+        while time.monotonic() < deadline:
+            query = queries[turn % len(queries)]
+            turn += clients
+            started = time.perf_counter()
+            try:
+                status, body = get(connection, query)
+                problem = None if status == 200 else f"HTTP {status}: {body[:200]!r}"
+            except (OSError, http.client.HTTPException) as error:
+                problem = f"{type(error).__name__}: {error}"
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            with lock:
+                (errors.append(problem) if problem else latencies.append((time.perf_counter() - started) * 1000))
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    took = time.monotonic() - started
+    print(f"{clients} clients for {seconds:.0f} s: {len(latencies)} answers, {len(errors)} errors in {took:.1f} s "
+          f"({len(latencies) / took:.1f} answers/s); latency p50 {percentile(latencies, 0.5):.0f} ms, "
+          f"p95 {percentile(latencies, 0.95):.0f} ms, max {max(latencies):.0f} ms")
+    for problem in sorted(set(errors))[:5]:
+        print(f"  error: {problem}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("dir", help="a folder made by `bench/speed.py make-index` (the index is DIR/index)")
+    parser.add_argument("--queries", type=int, default=100)
+    parser.add_argument("--clients", type=int, default=0, help="then run a load test with this many clients")
+    parser.add_argument("--seconds", type=float, default=30)
+    args = parser.parse_args()
+    print(f"command: python {shlex.join(['bench/server_speed.py', *sys.argv[1:]])}")
+    print(f"cpu: {cpu_name()}; load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    index_dir = Path(args.dir) / "index"
+    queries = bench_queries(args.queries)
+    process, port = start_server(index_dir)
+    try:
+        warm_figures(index_dir, port, queries)
+        if args.clients:
+            load_test(port, queries, args.clients, args.seconds)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    main()
