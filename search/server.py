@@ -138,83 +138,90 @@ class LiveIndex:
         except IndexNotFound:
             pass
 
-
-def create_app(index_dir: Path, warm: bool = False) -> Starlette:
-    """The ASGI application serving the index at ``index_dir``."""
-    live = LiveIndex(index_dir)
-    one_at_a_time = anyio.CapacityLimiter(1)
-    pages = _environment()
-
-    async def run(function, *args):
-        return await anyio.to_thread.run_sync(functools.partial(function, *args), limiter=one_at_a_time)
-
-    def do_search(wanted: SearchRequest) -> list[Hit]:
-        return search(live.reader(), wanted.q, k=wanted.k, mode=wanted.mode, group=wanted.group,
+    def search(self, wanted: SearchRequest) -> list[Hit]:
+        return search(self.reader(), wanted.q, k=wanted.k, mode=wanted.mode, group=wanted.group,
                       **wanted.filters())
 
-    def do_article(doc_id: str) -> dict:
-        reader = live.reader()
-        article = get_article(reader, doc_id)
-        return {"article": article, "story": story_members(reader, doc_id)}
+    def article(self, doc_id: str) -> dict:
+        reader = self.reader()
+        return {"article": get_article(reader, doc_id), "story": story_members(reader, doc_id)}
 
-    def do_overview() -> tuple[list[tuple[str, int]], int]:
-        return live.sources(), live.reader().manifest.documents
+    def overview(self) -> tuple[list[tuple[str, int]], int]:
+        """What the search page shows beside the results: the sources and the document count."""
+        return self.sources(), self.reader().manifest.documents
 
-    def do_info() -> dict:
-        reader = live.reader()
-        return {"index": str(index_dir), "generation": reader.folder.name, **asdict(reader.manifest),
-                "sources": dict(live.sources())}
+    def info(self) -> dict:
+        reader = self.reader()
+        return {"index": str(self.index_dir), "generation": reader.folder.name, **asdict(reader.manifest),
+                "sources": dict(self.sources())}
 
-    async def api_search(request: Request) -> Response:
-        wanted = SearchRequest.parse(request, require_query=True)
-        hits = await run(do_search, wanted)
+
+class Site:
+    """The JSON API and the pages. Every use of the index runs in one worker slot, one at a time."""
+
+    def __init__(self, live: LiveIndex) -> None:
+        self.live = live
+        self.one_at_a_time = anyio.CapacityLimiter(1)
+        self.pages = _environment()
+
+    def routes(self) -> list[Route]:
+        return [Route("/", self.page_search), Route("/doc/{doc_id:path}", self.page_doc),
+                Route("/api/search", self.api_search), Route("/api/doc/{doc_id:path}", self.api_doc),
+                Route("/api/info", self.api_info)]
+
+    async def run(self, function, *args):
+        return await anyio.to_thread.run_sync(functools.partial(function, *args), limiter=self.one_at_a_time)
+
+    async def api_search(self, request: Request) -> Response:
+        hits = await self.run(self.live.search, SearchRequest.parse(request, require_query=True))
         return JSONResponse([hit.to_json() for hit in hits])
 
-    async def api_doc(request: Request) -> Response:
-        found = await run(do_article, request.path_params["doc_id"])
+    async def api_doc(self, request: Request) -> Response:
+        found = await self.run(self.live.article, request.path_params["doc_id"])
         return JSONResponse({**found["article"].to_json(), "story": [m.to_json() for m in found["story"]]})
 
-    async def api_info(request: Request) -> Response:
-        return JSONResponse(await run(do_info))
+    async def api_info(self, request: Request) -> Response:
+        return JSONResponse(await self.run(self.live.info))
 
-    async def page_search(request: Request) -> Response:
+    async def page_search(self, request: Request) -> Response:
         context = {"wanted": SearchRequest(), "error": None, "stories": None}
         status = 200
         try:
             wanted = context["wanted"] = SearchRequest.parse(request, require_query=False)
             if wanted.q.strip():
-                context["stories"] = stories_of(await run(do_search, wanted))
+                context["stories"] = stories_of(await self.run(self.live.search, wanted))
         except BadRequest as error:
             context["error"], status = str(error), 400
         except LintasError as error:
             context["error"], status = str(error), _status(error)
         try:
-            context["sources"], context["documents"] = await run(do_overview)
+            context["sources"], context["documents"] = await self.run(self.live.overview)
         except LintasError:
             context["sources"], context["documents"] = [], None
-        return HTMLResponse(pages.get_template("search.html").render(**context), status_code=status)
+        return HTMLResponse(self.pages.get_template("search.html").render(**context), status_code=status)
 
-    async def page_doc(request: Request) -> Response:
-        doc_id = request.path_params["doc_id"]
+    async def page_doc(self, request: Request) -> Response:
         try:
-            found = await run(do_article, doc_id)
+            found = await self.run(self.live.article, request.path_params["doc_id"])
         except LintasError as error:
-            html = pages.get_template("error.html").render(error=str(error))
+            html = self.pages.get_template("error.html").render(error=str(error))
             return HTMLResponse(html, status_code=_status(error))
-        return HTMLResponse(pages.get_template("article.html").render(**found))
+        return HTMLResponse(self.pages.get_template("article.html").render(**found))
 
-    async def bad_request(request: Request, error: BadRequest) -> Response:
-        return JSONResponse({"error": str(error)}, status_code=400)
 
-    async def domain_error(request: Request, error: LintasError) -> Response:
-        return JSONResponse({"error": str(error)}, status_code=_status(error))
+async def _bad_request(request: Request, error: BadRequest) -> Response:
+    return JSONResponse({"error": str(error)}, status_code=400)
 
-    app = Starlette(
-        routes=[Route("/", page_search), Route("/doc/{doc_id:path}", page_doc),
-                Route("/api/search", api_search), Route("/api/doc/{doc_id:path}", api_doc),
-                Route("/api/info", api_info)],
-        exception_handlers={BadRequest: bad_request, LintasError: domain_error},
-    )
+
+async def _domain_error(request: Request, error: LintasError) -> Response:
+    return JSONResponse({"error": str(error)}, status_code=_status(error))
+
+
+def create_app(index_dir: Path, warm: bool = False) -> Starlette:
+    """The ASGI application serving the index at ``index_dir``."""
+    live = LiveIndex(index_dir)
+    app = Starlette(routes=Site(live).routes(),
+                    exception_handlers={BadRequest: _bad_request, LintasError: _domain_error})
     if warm:
         live.warm()
     return app
