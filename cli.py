@@ -423,11 +423,12 @@ def _render_story(story) -> None:
 
 @app.command("serve")
 def serve_command(
-    host: Annotated[str, typer.Option(help="Address to listen on; 127.0.0.1 keeps it to this machine.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8765,
+    host: Annotated[str, typer.Option(metavar="HOST", help="Address to listen on; 127.0.0.1 keeps it to this machine (0.0.0.0 opens it to the network, with no login).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(metavar="PORT", min=1, max=65535, help="Port to listen on (1-65535).")] = 8765,
     index: IndexOption = None,
 ) -> None:
-    """Search the index in the browser (and through a JSON API), answered warm by one process."""
+    """Search the index in the browser, and through a JSON API (/api/search, /api/doc/ID,
+    /api/info), answered warm by one process that picks up index updates by itself."""
     from index.store import resolve_index_dir
     from search.server import check_address, serve
 

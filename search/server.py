@@ -25,7 +25,7 @@ from index import store
 from index.errors import CannotListen, DocumentNotFound, IndexNotFound, LintasError
 from search.article import get_article
 from search.engine import Mode, search
-from search.filters import PARTIAL_DATE
+from search.filters import check_date, check_range
 from search.reader import IndexReader
 from search.results import Hit
 from search.stories import stories_of, story_members
@@ -63,9 +63,11 @@ class SearchRequest:
         if require_query and "q" not in params:
             raise BadRequest("parameter 'q' (the query) is required")
         values = {name: params[name] for name in SEARCH_PARAMETERS if params.get(name, "") != ""}
+        since, until = _date("since", values.get("since")), _date("until", values.get("until"))
+        _range(since, until)
         return cls(q=values.get("q", ""), k=_k(values.get("k")), mode=_mode(values.get("mode")),
                    lang=_choice("lang", values.get("lang"), ("id", "en")),
-                   since=_date("since", values.get("since")), until=_date("until", values.get("until")),
+                   since=since, until=until,
                    source=values.get("source"), group=_flag("group", values.get("group")))
 
     def filters(self) -> dict:
@@ -94,9 +96,17 @@ def _choice(name: str, value: str | None, allowed: tuple[str, ...]) -> str | Non
 
 
 def _date(name: str, value: str | None) -> str | None:
-    if value is not None and not PARTIAL_DATE.match(value):
-        raise BadRequest(f"parameter {name!r} must be a date: YYYY-MM-DD, YYYY-MM or YYYY, not {value!r}")
-    return value
+    try:
+        return None if value is None else check_date(value)
+    except ValueError as error:
+        raise BadRequest(f"parameter {name!r}: {error}") from None
+
+
+def _range(since: str | None, until: str | None) -> None:
+    try:
+        check_range(since, until)
+    except ValueError as error:
+        raise BadRequest(f"parameters 'since' and 'until': {error}") from None
 
 
 def _flag(name: str, value: str | None) -> bool:

@@ -50,8 +50,12 @@ def test_api_search_finds_the_indonesian_seeds_in_english(client):
     ({"q": "Putin", "mode": "fuzzy"}, "parameter 'mode' must be hybrid, keyword or semantic, not 'fuzzy'"),
     ({"q": "Putin", "lang": "fr"}, "parameter 'lang' must be id or en, not 'fr'"),
     ({"q": "Putin", "since": "11/09/2020"},
-     "parameter 'since' must be a date: YYYY-MM-DD, YYYY-MM or YYYY, not '11/09/2020'"),
-    ({"q": "Putin", "until": "2020-9"}, "parameter 'until' must be a date: YYYY-MM-DD, YYYY-MM or YYYY, not '2020-9'"),
+     "parameter 'since': '11/09/2020' is not a date: use YYYY-MM-DD, YYYY-MM or YYYY"),
+    ({"q": "Putin", "until": "2020-9"}, "parameter 'until': '2020-9' is not a date: use YYYY-MM-DD, YYYY-MM or YYYY"),
+    ({"q": "Putin", "until": "2020-02-31"},
+     "parameter 'until': '2020-02-31' is not on the calendar (day is out of range for month)"),
+    ({"q": "Putin", "since": "2021", "until": "2020-12"},
+     "parameters 'since' and 'until': 2021 is after 2020-12: no day is in that range"),
     ({"q": "Putin", "group": "maybe"}, "parameter 'group' must be true or false, not 'maybe'"),
     ({"q": "Putin", "limit": "5"}, "unknown parameter 'limit'; known: q, k, mode, lang, since, until, source, group"),
     ([("q", "Putin"), ("q", "Sochi")], "parameter 'q' is given more than once"),
@@ -64,8 +68,8 @@ def test_bad_parameters_are_400_with_a_message(client, params, message):
     assert "parameter" in page.text and 'class="error"' in page.text
 
 
-def test_blank_queries_find_nothing(client):
-    for query in ("", "   ", "\x00\x1f"):
+def test_blank_and_punctuation_queries_find_nothing(client):
+    for query in ("", "   ", "\x00\x1f", "?!…", "'\"()"):
         answer = client.get("/api/search", params={"q": query})
         assert (answer.status_code, answer.json()) == (200, []), repr(query)
 
@@ -162,8 +166,9 @@ def test_no_query_gives_a_500(client, query):
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(params=st.dictionaries(st.sampled_from(["q", "k", "mode", "lang", "since", "until", "source", "group", "x"]),
-                              st.text(max_size=40), max_size=5))
+@given(params=st.dictionaries(
+    st.sampled_from(["q", "k", "mode", "lang", "since", "until", "source", "group", "x"]),
+    st.one_of(st.text(max_size=40), st.from_regex(r"\A\d{4}(-\d{2}(-\d{2})?)?\Z")), max_size=5))
 def test_no_parameters_give_a_500(client, params):
     for path in ("/api/search", "/"):
         answer = client.get(path, params=params)
