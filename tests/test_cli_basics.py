@@ -46,7 +46,7 @@ def test_shell_completion_is_offered_and_completes(runner, monkeypatch):
         assert result.exit_code == 0
         return result.stdout.split()
 
-    assert complete("lintas se") == ["search"]
+    assert complete("lintas se") == ["search", "serve"]
     assert complete("lintas search banjir --mode ") == ["hybrid", "keyword", "semantic"]
     assert complete("lintas search banjir --lang ") == ["id", "en"]
     assert complete("lintas eval task --mode h") == ["hybrid"]
