@@ -209,7 +209,7 @@ def main() -> None:
                 seen.add(frozenset((a, b)))
                 pair = features[(a, b)]
                 titles = " | ".join(reader.docs[reader.position(d)].title[:60] for d in (a, b))
-                print(f"  {a} ~ {b}: alignment {pair.aligned:.3f}, numbers {pair.numbers[0] & pair.numbers[1]} "
+                print(f"  {a} ~ {b}: alignment {pair.aligned:.3f}, numbers {sorted(pair.numbers[0] & pair.numbers[1])} "
                       f"of {len(pair.numbers[0] | pair.numbers[1])}; {titles}")
     print("missed translation pairs (both in a top 20, not grouped), all queries:")
     seen = set()
