@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import socket
+import time
 from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -183,8 +184,11 @@ class Site:
         return await anyio.to_thread.run_sync(functools.partial(function, *args), limiter=self.one_at_a_time)
 
     async def api_search(self, request: Request) -> Response:
-        hits = await self.run(self.live.search, SearchRequest.parse(request, require_query=True))
-        return JSONResponse([hit.to_json() for hit in hits])
+        wanted = SearchRequest.parse(request, require_query=True)
+        started = time.perf_counter()
+        hits = await self.run(self.live.search, wanted)
+        took = (time.perf_counter() - started) * 1000  # the search, with its wait for the worker slot
+        return JSONResponse([hit.to_json() for hit in hits], headers={"Server-Timing": f"search;dur={took:.1f}"})
 
     async def api_doc(self, request: Request) -> Response:
         found = await self.run(self.live.article, request.path_params["doc_id"])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -35,7 +36,9 @@ def test_api_search_gives_the_cli_json_objects(runner, client, seeds_index):
 
 
 def test_api_search_finds_the_indonesian_seeds_in_english(client):
-    hits = client.get("/api/search", params={"q": QUERY, "group": "false"}).json()
+    answer = client.get("/api/search", params={"q": QUERY, "group": "false"})
+    assert re.fullmatch(r"search;dur=\d+\.\d", answer.headers["server-timing"])
+    hits = answer.json()
     assert hits[0]["id"] == EN_SEED
     assert {hit["id"] for hit in hits[1:5]} == ID_SEEDS
     assert all(hit["group"] is None for hit in hits)
