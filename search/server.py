@@ -155,7 +155,8 @@ class LiveIndex:
 
     def article(self, doc_id: str) -> dict:
         reader = self.reader()
-        return {"article": get_article(reader, doc_id), "story": story_members(reader, doc_id)}
+        article = get_article(reader, doc_id)  # any name of the document: path, display id, bare key
+        return {"article": article, "story": story_members(reader, article.id)}
 
     def overview(self) -> tuple[list[tuple[str, int]], int]:
         """What the search page shows beside the results: the sources and the document count."""

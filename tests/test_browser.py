@@ -15,10 +15,11 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 import pytest
 
-from conftest import EN_SEED, ID_SEEDS, ROOT
+from conftest import EN_SEED, ID_SEEDS, ROOT, seed_id
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 QUERY = "Lukashenko asks Putin for support"
@@ -85,14 +86,14 @@ def test_search_page_in_chromium(server, tmp_path):
 
             # The English article first; the Indonesian ones shown too, as hits or in "also:" lines.
             links = page.locator("li.story a[href^='/doc/']")
-            shown = [link.get_attribute("href").removeprefix("/doc/") for link in links.all()]
+            shown = [unquote(link.get_attribute("href").removeprefix("/doc/")) for link in links.all()]
             assert shown[0] == EN_SEED
             assert set(shown[1:]) == ID_SEEDS
             languages = page.locator("li.story .lang").all_inner_texts()
             assert languages.count("EN") == 1 and languages.count("ID") == 4  # shown in upper case
 
             # Open an Indonesian article from the results.
-            page.click(f"a[href='/doc/004_111cb5bf34ac05bb']")
+            page.click(f"a[href='/doc/{quote(seed_id('004_111cb5bf34ac05bb'), safe='')}']")
             page.wait_for_selector("article h1")
             assert page.inner_text("article h1") == \
                 "Terus Didesak Mundur, Presiden Belarus Akan ke Rusia Minta Bantuan Putin"
@@ -104,7 +105,7 @@ def test_search_page_in_chromium(server, tmp_path):
             page.select_option("select[name=lang]", "en")
             page.click("form.search button")
             page.wait_for_url("**lang=en**")
-            shown = [link.get_attribute("href").removeprefix("/doc/")
+            shown = [unquote(link.get_attribute("href").removeprefix("/doc/"))
                      for link in page.locator("li.story a[href^='/doc/']").all()]
             assert shown == [EN_SEED]
             assert page.input_value("input[name=q]") == QUERY

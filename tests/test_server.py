@@ -6,17 +6,18 @@ import re
 import socket
 import subprocess
 import sys
+from urllib.parse import quote
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
-from conftest import EN_SEED, ID_SEEDS, ROOT, run, run_json
+from conftest import EN_SEED, ID_SEEDS, ROOT, run, run_json, seed_id
 from search.server import create_app
 
 QUERY = "Lukashenko asks Putin for support"
-KOMPAS = "004_111cb5bf34ac05bb"
+KOMPAS = seed_id("004_111cb5bf34ac05bb")
 
 
 @pytest.fixture
@@ -78,7 +79,7 @@ def test_blank_and_punctuation_queries_find_nothing(client):
 
 
 def test_api_doc_is_show_json_with_the_story(runner, client, seeds_index):
-    answer = client.get(f"/api/doc/{KOMPAS}")
+    answer = client.get(f"/api/doc/{quote(KOMPAS, safe='')}")
     assert answer.status_code == 200
     assert answer.json() == run_json(runner, "show", KOMPAS, "--index", seeds_index)
     missing = client.get("/api/doc/nope")
@@ -106,14 +107,15 @@ def test_page_shows_stories_with_highlighted_snippets(client):
     page = client.get("/", params={"q": "paratroopers", "mode": "keyword"})
     assert page.status_code == 200
     assert '<mark>paratroopers</mark>' in page.text
-    assert f'href="/doc/{EN_SEED}"' in page.text
+    assert f'href="/doc/{quote(EN_SEED, safe="")}"' in page.text
     hits = client.get("/api/search", params={"q": "Sochi", "mode": "keyword"}).json()
     page = client.get("/", params={"q": "Sochi", "mode": "keyword"})
     assert page.text.count('<li class="story">') == len({hit["group"] for hit in hits})
 
 
 def test_article_page(client):
-    page = client.get(f"/doc/{KOMPAS}")
+    page = client.get(f"/doc/{quote(KOMPAS, safe='')}")
+    assert client.get(f"/doc/{KOMPAS}").text == page.text  # ids as paths, unencoded, reach it too
     assert page.status_code == 200
     assert "<h1>Terus Didesak Mundur, Presiden Belarus Akan ke Rusia Minta Bantuan Putin</h1>" in page.text
     assert "<p>Wanita berusia 38 tahun itu kini sedang berlindung di Lithuani usai terus mendapat tekanan.</p>" in page.text
@@ -133,20 +135,23 @@ def test_every_text_is_escaped_and_every_id_link_works(runner, seeds_index, tmp_
     feed = tmp_path / "hostile.jsonl"
     feed.write_text("".join(json.dumps(row) + "\n" for row in HOSTILE), encoding="utf-8")
     assert run(runner, "add", feed, "--index", seeds_index).exit_code == 0
+    hostile_id = f"{feed}#{HOSTILE[0]['id']}"  # /…/hostile.jsonl#feeds/wire.jsonl:12#a b?c%
     client = TestClient(create_app(seeds_index), raise_server_exceptions=False)
     page = client.get("/", params={"q": "Gayo <script>", "mode": "keyword"})
     assert page.status_code == 200
     assert "<script>" not in page.text and "<b>bold" not in page.text and "<i>" not in page.text
     assert "&lt;script&gt;alert(&#39;title&#39;)&lt;/script&gt;" in page.text
-    assert 'href="/doc/feeds%2Fwire.jsonl%3A12%23a%20b%3Fc%25"' in page.text
+    link = "/doc/" + quote(hostile_id, safe="")
+    assert link.endswith("hostile.jsonl%23feeds%2Fwire.jsonl%3A12%23a%20b%3Fc%25")
+    assert f'href="{link}"' in page.text
     assert 'value="Gayo &lt;script&gt;"' in page.text
-    article = client.get("/doc/feeds%2Fwire.jsonl%3A12%23a%20b%3Fc%25")
+    article = client.get(link)
     assert article.status_code == 200
     assert "<h1>&lt;script&gt;alert(&#39;title&#39;)&lt;/script&gt;</h1>" in article.text
     assert "javascript:" not in article.text and "<script>" not in article.text
-    safe = client.get("/doc/feeds/safe")
+    safe = client.get("/doc/feeds/safe")  # a bare explicit id names its document too
     assert '<a href="https://example.com/kopi?a=1&amp;b=2" rel="noopener noreferrer">original</a>' in safe.text
-    assert client.get("/api/doc/feeds/wire.jsonl:12%23a%20b%3Fc%25").json()["title"] == HOSTILE[0]["title"]
+    assert client.get("/api/" + link[1:]).json()["title"] == HOSTILE[0]["title"]
 
 
 def test_a_new_generation_is_picked_up_without_a_restart(runner, client, seeds_index, tmp_path):
@@ -155,7 +160,7 @@ def test_a_new_generation_is_picked_up_without_a_restart(runner, client, seeds_i
     article.write_text("Kopi Gayo\n\nPetani kopi Gayo di Aceh Tengah panen raya.", encoding="utf-8")
     assert run(runner, "add", article, "--index", seeds_index).exit_code == 0
     hits = client.get("/api/search", params={"q": "Gayo", "mode": "keyword"}).json()
-    assert [hit["id"] for hit in hits] == ["kopi"]
+    assert [hit["id"] for hit in hits] == [str(article)]
     assert client.get("/api/info").json()["generation"] == "gen-000002"
 
 

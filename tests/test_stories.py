@@ -6,9 +6,11 @@ from pathlib import Path
 import pytest
 
 from conftest import EN_SEED, ID_SEEDS, SEEDS, run, run_json
+from index.ids import display_id
 from search.stories import StoryRule, days_apart, leader_groups, number_agreement, numbers_in
 
 STORIES = Path(__file__).resolve().parent / "fixtures" / "stories"
+FLOODS = STORIES / "floods.jsonl"
 PAGES = Path(__file__).resolve().parent / "fixtures" / "pages"
 RULE = StoryRule(min_alignment=0.85, same_language_lift=0.05, min_number_agreement=0.6,
                  no_numbers_margin=0.02, max_days=3)
@@ -64,8 +66,9 @@ def floods_index(runner, tmp_path) -> Path:
 
 def test_an_article_and_its_translation_are_one_story(runner, floods_index):
     hits = run_json(runner, "search", "floods in Kalimantan", "--index", floods_index)
-    assert [(hit["rank"], hit["id"], hit["group"]) for hit in hits] == [
+    assert [(hit["rank"], hit["key"], hit["group"]) for hit in hits] == [
         (1, "wire-en", 1), (2, "flood-aid-en", 2), (3, "kompas-id", 1), (4, "jakarta-flood-id", 3)]
+    assert hits[0]["id"] == f"{FLOODS}#wire-en"
     ungrouped = run_json(runner, "search", "floods in Kalimantan", "--no-group", "--index", floods_index)
     assert [hit["id"] for hit in ungrouped] == [hit["id"] for hit in hits]
     assert all(hit["group"] is None for hit in ungrouped)
@@ -73,9 +76,9 @@ def test_an_article_and_its_translation_are_one_story(runner, floods_index):
 
 def test_k_counts_stories_when_grouping(runner, floods_index):
     one = run_json(runner, "search", "floods in Kalimantan", "-k", "1", "--index", floods_index)
-    assert [(hit["id"], hit["group"]) for hit in one] == [("wire-en", 1), ("kompas-id", 1)]
-    assert [hit["id"] for hit in run_json(runner, "search", "floods in Kalimantan", "-k", "1", "--no-group",
-                                          "--index", floods_index)] == ["wire-en"]
+    assert [(hit["key"], hit["group"]) for hit in one] == [("wire-en", 1), ("kompas-id", 1)]
+    assert [hit["key"] for hit in run_json(runner, "search", "floods in Kalimantan", "-k", "1", "--no-group",
+                                           "--index", floods_index)] == ["wire-en"]
 
 
 def test_text_view_shows_the_best_hit_then_the_rest_of_its_story(runner, floods_index):
@@ -85,7 +88,7 @@ def test_text_view_shows_the_best_hit_then_the_rest_of_its_story(runner, floods_
         " 1. Floods force 12,500 from their homes in South Kalimantan",
         " 2. Aid reaches flood victims in Kalimantan as waters recede",
         " 3. Banjir rendam 200 RT di Jakarta, 1.300 warga mengungsi"]
-    assert entries[0][2] == "    id: wire-en"
+    assert entries[0][2] == f"    id: {display_id(f'{FLOODS}#wire-en')}"
     assert entries[0][-1] == "    also: [id] Banjir paksa 12.500 warga Kalimantan Selatan mengungsi"
     assert sum(line.startswith("    also:") for line in result.stdout.splitlines()) == 1
     plain = run(runner, "search", "floods in Kalimantan", "--no-group", "--index", floods_index).stdout
@@ -97,9 +100,10 @@ def test_show_lists_the_other_documents_of_the_story(runner, floods_index):
     assert result.exit_code == 0
     assert result.stdout.splitlines()[-2:] == [
         "Same story (1 other article):",
-        "  [en] Floods force 12,500 from their homes in South Kalimantan  (wire-en, 2021-01-17, wire)"]
+        f"  [en] Floods force 12,500 from their homes in South Kalimantan  ({display_id(f'{FLOODS}#wire-en')}, "
+        "2021-01-17, wire)"]
     shown = run_json(runner, "show", "wire-en", "--index", floods_index)
-    assert [(m["id"], m["lang"]) for m in shown["story"]] == [("kompas-id", "id")]
+    assert [(m["id"], m["lang"]) for m in shown["story"]] == [(f"{FLOODS}#kompas-id", "id")]
     assert 0.85 <= shown["story"][0]["similarity"] < 1
     alone = run(runner, "show", "flood-aid-en", "--index", floods_index)
     assert alone.stdout.splitlines()[-1] == "Same story: no other article in the index."
