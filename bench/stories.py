@@ -53,15 +53,15 @@ class Pair:
     days_apart: int | None
 
 
-def name(doc_id: str) -> str:
+def corpus_id(doc_id: str) -> str:
     """A corpus document's own id (its ``_id``): the index names it CORPUS#_id."""
     return doc_id.rsplit("#", 1)[-1]
 
 
 def story_of(doc_id: str) -> str | None:
     """The truth: ntrex-en-N and ntrex-id-N are story N; every other document is its own."""
-    if name(doc_id).startswith(("ntrex-en-", "ntrex-id-")):
-        return name(doc_id).rsplit("-", 1)[1]
+    if corpus_id(doc_id).startswith(("ntrex-en-", "ntrex-id-")):
+        return corpus_id(doc_id).rsplit("-", 1)[1]
     return None
 
 
@@ -214,7 +214,7 @@ def main() -> None:
                 seen.add(frozenset((a, b)))
                 pair = features[(a, b)]
                 titles = " | ".join(reader.docs[reader.position(d)].title[:60] for d in (a, b))
-                print(f"  {name(a)} ~ {name(b)}: alignment {pair.aligned:.3f}, numbers {sorted(pair.numbers[0] & pair.numbers[1])} "
+                print(f"  {corpus_id(a)} ~ {corpus_id(b)}: alignment {pair.aligned:.3f}, numbers {sorted(pair.numbers[0] & pair.numbers[1])} "
                       f"of {len(pair.numbers[0] | pair.numbers[1])}; {titles}")
     print("missed translation pairs (both in a top 20, not grouped), all queries:")
     seen = set()
@@ -223,7 +223,7 @@ def main() -> None:
             if truly_same(a, b) and groups[a] != groups[b] and frozenset((a, b)) not in seen:
                 seen.add(frozenset((a, b)))
                 pair = features[(a, b)]
-                print(f"  {name(a)} ~ {name(b)}: alignment {pair.aligned:.3f}, numbers {len(pair.numbers[0] & pair.numbers[1])} "
+                print(f"  {corpus_id(a)} ~ {corpus_id(b)}: alignment {pair.aligned:.3f}, numbers {len(pair.numbers[0] & pair.numbers[1])} "
                       f"shared of {len(pair.numbers[0] | pair.numbers[1])}")
 
     print("\n`lintas search --group` as users get it (k=10 stories per query, hybrid):")
@@ -232,7 +232,7 @@ def main() -> None:
     merged: list[str] = []
     for text_id, text in task.queries.items():
         hits = search(reader, text, k=10, group=True)
-        relevant = [hit for hit in hits if name(hit.id) in task.qrels[text_id]]
+        relevant = [hit for hit in hits if corpus_id(hit.id) in task.qrels[text_id]]
         if len(relevant) == 2:
             both_found += 1
             together += relevant[0].group == relevant[1].group
@@ -242,7 +242,7 @@ def main() -> None:
         for docs in groups.values():
             if len(docs) > 1 and all(story_of(d) is None for d in docs):
                 distractor_groups += 1
-                merged.append(" ~ ".join(name(d) for d in docs))
+                merged.append(" ~ ".join(corpus_id(d) for d in docs))
     print(f"  queries whose two relevant articles are both in the 10 stories: {both_found} of {len(task.queries)}; "
           f"shown as one story: {together}; groups among distractors only: {distractor_groups}")
     for line in dict.fromkeys(merged):
