@@ -438,7 +438,11 @@ def serve_command(
     except LintasError as error:
         _fail(error)
     typer.echo(f"Lintas serving {index_dir} on http://{host}:{port}/ (Ctrl-C stops)", err=True)
-    serve(index_dir, host, port)
+
+    def warn(error: LintasError) -> None:
+        typer.echo(f"warning: {error}; the server answers 503 with this until the index is fixed", err=True)
+
+    serve(index_dir, host, port, warn)
 
 
 class EvalMode(str, Enum):

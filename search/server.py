@@ -11,6 +11,7 @@ import functools
 import socket
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -23,7 +24,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from index import store
-from index.errors import CannotListen, DocumentNotFound, IndexNotFound, LintasError
+from index.errors import CannotListen, DocumentNotFound, LintasError
 from search.article import get_article
 from search.engine import Mode, search
 from search.filters import check_date, check_range
@@ -142,12 +143,15 @@ class LiveIndex:
         self.reader()
         return self._sources
 
-    def warm(self) -> None:
-        """Open everything a query touches (Whoosh, vectors, the query model) before the first user."""
+    def warm(self) -> LintasError | None:
+        """Open everything a query touches (Whoosh, vectors, the query model) before the first
+        user; the index's problem, if it has one (the server then answers 503 with it until a
+        new generation fixes it)."""
         try:
             search(self.reader(), "warm up", k=1)
-        except IndexNotFound:
-            pass
+        except LintasError as error:
+            return error
+        return None
 
     def search(self, wanted: SearchRequest) -> list[Hit]:
         return search(self.reader(), wanted.q, k=wanted.k, mode=wanted.mode, group=wanted.group,
@@ -232,13 +236,14 @@ async def _domain_error(request: Request, error: LintasError) -> Response:
     return JSONResponse({"error": str(error)}, status_code=_status(error))
 
 
-def create_app(index_dir: Path, warm: bool = False) -> Starlette:
-    """The ASGI application serving the index at ``index_dir``."""
+def create_app(index_dir: Path, warn: Callable[[LintasError], None] | None = None) -> Starlette:
+    """The ASGI application serving the index at ``index_dir``; with ``warn``, the index is
+    opened and warmed now, and ``warn`` hears of a problem with it."""
     live = LiveIndex(index_dir)
     app = Starlette(routes=Site(live).routes(),
                     exception_handlers={BadRequest: _bad_request, LintasError: _domain_error})
-    if warm:
-        live.warm()
+    if warn is not None and (problem := live.warm()) is not None:
+        warn(problem)
     return app
 
 
@@ -287,9 +292,9 @@ def check_address(host: str, port: int) -> None:
         raise CannotListen(host, port, error.strerror or str(error)) from None
 
 
-def serve(index_dir: Path, host: str, port: int) -> None:
-    """Run the server until interrupted."""
+def serve(index_dir: Path, host: str, port: int, warn: Callable[[LintasError], None]) -> None:
+    """Run the server until interrupted; ``warn`` hears of a problem with the index at start."""
     import uvicorn
 
     check_address(host, port)
-    uvicorn.run(create_app(index_dir, warm=True), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(index_dir, warn=warn), host=host, port=port, log_level="warning")

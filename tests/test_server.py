@@ -95,7 +95,9 @@ def test_api_info(client, seeds_index):
 
 
 def test_no_index_is_503_with_the_way_out(tmp_path):
-    client = TestClient(create_app(tmp_path / "none"), raise_server_exceptions=False)
+    heard = []
+    client = TestClient(create_app(tmp_path / "none", warn=heard.append), raise_server_exceptions=False)
+    assert [str(problem) for problem in heard] == [f"no index at {tmp_path / 'none'}; run lintas index first"]
     answer = client.get("/api/search", params={"q": "Putin"})
     assert (answer.status_code, answer.json()) == (
         503, {"error": f"no index at {tmp_path / 'none'}; run lintas index first"})
