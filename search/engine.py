@@ -14,7 +14,7 @@ import numpy as np
 
 from index.language import detect_query_language
 from search.filters import Filters
-from search.fusion import Fused, Part, fused, language_weighted_parts
+from search.fusion import Fused, Part, fused, standardized_fusion
 from search.keyword import keyword_scores_of, keyword_search, lead_matches, query_terms
 from search.reader import IndexReader
 from search.results import Hit
@@ -108,7 +108,7 @@ def rank_parts(legs: Legs, mode: Mode) -> list[Fused]:
         return [fused(doc, [Part("bm25", score)]) for doc, score in legs.keyword]
     if mode == Mode.semantic:
         return [fused(doc, [Part("semantic", score)]) for doc, score in legs.semantic]
-    return language_weighted_parts(legs.cosine, legs.bm25, legs.doc_lang, legs.query_lang, lead=legs.lead)
+    return standardized_fusion(legs.cosine, legs.bm25, legs.doc_lang, legs.query_lang, lead=legs.lead)
 
 
 def search(reader: IndexReader, query: str, k: int = 10, mode: Mode = Mode.hybrid,

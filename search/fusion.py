@@ -1,20 +1,62 @@
 """Merging the two legs' lists. Pure functions over document ids and scores; no index, no model."""
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 RRF_K = 60
-# Chosen by measurement (bench/RESULTS.md, bench/fusion_sweep.py): the weight of the keyword leg
-# (its BM25 over the query's best BM25) by whether the document is in the query's language, and
-# how many top cosines of each language group set that group's baseline.
-SAME_LANGUAGE_WEIGHT = 0.01
-CROSS_LANGUAGE_WEIGHT = 0.0
-UNKNOWN_LANGUAGE_WEIGHT = 0.0
-BASELINE_TOP = 5
-# The weight of the lead match (the idf-weighted share of the query's words in a document's
-# title and first passage) for documents not in the query's language.
-LEAD_WEIGHT = 0.01
+# How many of a language group's best candidates set its mean and spread in each leg. Small
+# enough that a 50-deep search (k = 10) and the 100-deep evaluation see the same statistics
+# (bench/RESULTS.md, "depth"); a group needs MIN_GROUP candidates to be measured on its own.
+STATS_TOP = 20
+MIN_GROUP = 5
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How much each signal counts, in standard deviations of the document's language group.
+
+    Chosen by measurement (bench/fusion_sweep.py, bench/RESULTS.md): BM25 counts for documents
+    in the query's language, the lead match (the query's names and numbers in the opening)
+    for documents in another language, where BM25 over whole articles mostly measures their
+    length and repetition.
+    """
+
+    keyword_same: float = 0.8  # BM25, documents in the query's language
+    keyword_cross: float = 0.0  # BM25, documents in another language
+    keyword_unknown: float = 0.0  # BM25, every document when the query's language is unclear
+    lead: float = 1.5  # the lead match, documents not in the query's language (all when unclear)
+
+
+WEIGHTS = Weights()
+
+
+@dataclass(frozen=True)
+class Part:
+    """One named term of a fused score: it adds ``weight × value``."""
+
+    name: str  # "semantic", "keyword", "lead"
+    value: float
+    weight: float = 1.0
+
+    @property
+    def amount(self) -> float:
+        return self.weight * self.value
+
+
+@dataclass(frozen=True)
+class Fused:
+    """A document's fused score and the terms it is the sum of (so it can be explained)."""
+
+    doc: str
+    score: float
+    parts: tuple[Part, ...]
+
+
+def fused(doc: str, parts: Sequence[Part]) -> Fused:
+    """The document's score as the sum of its parts: the one place a fused score is added up."""
+    return Fused(doc, sum(part.amount for part in parts), tuple(parts))
 
 
 def reciprocal_rank_fusion(
@@ -39,105 +81,100 @@ def reciprocal_rank_fusion(
     return sorted(scores.items(), key=lambda item: (-item[1], order[item[0]]))
 
 
-def keyword_weight(query_lang: str | None, doc_lang: str | None, same: float = SAME_LANGUAGE_WEIGHT,
-                   cross: float = CROSS_LANGUAGE_WEIGHT, unknown: float = UNKNOWN_LANGUAGE_WEIGHT) -> float:
-    """How much BM25 may say about a document: across languages it only matches names and numbers."""
-    if query_lang is None:
-        return unknown
-    return same if doc_lang == query_lang else cross
-
-
-@dataclass(frozen=True)
-class Part:
-    """One named term of a fused score: it adds ``weight × value``."""
-
-    name: str  # "semantic", "baseline", "keyword", "lead", ...
-    value: float
-    weight: float = 1.0
-
-    @property
-    def amount(self) -> float:
-        return self.weight * self.value
-
-
-@dataclass(frozen=True)
-class Fused:
-    """A document's fused score and the terms it is the sum of (so it can be explained)."""
-
-    doc: str
-    score: float
-    parts: tuple[Part, ...]
-
-
-def fused(doc: str, parts: Sequence[Part]) -> Fused:
-    """The document's score as the sum of its parts: the one place a fused score is added up."""
-    return Fused(doc, sum(part.amount for part in parts), tuple(parts))
-
-
-def language_weighted_fusion(
-    cosine: Mapping[str, float],
-    bm25: Mapping[str, float],
-    doc_lang: Mapping[str, str],
-    query_lang: str | None,
-    **settings,
+def min_max_convex(
+    keyword: Sequence[tuple[str, float]], semantic: Sequence[tuple[str, float]], keyword_weight: float
 ) -> list[tuple[str, float]]:
-    """(doc, score) best first; ``language_weighted_parts`` has the formula and the settings."""
-    ranked = language_weighted_parts(cosine, bm25, doc_lang, query_lang, **settings)
-    return [(item.doc, item.score) for item in ranked]
+    """The convex fusion other engines ship (Weaviate, Vespa, OpenSearch's normalization
+    processor): each list min-max normalised over itself, a document missing from a list
+    gets that list's minimum (0), score = w · keyword + (1 − w) · semantic. A reference for
+    the bench, not what `hybrid` does. Ties keep the order first seen (semantic list first)."""
+    def normalised(ranking: Sequence[tuple[str, float]]) -> dict[str, float]:
+        if not ranking:
+            return {}
+        low, high = min(s for _, s in ranking), max(s for _, s in ranking)
+        return {doc: (s - low) / (high - low) if high > low else 1.0 for doc, s in ranking}
+
+    bm25, cosine = normalised(keyword), normalised(semantic)
+    docs = dict.fromkeys([doc for doc, _ in semantic] + [doc for doc, _ in keyword])
+    scores = {doc: keyword_weight * bm25.get(doc, 0.0) + (1 - keyword_weight) * cosine.get(doc, 0.0)
+              for doc in docs}
+    order = {doc: i for i, doc in enumerate(scores)}
+    return sorted(scores.items(), key=lambda item: (-item[1], order[item[0]]))
 
 
-def language_weighted_parts(
+def language_groups(docs: Sequence[str], doc_lang: Mapping[str, str], query_lang: str | None,
+                    min_size: int = MIN_GROUP) -> dict[str, bool]:
+    """Each document's group: True when it is in the query's language, False when not. One
+    group (every document True) when the query's language is unclear, or when either group
+    has fewer than ``min_size`` candidates (a lone document would set its own scale)."""
+    if query_lang is None:
+        return dict.fromkeys(docs, True)
+    group = {doc: doc_lang.get(doc) == query_lang for doc in docs}
+    same = sum(group.values())
+    if 0 < same < min_size or 0 < len(group) - same < min_size:
+        return dict.fromkeys(docs, True)
+    return group
+
+
+def standardized(scores: Mapping[str, float], group: Mapping[str, bool], top: int = STATS_TOP) -> dict[str, float]:
+    """Each score as standard deviations above its group's mean, both measured on the group's
+    ``top`` best scores: (score − mean) / spread. A leg whose best document stands far above
+    the rest moves the fused ranking more than a leg whose top is a crowd of near ties. A
+    group whose top scores are all equal gets a spread of 1 (its scores shifted, not scaled)."""
+    stats: dict[bool, tuple[float, float]] = {}
+    for key in set(group.values()):
+        best = sorted((scores.get(doc, 0.0) for doc, g in group.items() if g == key), reverse=True)[:top]
+        mean = sum(best) / len(best)
+        stats[key] = (mean, math.sqrt(sum((x - mean) ** 2 for x in best) / len(best)) or 1.0)
+    return {doc: (scores.get(doc, 0.0) - stats[key][0]) / stats[key][1] for doc, key in group.items()}
+
+
+def standardized_fusion(
     cosine: Mapping[str, float],
     bm25: Mapping[str, float],
     doc_lang: Mapping[str, str],
     query_lang: str | None,
-    *,
-    same: float = SAME_LANGUAGE_WEIGHT,
-    cross: float = CROSS_LANGUAGE_WEIGHT,
-    unknown: float = UNKNOWN_LANGUAGE_WEIGHT,
-    top: int = BASELINE_TOP,
     lead: Mapping[str, float] | None = None,
-    lead_weight: float = LEAD_WEIGHT,
+    weights: Weights = WEIGHTS,
+    top: int = STATS_TOP,
+    min_group: int = MIN_GROUP,
 ) -> list[Fused]:
-    """score(d) = cosine(d) - baseline(d's group) + w(query lang, d's lang) * bm25(d) / best bm25
-    [+ lead_weight * lead(d) when d is not in the query's language, or that language is unknown].
+    """score(d) = semantic(d) + w_keyword(query, d) · keyword(d) [+ w_lead · lead(d)], best first.
 
-    The multilingual model gives a document in the query's own language a higher cosine than
-    an equally good translation, so each group (documents in the query's language, all the
-    others) is measured against its own baseline: the mean of its ``top`` best cosines. No
-    baseline when a group has fewer than ``top`` candidates (a lone document would be its own
-    baseline), when there is one group (one language, or the query's unknown) or ``top`` is 0. ``cosine`` and ``bm25``
-    cover the same candidates (both legs' lists), each with its real score in the other leg
-    (BM25 0 only when no query term is in the document). Across languages BM25 over a whole
-    article mostly measures its length and repetition; ``lead`` (a share in [0, 1] per document,
-    see ``search.keyword.lead_matches``) says whether the query's names and numbers open it.
-    Each document's score comes with its parts (``semantic``, ``baseline`` with weight -1,
-    ``keyword``, ``lead``), a part whose weight is 0 for that document left out. Ties keep
-    ``cosine``'s order.
+    ``cosine`` and ``bm25`` cover the same candidates (both legs' lists), each with its real
+    score in the other leg (BM25 0 only when no query term is in the document). The parts:
+
+    - ``semantic``: the cosine standardized within d's language group (``standardized``). The
+      multilingual model gives a document in the query's own language a higher cosine than
+      an equally good translation; measured against its own group, each language's best
+      documents rank side by side.
+    - ``keyword``: BM25 standardized the same way, weighted by the query's and d's language:
+      ``keyword_same`` in the query's language, ``keyword_cross`` in another one,
+      ``keyword_unknown`` when the query's language is unclear.
+    - ``lead``: the lead match (a share in [0, 1], ``search.keyword.lead_matches``: the
+      query's names, numbers and shared words in d's title and first passage), for documents
+      not in the query's language, or every document when that language is unclear.
+
+    A part whose weight is 0 is left out. Ties keep ``cosine``'s order.
     """
-    def group(doc: str) -> bool | None:
-        return None if query_lang is None else doc_lang.get(doc) == query_lang
+    group = language_groups(list(cosine), doc_lang, query_lang, min_group)
+    semantic = standardized(cosine, group, top)
+    keyword = standardized(bm25, group, top)
 
-    baseline: dict[bool | None, float] = {}
-    if top > 0:
-        members: dict[bool | None, list[float]] = {}
-        for doc, value in cosine.items():
-            members.setdefault(group(doc), []).append(value)
-        if len(members) > 1 and all(len(values) >= top for values in members.values()):
-            baseline = {key: sum(sorted(values, reverse=True)[:top]) / top for key, values in members.items()}
-    best = max(bm25.values(), default=0.0) or 1.0
-
-    def parts(doc: str, value: float) -> list[Part]:
-        terms = [Part("semantic", value)]
-        if baseline:
-            terms.append(Part("baseline", baseline[group(doc)], -1.0))
-        weight = keyword_weight(query_lang, doc_lang.get(doc), same, cross, unknown)
+    def parts(doc: str) -> list[Part]:
+        if query_lang is None:
+            weight, lead_weight = weights.keyword_unknown, weights.lead
+        elif doc_lang.get(doc) == query_lang:
+            weight, lead_weight = weights.keyword_same, 0.0
+        else:
+            weight, lead_weight = weights.keyword_cross, weights.lead
+        terms = [Part("semantic", semantic[doc])]
         if weight:
-            terms.append(Part("keyword", bm25.get(doc, 0.0) / best, weight))
-        if lead is not None and lead_weight and group(doc) is not True:
+            terms.append(Part("keyword", keyword[doc], weight))
+        if lead is not None and lead_weight:
             terms.append(Part("lead", lead.get(doc, 0.0), lead_weight))
         return terms
 
-    scored = [fused(doc, parts(doc, value)) for doc, value in cosine.items()]
+    scored = [fused(doc, parts(doc)) for doc in cosine]
     order = {item.doc: i for i, item in enumerate(scored)}
     return sorted(scored, key=lambda item: (-item.score, order[item.doc]))

@@ -155,7 +155,7 @@ INDONESIAN = ["Banjir melanda Jakarta setelah hujan deras semalam.", "Sungai mel
 @pytest.fixture
 def fake_index(tmp_path, monkeypatch) -> Path:
     """Six English and six Indonesian articles embedded by the fake embedder: enough of each
-    language among the candidates for both language groups to get a baseline."""
+    language among the candidates for each language group to be measured on its own."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     for i, sentence in enumerate(ENGLISH):
@@ -168,17 +168,18 @@ def fake_index(tmp_path, monkeypatch) -> Path:
     return tmp_path / "index"
 
 
-def test_explain_adds_up_with_baselines(runner, fake_index):
+def test_explain_adds_up_with_language_groups(runner, fake_index):
     query = "floods in Jakarta after the rain"  # English: the Indonesian articles get the lead match
     hits = check_sums(runner, fake_index, query)
     names = {hit["lang"]: tuple(p["name"] for p in hit["score_parts"]) for hit in hits}
-    assert names == {"en": ("semantic", "baseline", "keyword"), "id": ("semantic", "baseline", "lead")}
+    assert names == {"en": ("semantic", "keyword"), "id": ("semantic", "lead")}
     result = run(runner, "search", query, "--explain", "-k", "4", "--index", fake_index)
     lines = result.stdout.splitlines()
+    # keyword weight 0.8 prints 4 decimals, lead weight 1.5 prints 5 (the score's last digit).
     assert [line for line in lines if line.startswith("    score ")] == [
-        f"    score {hit['score']:.4f} = semantic {semantic['value']:.4f} − baseline {baseline['value']:.4f} "
-        f"+ {last['name']} 0.01×{last['value']:.2f}"
-        for hit, (semantic, baseline, last) in ((hit, hit["score_parts"]) for hit in hits[:4])]
+        f"    score {hit['score']:.4f} = semantic {semantic['value']:.4f} "
+        f"+ {last['name']} {last['weight']:g}×{last['value']:.{4 if last['name'] == 'keyword' else 5}f}"
+        for hit, (semantic, last) in ((hit, hit["score_parts"]) for hit in hits[:4])]
     assert [line for line in lines if line.startswith("    keyword leg ")] == [
         f"    keyword leg #{hit['keyword_rank']} (BM25 {hit['keyword_score']:.3f}), "
         f"semantic leg #{hit['semantic_rank']} (cosine {hit['semantic_score']:.3f})" for hit in hits[:4]]

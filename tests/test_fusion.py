@@ -1,6 +1,7 @@
 import pytest
 
-from search.fusion import reciprocal_rank_fusion
+from search.fusion import (Part, Weights, language_groups, min_max_convex, reciprocal_rank_fusion,
+                           standardized, standardized_fusion)
 
 
 def test_rrf_exact_order_and_scores():
@@ -34,106 +35,90 @@ def test_rrf_empty():
     assert reciprocal_rank_fusion([[], []]) == []
 
 
-# language_weighted_fusion: score = cosine + w(query lang, doc lang) * bm25 / best bm25
-from search.fusion import keyword_weight, language_weighted_fusion  # noqa: E402
+def test_min_max_convex_exact_order_and_scores():
+    keyword = [("a", 10.0), ("b", 5.0), ("c", 0.0)]
+    semantic = [("b", 0.9), ("d", 0.8), ("a", 0.7)]
+    # min-max: BM25 a 1, b 0.5, c 0; cosine b 1, d 0.5, a 0; a missing document gets 0.
+    fused = min_max_convex(keyword, semantic, 0.3)
+    assert [doc for doc, _ in fused] == ["b", "d", "a", "c"]
+    assert dict(fused) == pytest.approx({"b": 0.3 * 0.5 + 0.7, "d": 0.7 * 0.5, "a": 0.3, "c": 0.0})
+    assert min_max_convex([], [("x", 0.5)], 0.3) == [("x", pytest.approx(0.7))]
 
 
-def test_keyword_weight_by_language():
-    assert keyword_weight("en", "en", same=0.3, cross=0.01, unknown=0.1) == 0.3
-    assert keyword_weight("en", "id", same=0.3, cross=0.01, unknown=0.1) == 0.01
-    assert keyword_weight(None, "id", same=0.3, cross=0.01, unknown=0.1) == 0.1
+def test_standardized_uses_the_mean_and_spread_of_the_groups_top():
+    scores = {"a": 4.0, "b": 2.0, "c": 0.0, "d": -2.0}
+    # top 2 = (4, 2): mean 3, population spread 1.
+    assert standardized(scores, dict.fromkeys(scores, True), top=2) == {"a": 1.0, "b": -1.0, "c": -3.0, "d": -5.0}
+    # Two groups, each against its own top 2: (4, 2) and (0, -2).
+    group = {"a": True, "b": True, "c": False, "d": False}
+    assert standardized(scores, group, top=2) == {"a": 1.0, "b": -1.0, "c": 1.0, "d": -1.0}
+    # Equal top scores (BM25 0 everywhere): spread 1, every score 0 above the mean.
+    assert standardized({"a": 0.0, "b": 0.0}, {"a": True, "b": True}) == {"a": 0.0, "b": 0.0}
+    # A document without a score counts as 0.
+    assert standardized({"a": 2.0}, {"a": True, "b": True}, top=2) == {"a": 1.0, "b": -1.0}
 
 
-def test_language_weighted_fusion_exact_order_and_scores():
-    bm25 = {"en1": 10.0, "id2": 5.0, "id1": 0.0, "id3": 0.0}
-    cosine = {"id1": 0.90, "id2": 0.89, "en1": 0.80, "id3": 0.70}
-    langs = {"id1": "id", "id2": "id", "en1": "en", "id3": "id"}
-    fused = language_weighted_fusion(cosine, bm25, langs, "en", same=0.2, cross=0.04, unknown=0.1, top=0)
-    # en1: 0.80 + 0.2 * 1.0 = 1.00; id2: 0.89 + 0.04 * 0.5 = 0.91; id1 0.90; id3 0.70
-    assert [doc for doc, _ in fused] == ["en1", "id2", "id1", "id3"]
-    assert dict(fused) == pytest.approx({"en1": 1.0, "id2": 0.91, "id1": 0.90, "id3": 0.70})
+def test_language_groups():
+    docs = ["en1", "en2", "id1", "id2", "id3"]
+    langs = {doc: doc[:2] for doc in docs}
+    assert language_groups(docs, langs, "en", min_size=2) == {"en1": True, "en2": True, "id1": False,
+                                                              "id2": False, "id3": False}
+    # A group under min_size would set its own scale from too few documents: one group then.
+    assert language_groups(docs, langs, "en", min_size=3) == dict.fromkeys(docs, True)
+    # The query's language unclear, or every document in one language: one group.
+    assert language_groups(docs, langs, None, min_size=2) == dict.fromkeys(docs, True)
+    assert language_groups(["id1", "id2"], langs, "en", min_size=2) == {"id1": False, "id2": False}
 
 
-def test_cross_language_keyword_match_only_breaks_near_ties():
-    cosine = {"id1": 0.90, "id2": 0.85}
-    langs = {"id1": "id", "id2": "id"}
-    bm25 = {"id1": 0.0, "id2": 7.0}
-    fused = language_weighted_fusion(cosine, bm25, langs, "en", same=0.2, cross=0.04, unknown=0.1, top=0)
-    assert [doc for doc, _ in fused] == ["id1", "id2"]  # 0.85 + 0.04 < 0.90
-    fused = language_weighted_fusion(cosine, bm25, langs, "id", same=0.2, cross=0.04, unknown=0.1, top=0)
-    assert [doc for doc, _ in fused] == ["id2", "id1"]  # same language: 0.85 + 0.2 > 0.90
+COSINE = {"en1": 0.95, "en2": 0.93, "id1": 0.86, "id2": 0.82}
+BM25 = {"en1": 2.0, "en2": 6.0, "id1": 3.0, "id2": 0.0}
+LEAD = {"en1": 1.0, "en2": 0.0, "id1": 0.5, "id2": 1.0}
+LANGS = {doc: doc[:2] for doc in COSINE}
+WEIGHTS = Weights(keyword_same=0.5, keyword_cross=0.25, keyword_unknown=0.1, lead=2.0)
 
 
-def test_language_weighted_fusion_without_keyword_hits_is_the_vector_order():
-    cosine = {"b": 0.5, "a": 0.7, "c": 0.5}
-    assert language_weighted_fusion(cosine, {}, {}, "en", top=0) == [("a", 0.7), ("b", 0.5), ("c", 0.5)]
-    assert language_weighted_fusion({}, {}, {}, None) == []
-
-
-def test_unknown_query_language_uses_the_unknown_weight():
-    fused = language_weighted_fusion({"a": 0.5, "b": 0.45}, {"a": 0.0, "b": 2.0}, {"a": "id", "b": "id"},
-                                     None, same=0.2, cross=0.0, unknown=0.1, top=0)
-    assert fused == [("b", pytest.approx(0.55)), ("a", 0.5)]
-
-
-def test_each_language_group_is_measured_against_its_own_baseline():
-    # An English query: English documents score higher cosines than Indonesian ones overall.
-    cosine = {"en1": 0.95, "en2": 0.90, "en3": 0.88, "id1": 0.86, "id2": 0.78, "id3": 0.76}
-    langs = {doc: doc[:2] for doc in cosine}
-    fused = language_weighted_fusion(cosine, {}, langs, "en", same=0.0, cross=0.0, unknown=0.0, top=2)
-    # baselines: en (0.95 + 0.90) / 2 = 0.925; id (0.86 + 0.78) / 2 = 0.82
-    assert [doc for doc, _ in fused] == ["id1", "en1", "en2", "id2", "en3", "id3"]
-    assert dict(fused) == pytest.approx({"id1": 0.04, "en1": 0.025, "en2": -0.025, "id2": -0.04,
-                                         "id3": -0.06, "en3": -0.045})
-    # With the query's language unknown there is one group: the cosine order stays.
-    fused = language_weighted_fusion(cosine, {}, langs, None, same=0.0, cross=0.0, unknown=0.0, top=2)
-    assert [doc for doc, _ in fused] == list(cosine)
-    # A group smaller than top would be its own baseline: no baselines at all then.
-    fused = language_weighted_fusion(cosine, {}, langs, "en", same=0.0, cross=0.0, unknown=0.0, top=4)
-    assert fused == list(cosine.items())
-
-
-def test_lead_match_counts_only_for_documents_outside_the_query_language():
-    cosine = {"en1": 0.90, "id1": 0.897, "id2": 0.892}
-    langs = {"en1": "en", "id1": "id", "id2": "id"}
-    lead = {"en1": 1.0, "id1": 0.0, "id2": 1.0}
-
-    def fuse(query_lang):
-        return language_weighted_fusion(cosine, {}, langs, query_lang, same=0.0, cross=0.0, unknown=0.0,
-                                        top=0, lead=lead, lead_weight=0.01)
-
-    # An English query: id2 gets 0.892 + 0.01; en1, in the query's language, gets nothing.
-    assert fuse("en") == [("id2", pytest.approx(0.902)), ("en1", 0.90), ("id1", 0.897)]
-    # An Indonesian query: only en1 is across languages.
-    assert fuse("id") == [("en1", pytest.approx(0.91)), ("id1", 0.897), ("id2", 0.892)]
-    # The query's language unknown: every document may earn it.
-    assert fuse(None) == [("en1", pytest.approx(0.91)), ("id2", pytest.approx(0.902)), ("id1", 0.897)]
-
-
-def test_fusion_returns_each_score_as_its_named_parts():
-    from search.fusion import Part, language_weighted_parts
-
-    cosine = {"en1": 0.95, "en2": 0.90, "id1": 0.86, "id2": 0.78}
-    langs = {doc: doc[:2] for doc in cosine}
-    bm25 = {"en1": 4.0, "en2": 8.0, "id1": 2.0, "id2": 0.0}
-    lead = {"en1": 1.0, "en2": 0.0, "id1": 0.5, "id2": 0.25}
-    fused = language_weighted_parts(cosine, bm25, langs, "en", same=0.2, cross=0.0, unknown=0.1, top=2,
-                                    lead=lead, lead_weight=0.01)
-    # baselines: en (0.95 + 0.90) / 2 = 0.925; id (0.86 + 0.78) / 2 = 0.82. English documents get
-    # BM25 / best BM25 with the same-language weight; Indonesian ones the lead match, no BM25 (cross 0).
-    assert {item.doc: [(p.name, p.weight, p.value) for p in item.parts] for item in fused} == {
-        "en1": [("semantic", 1.0, 0.95), ("baseline", -1.0, pytest.approx(0.925)), ("keyword", 0.2, 0.5)],
-        "en2": [("semantic", 1.0, 0.90), ("baseline", -1.0, pytest.approx(0.925)), ("keyword", 0.2, 1.0)],
-        "id1": [("semantic", 1.0, 0.86), ("baseline", -1.0, pytest.approx(0.82)), ("lead", 0.01, 0.5)],
-        "id2": [("semantic", 1.0, 0.78), ("baseline", -1.0, pytest.approx(0.82)), ("lead", 0.01, 0.25)],
+def test_standardized_fusion_exact_scores_and_parts():
+    fused = standardized_fusion(COSINE, BM25, LANGS, "en", LEAD, WEIGHTS, top=2, min_group=2)
+    # Per group (top 2 each): cosine en (0.95, 0.93) -> en1 +1, en2 -1; id (0.86, 0.82) -> id1 +1,
+    # id2 -1. BM25 en (6, 2) -> en1 -1, en2 +1; id (3, 0) -> id1 +1, id2 -1. English documents
+    # get BM25 x 0.5; Indonesian ones BM25 x 0.25 and the lead match x 2.
+    assert [item.doc for item in fused] == ["id1", "id2", "en1", "en2"]
+    assert {item.doc: item.score for item in fused} == pytest.approx(
+        {"id1": 1 + 0.25 + 2 * 0.5, "id2": -1 - 0.25 + 2 * 1.0, "en1": 1 - 0.5, "en2": -1 + 0.5})
+    parts = {item.doc: [(p.name, p.weight, p.value) for p in item.parts] for item in fused}
+    assert parts == {
+        "en1": [("semantic", 1.0, pytest.approx(1.0)), ("keyword", 0.5, -1.0)],
+        "en2": [("semantic", 1.0, pytest.approx(-1.0)), ("keyword", 0.5, 1.0)],
+        "id1": [("semantic", 1.0, pytest.approx(1.0)), ("keyword", 0.25, 1.0), ("lead", 2.0, 0.5)],
+        "id2": [("semantic", 1.0, pytest.approx(-1.0)), ("keyword", 0.25, -1.0), ("lead", 2.0, 1.0)],
     }
-    assert [(item.doc, item.score) for item in fused] == [
-        ("en2", pytest.approx(0.175)), ("en1", pytest.approx(0.125)), ("id1", pytest.approx(0.045)),
-        ("id2", pytest.approx(-0.0375))]
     for item in fused:
         assert item.score == sum(part.weight * part.value for part in item.parts)
-    assert language_weighted_fusion(cosine, bm25, langs, "en", same=0.2, cross=0.0, unknown=0.1, top=2,
-                                    lead=lead, lead_weight=0.01) == [(item.doc, item.score) for item in fused]
-    # No baseline (top 0) and no lead given: only the terms that apply.
-    [only] = language_weighted_parts({"a": 0.5}, {"a": 3.0}, {"a": "id"}, None, unknown=0.1, top=0)
-    assert only.parts == (Part("semantic", 0.5), Part("keyword", 1.0, 0.1))
+
+
+def test_each_language_group_is_measured_on_its_own():
+    # An English query over a mixed archive: English documents score higher cosines overall.
+    # Measured within its group, the best Indonesian document ranks beside the best English one.
+    nothing = Weights(0.0, 0.0, 0.0, 0.0)
+    fused = standardized_fusion(COSINE, BM25, LANGS, "en", LEAD, nothing, top=2, min_group=2)
+    assert [item.doc for item in fused] == ["en1", "id1", "en2", "id2"]  # the tie keeps cosine's order
+    assert all(item.parts == (Part("semantic", item.parts[0].value),) for item in fused)
+    # Groups under min_group: one group, the cosine order.
+    fused = standardized_fusion(COSINE, BM25, LANGS, "en", LEAD, nothing, top=2, min_group=3)
+    assert [item.doc for item in fused] == ["en1", "en2", "id1", "id2"]
+
+
+def test_unknown_query_language_is_one_group_with_the_unknown_weight_and_the_lead_for_all():
+    fused = standardized_fusion(COSINE, BM25, LANGS, None, LEAD, WEIGHTS, top=2, min_group=2)
+    # One group: cosine top 2 (0.95, 0.93) -> en1 +1, en2 -1, id1 -8, id2 -12; BM25 top 2 (6, 3)
+    # -> en1 -5/3, en2 +1, id1 -1, id2 -3; BM25 x 0.1 and the lead x 2 for every document.
+    assert [item.doc for item in fused] == ["en1", "en2", "id1", "id2"]
+    assert {item.doc: item.score for item in fused} == pytest.approx(
+        {"en1": 1 - 0.1 * 5 / 3 + 2.0, "en2": -1 + 0.1, "id1": -8 - 0.1 + 1.0, "id2": -12 - 0.3 + 2.0})
+
+
+def test_a_zero_weight_leaves_its_part_out_and_no_candidates_fuse_to_nothing():
+    fused = standardized_fusion(COSINE, BM25, LANGS, "en", None, Weights(0.5, 0.0, 0.0, 2.0), top=2, min_group=2)
+    assert {item.doc: [p.name for p in item.parts] for item in fused} == {
+        "en1": ["semantic", "keyword"], "en2": ["semantic", "keyword"], "id1": ["semantic"], "id2": ["semantic"]}
+    assert standardized_fusion({}, {}, {}, None) == []
