@@ -1,160 +1,166 @@
-"""Choosing the hybrid's settings: every bench task's two leg lists (100 deep, from the real
-engine) are gathered once, cached, and re-fused under each candidate setting.
+"""Choosing the hybrid's weights: every bench task's two legs (100 deep, from the real engine,
+cached by bench/legs.py) are fused under each setting of a grid, and the setting is chosen by
+the issue's own terms, on all tasks and leaving each task out in turn.
 
     .venv/bin/python bench/fusion_sweep.py [BENCH_DIR [TASK...]]
 
-Writes into bench/RESULTS.md (between the sweep markers) and prints, in Markdown: nDCG@10 of
-each leg, of plain RRF and of language_weighted_fusion on a grid of (same-language keyword
-weight, cross-language keyword weight, baseline top, lead-match weight), the best settings of
-the grid; the setting that maximises the worst
-task's margin over its better leg, then the mean; and a leave-one-task-out check (settings
-chosen on the other tasks, margin reported on the held-out one). TASK names pick tasks,
-including the dev subsets (e.g. ntrex-mixed-first750). Legs are cached in
-$LINTAS_CACHE/eval/legs-*.json next to the eval indexes they came from.
+The hybrid (search.fusion.standardized_fusion) is a sum of named parts whose values do not
+depend on the weights: per query the parts are computed once by the engine's own functions
+(``language_groups``, ``standardized``), then every setting is a weighted sum of them. The
+setting the engine ships is re-run through ``standardized_fusion`` itself as a check.
+
+The rule. A task's bar is the best of the references (keyword, semantic, RRF k=60, min-max
+convex with BM25 weight 0.2 / 0.3 / 0.5) − 0.002; on the translation tasks also the previous
+hybrid − 0.005; on ntrex-mixed both versions must be in the top 10 for ≥ 95 % of queries.
+Among the settings, the one with the largest worst margin over the bars (to 0.0001), then the
+highest mean nDCG@10. Leave one task out: the rule applied to the other six, the setting's
+figure reported on the seventh.
+
+Writes into bench/RESULTS.md (between the sweep markers) and prints, in Markdown: the table per
+task (references, previous hybrid, chosen hybrid, held-out figure), the best settings of the
+grid, and the leave-one-task-out table.
 """
 from __future__ import annotations
 
 import itertools
-import json
 import sys
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-from index.embedding import cache_dir  # noqa: E402
+from legs import BENCH, QUESTION_TASKS, REFERENCES, load_legs, previous_hybrid, task_folders  # noqa: E402
 from search import metrics  # noqa: E402
-from search.evaluation import judged_names, open_task_index, query_legs, read_task  # noqa: E402
-from search.fusion import language_weighted_fusion, reciprocal_rank_fusion  # noqa: E402
+from search.fusion import STATS_TOP, WEIGHTS, Weights, language_groups, standardized, standardized_fusion  # noqa: E402
 
-BENCH = ROOT.parent / "shared" / "bench"
 START, END = "<!-- sweep:start -->", "<!-- sweep:end -->"
-# The two news tasks again with only their first 750 (of 3,463) Indonesian news distractors:
-# both legs see the same story pairs, the archive is smaller. Used to choose the settings.
-DEV_SUBSETS = (("ntrex-en-id", 750), ("ntrex-mixed", 750))
-SAME = (0.0, 0.01, 0.02, 0.05, 0.1, 0.3)
-CROSS = (0.0, 0.005, 0.01, 0.02)
-TOP = (0, 5, 10, 20)
-LEAD = (0.0, 0.005, 0.01, 0.02)
-SHOWN = 40
+KEYWORD_SAME = (0.25, 0.33, 0.43, 0.54, 0.67, 0.8, 1.0)  # convex-equivalent BM25 weight 0.2 ... 0.5
+KEYWORD_CROSS = (0.0, 0.05, 0.1)
+UNKNOWN = (0.0, 0.5, 1.0)  # the unclear-language query's BM25 weight, as a share of keyword_same
+LEAD = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
+SHOWN = 25
+DISCOUNT = 1 / np.log2(np.arange(2, 12))
 
 
-def _code_version() -> str:
-    """The legs depend on the query path's code: a change there gathers them again."""
-    import hashlib
+class Query:
+    """One query's candidates as arrays: the weight-free part values, language, gains."""
 
-    digest = hashlib.sha256()
-    for name in ("search/engine.py", "search/keyword.py", "search/semantic.py", "index/language.py",
-                 "index/analysis.py"):
-        digest.update((ROOT / name).read_bytes())
-    return digest.hexdigest()[:8]
+    def __init__(self, leg: dict, relevant: dict[str, float], top: int = STATS_TOP) -> None:
+        docs = list(leg["cosine"])
+        group = language_groups(docs, leg["doc_lang"], leg["query_lang"])
+        semantic, keyword = standardized(leg["cosine"], group, top), standardized(leg["bm25"], group, top)
+        self.semantic = np.array([semantic[d] for d in docs])
+        self.keyword = np.array([keyword[d] for d in docs])
+        self.lead = np.array([leg["lead"].get(d, 0.0) for d in docs])
+        self.unknown = leg["query_lang"] is None
+        self.same = np.array([leg["doc_lang"].get(d) == leg["query_lang"] for d in docs]) & (not self.unknown)
+        self.gain = np.array([relevant.get(d, 0.0) for d in docs])
+        self.ideal = metrics.dcg(sorted(relevant.values(), reverse=True)[:10])
+        self.wanted = sum(1 for g in relevant.values() if g > 0)
 
-
-def load_legs(folder: Path):
-    task = read_task(folder)
-    reader = open_task_index(task, None)
-    path = cache_dir() / "eval" / f"legs-{reader.index_dir.name}-{reader.folder.name}-{_code_version()}.json"
-    if path.exists():
-        return task, json.loads(path.read_text())
-    legs = {}
-    names = judged_names(reader)  # the qrels name documents by their corpus _id
-
-    def named(pairs):
-        return [(names[d], v) for d, v in pairs] if isinstance(pairs, list) else {names[d]: v for d, v in pairs.items()}
-
-    for query_id, text in task.queries.items():
-        got = query_legs(reader, text)
-        legs[query_id] = {"query_lang": got.query_lang, "keyword": named(got.keyword), "semantic": named(got.semantic),
-                          "cosine": named(got.cosine), "bm25": named(got.bm25), "doc_lang": named(got.doc_lang),
-                          "lead": named(got.lead)}
-    path.write_text(json.dumps(legs))
-    return task, legs
+    def top10(self, w: Weights) -> np.ndarray:
+        if self.unknown:
+            score = self.semantic + w.keyword_unknown * self.keyword + w.lead * self.lead
+        else:
+            score = (self.semantic + np.where(self.same, w.keyword_same, w.keyword_cross) * self.keyword
+                     + np.where(self.same, 0.0, w.lead) * self.lead)
+        return np.argsort(-score, kind="stable")[:10]
 
 
-def ndcg(task, legs, fuse) -> float:
-    return sum(metrics.ndcg_at([d for d, _ in fuse(legs[q])], task.qrels[q], 10)
-               for q in task.queries) / len(task.queries)
+def measure(queries: list[Query], w: Weights) -> tuple[float, float]:
+    """(nDCG@10, share of queries with every relevant document in the top 10)."""
+    ndcg = found = 0.0
+    for q in queries:
+        top = q.top10(w)
+        ndcg += float((q.gain[top] * DISCOUNT[:len(top)]).sum()) / q.ideal if q.ideal else 0.0
+        found += int((q.gain[top] > 0).sum()) == q.wanted
+    return ndcg / len(queries), found / len(queries)
 
 
-def lwf(same: float, cross: float, unknown: float, top: int, lead: float):
-    return lambda leg: language_weighted_fusion(leg["cosine"], leg["bm25"], leg["doc_lang"], leg["query_lang"],
-                                                same=same, cross=cross, unknown=unknown, top=top,
-                                                lead=leg["lead"], lead_weight=lead)
+def ndcg_of(task, legs, fuse) -> float:
+    return sum(metrics.ndcg_at([d for d, _ in fuse(legs[q])], task.qrels[q], 10) for q in task.queries) / len(task.queries)
 
 
-def rrf(leg):
-    return reciprocal_rank_fusion([[d for d, _ in leg["keyword"]], [d for d, _ in leg["semantic"]]])
+def grid() -> list[Weights]:
+    return [Weights(same, cross, same * unknown, lead)
+            for same, cross, unknown, lead in itertools.product(KEYWORD_SAME, KEYWORD_CROSS, UNKNOWN, LEAD)]
 
 
-def dev_subset(folder: Path, keep: int) -> Path:
-    """The task with only its first ``keep`` Indonesian news distractors (file order): a smaller
-    task for choosing settings, held apart from the full task the results are reported on."""
-    target = cache_dir() / "eval" / "dev" / f"{folder.name}-first{keep}"
-    (target / "qrels").mkdir(parents=True, exist_ok=True)
-    kept, lines = 0, []
-    for line in (folder / "corpus.jsonl").read_text(encoding="utf-8").splitlines():
-        if json.loads(line)["_id"].startswith("indosum-"):
-            kept += 1
-            if kept > keep:
-                continue
-        lines.append(line + "\n")
-    (target / "corpus.jsonl").write_text("".join(lines), encoding="utf-8")
-    for name in ("queries.jsonl", "qrels/test.tsv"):
-        (target / name).write_bytes((folder / name).read_bytes())
-    return target
+def label(w: Weights) -> str:
+    return f"same {w.keyword_same:g}, cross {w.keyword_cross:g}, unknown {w.keyword_unknown:.3g}, lead {w.lead:g}"
+
+
+def bars(refs: dict[str, dict[str, float]]) -> dict[str, float]:
+    """Each task's bar: best reference − 0.002; translation tasks also previous hybrid − 0.005."""
+    out = {}
+    for name, row in refs.items():
+        bar = max(v for k, v in row.items() if k != "previous hybrid") - 0.002
+        out[name] = bar if name in QUESTION_TASKS else max(bar, row["previous hybrid"] - 0.005)
+    return out
+
+
+def choose(results: dict[Weights, dict[str, tuple[float, float]]], bar: dict[str, float], on: list[str]) -> Weights:
+    def key(w: Weights):
+        row = results[w]
+        ok = all(row[t][1] >= 0.95 for t in on if t == "ntrex-mixed")
+        return ok, round(min(row[t][0] - bar[t] for t in on), 4), sum(row[t][0] for t in on) / len(on)
+    return max(results, key=key)
 
 
 def main(bench: Path, only: list[str]) -> list[str]:
     out: list[str] = []
     print_ = out.append
-    tasks = {}
-    folders = sorted(p for p in bench.iterdir() if (p / "corpus.jsonl").exists())
-    folders += [dev_subset(bench / name, keep) for name, keep in DEV_SUBSETS]
-    for folder in folders:
-        if only and folder.name not in only:
-            continue
-        tasks[folder.name] = load_legs(folder)
-        print(f"legs of {folder.name} ready", file=sys.stderr)
+    tasks, queries, refs = {}, {}, {}
+    for folder in task_folders(bench, only):
+        task, legs = load_legs(folder)
+        tasks[task.name] = (task, legs)
+        queries[task.name] = [Query(legs[q], task.qrels[q]) for q in task.queries]
+        refs[task.name] = {name: ndcg_of(task, legs, fuse) for name, fuse in REFERENCES.items()}
+        refs[task.name]["previous hybrid"] = ndcg_of(task, legs, previous_hybrid)
+        print(f"legs of {task.name} ready", file=sys.stderr)
     names = list(tasks)
-    best_leg = {t: max(ndcg(task, legs, lambda l: l["keyword"]), ndcg(task, legs, lambda l: l["semantic"]))
-                for t, (task, legs) in tasks.items()}
-    rows = {"keyword": {t: ndcg(*tasks[t], lambda l: l["keyword"]) for t in names},
-            "semantic": {t: ndcg(*tasks[t], lambda l: l["semantic"]) for t in names},
-            "rrf k=60": {t: ndcg(*tasks[t], rrf) for t in names}}
-    grid = {}
-    for same, cross, top, lead in itertools.product(SAME, CROSS, TOP, LEAD):
-        unknown = cross  # an unsure query language is treated as a cross-language match
-        grid[(same, cross, unknown, top, lead)] = {t: ndcg(*tasks[t], lwf(same, cross, unknown, top, lead))
-                                                   for t in names}
+    bar = bars(refs)
+    results = {w: {t: measure(queries[t], w) for t in names} for w in grid()}
+    shipped = results.get(WEIGHTS) or {t: measure(queries[t], WEIGHTS) for t in names}
+    engine = {t: ndcg_of(*tasks[t], lambda leg: [(i.doc, i.score) for i in standardized_fusion(
+        leg["cosine"], leg["bm25"], leg["doc_lang"], leg["query_lang"], lead=leg["lead"])]) for t in names}
+    held = {t: choose(results, bar, [n for n in names if n != t]) for t in names}
+    chosen = choose(results, bar, names)
 
-    def margin(row: dict[str, float], on: list[str]) -> float:
-        return min(row[t] - best_leg[t] for t in on)
+    print_(f"{len(results)} settings measured on {len(names)} tasks (nDCG@10). Chosen on all tasks: "
+           f"{label(chosen)}; shipped in search/fusion.py: {label(WEIGHTS)}.\n")
+    columns = list(REFERENCES) + ["previous hybrid", "hybrid (shipped)", "held out", "bar", "margin"]
+    print_("| task | " + " | ".join(columns) + " |")
+    print_("|---|" + "---|" * len(columns))
+    for t in names:
+        row = [refs[t][k] for k in list(REFERENCES) + ["previous hybrid"]] + [shipped[t][0], results[held[t]][t][0], bar[t]]
+        cells = [f"{v:.4f}" for v in row] + [f"{shipped[t][0] - bar[t]:+.4f}"]
+        print_(f"| {t} | " + " | ".join(cells) + " |")
+    print_("\nCheck: the shipped setting through `standardized_fusion` itself gives "
+           + ", ".join(f"{t} {engine[t]:.4f}" for t in names) + ".")
+    if "ntrex-mixed" in names:
+        print_(f"ntrex-mixed, both versions in the top 10: {shipped['ntrex-mixed'][1]:.1%} of queries.")
 
-    def choose(on: list[str], keys=None):
-        return max(keys or grid, key=lambda key: (round(margin(grid[key], on), 4), sum(grid[key][t] for t in on)))
+    def sort_key(w):
+        return (-round(min(results[w][t][0] - bar[t] for t in names), 4), -sum(results[w][t][0] for t in names))
+    print_(f"\nThe {SHOWN} best settings by the rule (worst margin over the bars, then mean):\n")
+    print_("| setting | " + " | ".join(names) + " | worst margin | mean |")
+    print_("|---|" + "---|" * (len(names) + 2))
+    for w in sorted(results, key=sort_key)[:SHOWN]:
+        row = results[w]
+        print_(f"| {label(w)} | " + " | ".join(f"{row[t][0]:.4f}" for t in names)
+               + f" | {min(row[t][0] - bar[t] for t in names):+.4f} | {sum(row[t][0] for t in names) / len(names):.4f} |")
 
-    shown = sorted(grid, key=lambda key: (-round(margin(grid[key], names), 4), -sum(grid[key].values())))[:SHOWN]
-    print_(f"{len(grid)} settings measured; the legs, RRF and the {SHOWN} best settings by the rule below:\n")
-    print_("| setting | " + " | ".join(names) + " | worst margin |")
-    print_("|---|" + "---|" * (len(names) + 1))
-    labelled = list(rows.items()) + [(f"same={s} cross={c} top={b} lead={w}", grid[(s, c, u, b, w)])
-                                     for s, c, u, b, w in shown]
-    for label, row in labelled:
-        print_(f"| {label} | " + " | ".join(f"{row[t]:.4f}" for t in names) + f" | {margin(row, names):+.4f} |")
-
-    chosen = choose(names)
-    print_(f"\nChosen on all tasks (max worst margin, then mean): same={chosen[0]} cross={chosen[1]} "
-           f"unknown={chosen[2]} top={chosen[3]} lead={chosen[4]}")
-    for label, keys in (("the first grid (lead = 0)", [key for key in grid if key[4] == 0.0]),
-                        ("the whole grid", list(grid))):
-        print_(f"\nLeave one task out over {label}: settings chosen on the other tasks, margin over "
-               "the better leg on the held-out one\n")
-        print_("| held out | chosen (same, cross, unknown, top, lead) | nDCG@10 | better leg | margin |")
-        print_("|---|---|---|---|---|")
-        for held in names:
-            key = choose([t for t in names if t != held], keys)
-            print_(f"| {held} | {key} | {grid[key][held]:.4f} | {best_leg[held]:.4f} | "
-                   f"{grid[key][held] - best_leg[held]:+.4f} |")
+    print_("\nLeave one task out: the rule applied to the other tasks, the setting's figure on the held-out one\n")
+    print_("| held out | chosen on the others | nDCG@10 | bar | margin | previous hybrid |")
+    print_("|---|---|---|---|---|---|")
+    for t in names:
+        value = results[held[t]][t][0]
+        print_(f"| {t} | {label(held[t])} | {value:.4f} | {bar[t]:.4f} | {value - bar[t]:+.4f} | "
+               f"{refs[t]['previous hybrid']:.4f} |")
     return out
 
 
@@ -164,6 +170,6 @@ if __name__ == "__main__":
     lines = main(Path(sys.argv[1]) if len(sys.argv) > 1 else BENCH, sys.argv[2:])
     command = " ".join([".venv/bin/python bench/fusion_sweep.py", *sys.argv[1:]])
     section = "\n".join([START, f"Made by `{command}` (nDCG@10; legs from the same engine and eval "
-                          "indexes as `lintas eval`):", "", *lines, END])
+                          "indexes as `lintas eval`, 100 deep):", "", *lines, END])
     write_section(RESULTS, section, START, END)
     print(section)

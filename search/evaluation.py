@@ -142,13 +142,15 @@ def query_legs(reader: IndexReader, text: str, mode: Mode = Mode.hybrid) -> Legs
     return gather_legs(reader, clean_query(text), DEPTH, mode)
 
 
-def score_run(task: Task, mode: Mode, run: dict[str, list[tuple[str, float]]], docs: int) -> ModeResult:
-    """Mean metrics over the task's judged queries (a query with no result scores 0)."""
+def score_run(task: Task, mode: Mode | str, run: dict[str, list[tuple[str, float]]], docs: int) -> ModeResult:
+    """Mean metrics over the task's judged queries (a query with no result scores 0); ``mode``
+    names the run (a Mode, or another label such as a reference fusion's)."""
     def mean(metric: Callable, k: int) -> float:
         values = [metric([doc for doc, _ in run.get(q, [])], task.qrels[q], k) for q in task.queries]
         return round(sum(values) / len(values), 4) if values else 0.0
 
-    return ModeResult(task.name, mode.value, mean(metrics.ndcg_at, 10), mean(metrics.mrr_at, 10),
+    name = mode.value if isinstance(mode, Mode) else mode
+    return ModeResult(task.name, name, mean(metrics.ndcg_at, 10), mean(metrics.mrr_at, 10),
                       mean(metrics.recall_at, 1), mean(metrics.recall_at, 10),
                       mean(metrics.recall_at, 100), len(task.queries), docs)
 

@@ -1,0 +1,98 @@
+"""The bench tasks' two leg lists, gathered once by the real engine and cached, and the fusions
+the hybrid is measured against (what peer engines ship, and Lintas's own previous hybrid).
+
+Used by bench/fusion_sweep.py and bench/fusion_analysis.py: each query's legs (100 deep, as
+`lintas eval` runs them) are gathered once per eval index and code version into
+$LINTAS_CACHE/eval/legs-*.json, then re-fused under any setting with no model call.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from index.embedding import cache_dir  # noqa: E402
+from quality import CONVEX_WEIGHTS  # noqa: E402
+from search.evaluation import judged_names, open_task_index, query_legs, read_task  # noqa: E402
+from search.fusion import min_max_convex, reciprocal_rank_fusion  # noqa: E402
+
+BENCH = ROOT.parent / "shared" / "bench"
+QUESTION_TASKS = ("facqa-news-id", "tydiqa-goldp-id")  # the others are the translation tasks
+
+
+def task_folders(bench: Path, only: list[str] | None = None) -> list[Path]:
+    folders = sorted(p for p in bench.iterdir() if (p / "corpus.jsonl").exists())
+    return [p for p in folders if not only or p.name in only]
+
+
+def _code_version() -> str:
+    """The legs depend on the query path's code: a change there gathers them again."""
+    digest = hashlib.sha256()
+    for name in ("search/engine.py", "search/keyword.py", "search/semantic.py", "index/language.py",
+                 "index/analysis.py"):
+        digest.update((ROOT / name).read_bytes())
+    return digest.hexdigest()[:8]
+
+
+def load_legs(folder: Path):
+    """(task, {query id: legs as JSON}) for a BEIR task folder, from the cache when it has them."""
+    task = read_task(folder)
+    reader = open_task_index(task, None)
+    path = cache_dir() / "eval" / f"legs-{reader.index_dir.name}-{reader.folder.name}-{_code_version()}.json"
+    if path.exists():
+        return task, json.loads(path.read_text())
+    legs = {}
+    names = judged_names(reader)  # the qrels name documents by their corpus _id
+
+    def named(pairs):
+        return [(names[d], v) for d, v in pairs] if isinstance(pairs, list) else {names[d]: v for d, v in pairs.items()}
+
+    for query_id, text in task.queries.items():
+        got = query_legs(reader, text)
+        legs[query_id] = {"query_lang": got.query_lang, "keyword": named(got.keyword), "semantic": named(got.semantic),
+                          "cosine": named(got.cosine), "bm25": named(got.bm25), "doc_lang": named(got.doc_lang),
+                          "lead": named(got.lead)}
+    path.write_text(json.dumps(legs))
+    return task, legs
+
+
+def rrf(leg: Mapping) -> list[tuple[str, float]]:
+    return reciprocal_rank_fusion([[d for d, _ in leg["keyword"]], [d for d, _ in leg["semantic"]]])
+
+
+def convex(weight: float):
+    return lambda leg: min_max_convex(leg["keyword"], leg["semantic"], weight)
+
+
+def previous_hybrid(leg: Mapping) -> list[tuple[str, float]]:
+    """The hybrid as it was before issue 13 (commit 904daa2), kept to compare with: cosine
+    minus its language group's baseline (mean of the group's 5 best, when both groups have 5),
+    + 0.01 · BM25 / best BM25 in the query's language, + 0.01 · lead match elsewhere."""
+    cosine, bm25, doc_lang, query_lang, lead = (leg["cosine"], leg["bm25"], leg["doc_lang"], leg["query_lang"],
+                                                leg["lead"])
+
+    def group(doc: str) -> bool | None:
+        return None if query_lang is None else doc_lang.get(doc) == query_lang
+
+    members: dict[bool | None, list[float]] = {}
+    for doc, value in cosine.items():
+        members.setdefault(group(doc), []).append(value)
+    baseline = {}
+    if len(members) > 1 and all(len(values) >= 5 for values in members.values()):
+        baseline = {key: sum(sorted(values, reverse=True)[:5]) / 5 for key, values in members.items()}
+    best = max(bm25.values(), default=0.0) or 1.0
+    scores = {doc: value - baseline.get(group(doc), 0.0)
+              + (0.01 * bm25.get(doc, 0.0) / best if group(doc) is True else 0.0)
+              + (0.01 * lead.get(doc, 0.0) if group(doc) is not True else 0.0)
+              for doc, value in cosine.items()}
+    order = {doc: i for i, doc in enumerate(scores)}
+    return sorted(scores.items(), key=lambda item: (-item[1], order[item[0]]))
+
+
+REFERENCES = {"keyword": lambda leg: leg["keyword"], "semantic": lambda leg: leg["semantic"], "RRF k=60": rrf,
+              **{f"convex {w}": convex(w) for w in CONVEX_WEIGHTS}}
