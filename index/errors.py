@@ -36,6 +36,10 @@ class ModelError(LintasError):
     """An embedding model could not be loaded."""
 
 
+class ClusterUnreachable(ModelError):
+    """--ray was given a cluster address nobody answers at."""
+
+
 class DocumentNotFound(LintasError):
     def __init__(self, doc_id: str) -> None:
         super().__init__(f"no document {doc_id!r} in the index; lintas search shows document ids")

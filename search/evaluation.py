@@ -164,14 +164,15 @@ def write_trec_run(path: Path, run: dict[str, list[tuple[str, float]]], tag: str
 
 
 def open_task_index(task: Task, index_dir: Path | None, model: str | None = None,
-                    progress=None, on_error=None) -> IndexReader:
+                    progress=None, on_error=None, ray: str | None = None) -> IndexReader:
     """The task's index: ``index_dir`` when it holds one, else built there (or in the cache)
-    by build_index, exactly as ``lintas index`` builds, with cached vectors reused."""
+    by build_index with the embedder ``lintas index`` would choose (the bulk engine when
+    installed; a Ray cluster with ``ray``), with cached vectors reused."""
     from index.builder import build_index
-    from index.embedding import canonical_model, load_embedder
+    from index.embedding import canonical_model, load_index_embedder
 
     target = index_dir or default_index_dir(task, canonical_model(model))
     if not has_index(target):
         kwargs = {"progress": progress} if progress else {}
-        build_index([task.corpus], target, load_embedder(model), on_error=on_error, **kwargs)
+        build_index([task.corpus], target, load_index_embedder(model, ray=ray), on_error=on_error, **kwargs)
     return IndexReader(target, model=model)
