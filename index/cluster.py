@@ -211,8 +211,10 @@ def _connect(address: str | None) -> bool:
         ray.init(address=address or None, logging_level=logging.ERROR, log_to_driver=False,
                  include_dashboard=False if not address else None)
     except (ConnectionError, RuntimeError) as error:
-        raise ClusterUnreachable(f"cannot join the Ray cluster at {address} ({error}); start one with "
-                                 f"`ray start --head`, or leave out --ray") from None
+        raise ClusterUnreachable(f"cannot join the Ray cluster at {address} ({error}); if it uses token "
+                                 f"authentication (Ray 2.59+), set RAY_AUTH_MODE=token and its token here "
+                                 f"(ray get-auth-token on the head); else start one with `ray start --head`, "
+                                 f"or leave out --ray") from None
     return True
 
 
