@@ -231,7 +231,7 @@ def ray_scaling(args) -> None:
         order = [1, 2, "local-2", "local-1"] if rep % 2 == 0 else ["local-1", "local-2", 2, 1]
         for what in order:
             if isinstance(what, int):
-                embedder = cluster.RayEmbedder(None, cache_dir(), actors=what)
+                embedder = cluster.RayEmbedder(None, actors=what)
                 started = time.perf_counter()
                 embedder.embed_passages(texts)
                 wall = time.perf_counter() - started

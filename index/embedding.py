@@ -123,7 +123,7 @@ def load_index_embedder(model: str | None = None, ray: str | None = None) -> Emb
             raise ModelError(f"--ray embeds with the bundled model only, not {model!r}; leave out --ray")
         from index.cluster import RayEmbedder
 
-        return RayEmbedder(None if ray == "auto" else ray, cache_dir())
+        return RayEmbedder(None if ray == "auto" else ray)
     if canonical_model(model) != DEFAULT_MODEL:
         return SentenceTransformerEmbedder(canonical_model(model))
     choice = os.environ.get("LINTAS_ENGINE", "auto")
