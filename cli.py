@@ -143,8 +143,10 @@ def _update(paths: Optional[list[Path]], index: Optional[Path], *, model: Option
     try:
         if paths is None and not exists(index_dir):
             if not SEEDS.is_dir():
-                raise typer.BadParameter(f"none given, and there is no index at {index_dir} yet to read "
-                                         f"again; run lintas index PATHS (files or folders)", param_hint="PATHS")
+                from index.errors import RootsError
+
+                raise RootsError(f"no paths given, no index at {index_dir} to read again, and no seeds/ "
+                                 f"folder here; nothing was indexed. Run lintas index PATHS (files or folders)")
             paths = [SEEDS]
         embedder = embedder_for(index_dir, model, rebuild, ray=ray)
         with _Progress(console, embedder) as progress:

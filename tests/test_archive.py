@@ -90,9 +90,9 @@ def test_info_lists_the_roots_and_index_without_paths_reads_them_not_seeds(runne
 
 def test_no_index_and_no_paths(runner, here, monkeypatch):
     result = run(runner, "index")
-    assert result.exit_code == 2
-    assert result.stderr.endswith(f"Error: Invalid value for PATHS: none given, and there is no index at "
-                                  f"{here / 'ix'} yet to read again; run lintas index PATHS (files or folders)\n")
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: no paths given, no index at {here / 'ix'} to read again, and no seeds/ "
+                             f"folder here; nothing was indexed. Run lintas index PATHS (files or folders)\n")
     assert not (here / "ix").exists()
     write(here / "seeds" / "s.txt", "Banjir di Jakarta\nHujan deras membuat banjir di Jakarta Utara.")
     assert lintas(runner, "index") == summary(
