@@ -166,7 +166,7 @@ def _render_report(console, report, index_dir: Path, verbose: bool) -> None:
     changes = (f"{report.added} added, {report.changed} changed, {report.removed} removed, "
                f"{report.unchanged} unchanged")
     skipped = f"; {report.skipped} skipped (see warnings)" if report.skipped else ""
-    console.print(f"Indexed {_count(report.documents, 'document')} ({langs}), {_count(report.passages, 'passage')}: "
+    console.print(f"Indexed {_count(report.documents, 'document')} (languages: {langs}), {_count(report.passages, 'passage')}: "
                   f"{changes}{skipped}; {report.seconds:.1f} s → {index_dir}", markup=False)
     if report.upgraded_from is not None:
         console.print(f"(rebuilt from an index of format {report.upgraded_from}: documents now have new ids, "

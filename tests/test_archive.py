@@ -50,15 +50,15 @@ def live(index_dir: Path) -> str:
 def test_same_named_files_in_two_folders_are_both_kept(runner, here):
     ix = here / "ix"
     assert lintas(runner, "index", "a/kompas") == summary(
-        "1 document (id 1), 1 passage", "1 added, 0 changed, 0 removed, 0 unchanged", ix,
+        "1 document (languages: id 1), 1 passage", "1 added, 0 changed, 0 removed, 0 unchanged", ix,
         "added: a/kompas/2020-09-14.txt")
     assert lintas(runner, "index", "b/detik") == summary(
-        "2 documents (id 2), 2 passages", "1 added, 0 changed, 0 removed, 1 unchanged", ix,
+        "2 documents (languages: id 2), 2 passages", "1 added, 0 changed, 0 removed, 1 unchanged", ix,
         "added: b/detik/2020-09-14.txt")
     hits = run_json(runner, "search", "banjir Jakarta", "-k", "1")
     assert [hit["id"] for hit in hits] == [str(here / "a" / "kompas" / "2020-09-14.txt")]
     assert lintas(runner, "index", "a/kompas", "b/detik", "--index", here / "ix2") == summary(
-        "2 documents (id 2), 2 passages", "2 added, 0 changed, 0 removed, 0 unchanged", here / "ix2",
+        "2 documents (languages: id 2), 2 passages", "2 added, 0 changed, 0 removed, 0 unchanged", here / "ix2",
         "added: a/kompas/2020-09-14.txt, b/detik/2020-09-14.txt")
 
 
@@ -67,7 +67,7 @@ def test_add_of_a_same_named_file_adds_it(runner, here):
     write(here / "other" / "good.txt", "Pasar Baru\nPasar Baru ramai pembeli.")
     lintas(runner, "add", "good.txt")
     assert lintas(runner, "add", "other/good.txt") == summary(
-        "2 documents (id 2), 2 passages", "1 added, 0 changed, 0 removed, 1 unchanged", here / "ix",
+        "2 documents (languages: id 2), 2 passages", "1 added, 0 changed, 0 removed, 1 unchanged", here / "ix",
         "added: other/good.txt")
     assert run_json(runner, "show", "good.txt")["title"] == "Gempa Palu"
     assert run_json(runner, "show", "other/good.txt")["title"] == "Pasar Baru"
@@ -84,7 +84,7 @@ def test_info_lists_the_roots_and_index_without_paths_reads_them_not_seeds(runne
     write(here / "a" / "baru.txt", "Kereta cepat\nKereta cepat Bandung beroperasi.")
     monkeypatch.chdir(elsewhere)
     assert lintas(runner, "index") == summary(
-        "3 documents (id 3), 3 passages", "1 added, 0 changed, 0 removed, 2 unchanged", here / "ix",
+        "3 documents (languages: id 3), 3 passages", "1 added, 0 changed, 0 removed, 2 unchanged", here / "ix",
         f"added: {here / 'a' / 'baru.txt'}")
 
 
@@ -96,7 +96,7 @@ def test_no_index_and_no_paths(runner, here, monkeypatch):
     assert not (here / "ix").exists()
     write(here / "seeds" / "s.txt", "Banjir di Jakarta\nHujan deras membuat banjir di Jakarta Utara.")
     assert lintas(runner, "index") == summary(
-        "1 document (id 1), 1 passage", "1 added, 0 changed, 0 removed, 0 unchanged", here / "ix",
+        "1 document (languages: id 1), 1 passage", "1 added, 0 changed, 0 removed, 0 unchanged", here / "ix",
         "added: seeds/s.txt")
 
 
@@ -112,22 +112,22 @@ def test_a_recorded_root_that_is_gone(runner, here):
         f"{here / 'a'}\n")
     assert live(here / "ix") == before
     assert lintas(runner, "index", "--rebuild", here / "a") == summary(
-        "1 document (id 1), 1 passage", "0 added, 0 changed, 1 removed, 1 unchanged", here / "ix",
+        "1 document (languages: id 1), 1 passage", "0 added, 0 changed, 1 removed, 1 unchanged", here / "ix",
         "removed: b/detik/2020-09-14.txt")
     assert lintas(runner, "index") == summary(
-        "1 document (id 1), 1 passage", "0 added, 0 changed, 0 removed, 1 unchanged", here / "ix")
+        "1 document (languages: id 1), 1 passage", "0 added, 0 changed, 0 removed, 1 unchanged", here / "ix")
 
 
 def test_summary_names_the_first_changes_and_verbose_all(runner, here):
     for n in range(7):
         write(here / "c" / f"{n}.txt", f"Berita {n}\nKabar nomor {n} dari Medan.")
     assert lintas(runner, "index", "c") == summary(
-        "7 documents (id 7), 7 passages", "7 added, 0 changed, 0 removed, 0 unchanged", here / "ix",
+        "7 documents (languages: id 7), 7 passages", "7 added, 0 changed, 0 removed, 0 unchanged", here / "ix",
         "added: c/0.txt, c/1.txt, c/2.txt, c/3.txt, c/4.txt and 2 more (--verbose lists them)")
     for n in range(7):
         (here / "c" / f"{n}.txt").unlink()
     assert lintas(runner, "index", "c", "--verbose") == summary(
-        "0 documents (none), 0 passages", "0 added, 0 changed, 7 removed, 0 unchanged", here / "ix",
+        "0 documents (languages: none), 0 passages", "0 added, 0 changed, 7 removed, 0 unchanged", here / "ix",
         "removed: c/0.txt, c/1.txt, c/2.txt, c/3.txt, c/4.txt, c/5.txt, c/6.txt")
 
 
@@ -137,7 +137,7 @@ def test_remove_and_show_take_paths_lines_and_explicit_ids(runner, here):
     write(here / "more.jsonl", '{"id": "k1", "text": "Empat berita."}\n')
     assert lintas(runner, "index", "a", "feed.jsonl", "more.jsonl") == (
         f"warning: feed.jsonl:3: id 'k1' already used at line 1 of this file; line skipped\n"
-        + summary("4 documents (id 4), 4 passages", "4 added, 0 changed, 0 removed, 0 unchanged; 1 skipped "
+        + summary("4 documents (languages: id 4), 4 passages", "4 added, 0 changed, 0 removed, 0 unchanged; 1 skipped "
                   "(see warnings)", here / "ix",
                   "added: a/kompas/2020-09-14.txt, feed.jsonl#k1, feed.jsonl#k2, more.jsonl#k1"))
     assert lintas(runner, "show", "k1", code=1) == (
@@ -184,10 +184,10 @@ def test_json_by_name_and_other_types_in_a_folder(runner, here):
         write(here / "a" / name, "x")
     assert lintas(runner, "add", "x.json") == (
         "warning: x.json: element 2 is not an object with a 'text' string; element skipped\n"
-        + summary("1 document (id 1), 1 passage", "1 added, 0 changed, 0 removed, 0 unchanged; 1 skipped "
+        + summary("1 document (languages: id 1), 1 passage", "1 added, 0 changed, 0 removed, 0 unchanged; 1 skipped "
                   "(see warnings)", here / "ix", "added: x.json:1"))
     assert lintas(runner, "index", "a") == summary(
-        "2 documents (id 2), 2 passages", "1 added, 0 changed, 0 removed, 1 unchanged", here / "ix",
+        "2 documents (languages: id 2), 2 passages", "1 added, 0 changed, 0 removed, 1 unchanged", here / "ix",
         "added: a/kompas/2020-09-14.txt") + "Skipped 3 files of other types: .pdf 2, .docx 1\n"
 
 
@@ -212,7 +212,7 @@ def test_an_older_index_says_its_format_and_rebuild_without_paths_works(runner, 
     assert lintas(runner, "search", "banjir", code=1) == expected
     assert lintas(runner, "index", "a", code=1) == expected
     assert lintas(runner, "index", "--rebuild") == (
-        f"Indexed 2 documents (id 2), 2 passages: 2 added, 0 changed, 0 removed, 0 unchanged; T s → {here / 'ix'}\n"
+        f"Indexed 2 documents (languages: id 2), 2 passages: 2 added, 0 changed, 0 removed, 0 unchanged; T s → {here / 'ix'}\n"
         f"(rebuilt from an index of format 2: documents now have new ids, where each came from)\n"
         f"  added: a/kompas/2020-09-14.txt, b/detik/2020-09-14.txt\n")
     assert run_json(runner, "search", "banjir Jakarta", "-k", "1")[0]["id"] == str(here / "a/kompas/2020-09-14.txt")

@@ -115,7 +115,7 @@ def test_index_summary_goes_to_stderr(runner, tmp_path):
     result = run(runner, "index", SEEDS / "003_f79bf9490dbe2041.txt", "--index", tmp_path / "ix")
     assert result.exit_code == 0
     assert result.stdout == ""
-    assert "Indexed 1 document (en 1), 5 passages: 1 added" in result.stderr
+    assert "Indexed 1 document (languages: en 1), 5 passages: 1 added" in result.stderr
     listing = json.loads(json.dumps(run_json(runner, "search", "Minsk", "--index", tmp_path / "ix")))
     assert [hit["id"] for hit in listing] == [EN_SEED]
 

@@ -58,7 +58,7 @@ def assert_rebuild_restores_the_seeds(runner, index_dir: Path, *args) -> None:
     """The advised `lintas index --rebuild`, without paths, brings every seed back."""
     rebuilt = run(runner, "index", "--rebuild", *args, "--index", index_dir)
     assert rebuilt.exit_code == 0, rebuilt.stderr
-    assert "Indexed 5 documents (en 1, id 4)" in rebuilt.stderr
+    assert "Indexed 5 documents (languages: en 1, id 4)" in rebuilt.stderr
     assert {doc.id for doc in IndexReader(index_dir).docs} == ID_SEEDS | {EN_SEED}
     assert run_json(runner, "search", "Lukashenko asks Putin for support", "--index", index_dir)[0]["id"] == EN_SEED
 

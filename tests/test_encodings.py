@@ -141,7 +141,7 @@ def test_cli_indexes_every_encoding_and_skips_noise(runner, tmp_path):
         f"warning: {corpus / 'kafe.txt'}: not UTF-8: decoded as Windows-1252, the encoding detected; indexed",
         f"warning: {corpus / 'noise.txt'}: binary file (not text in any encoding); skipped",
     ]
-    assert "Indexed 3 documents (id 3)" in result.stderr and "1 skipped" in result.stderr
+    assert "Indexed 3 documents (languages: id 3)" in result.stderr and "1 skipped" in result.stderr
     assert run_json(runner, "show", corpus / "kafe.txt", "--index", index)["text"] == TEXT
     assert {hit["id"] for hit in run_json(runner, "search", "kebakaran", "--index", index)} == {
         f"{corpus}/asap.jsonl#asap", f"{corpus}/banjir.txt", f"{corpus}/kafe.txt"}

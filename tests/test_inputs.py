@@ -99,7 +99,7 @@ def test_html_folder_indexes_and_undetectable_text_is_und(runner, tmp_path):
     index = tmp_path / "ix"
     result = run(runner, "index", tmp_path / "pages", "--index", index)
     assert result.exit_code == 0, result.stderr
-    assert "Indexed 4 documents (en 1, id 2, und 1)" in result.stderr
+    assert "Indexed 4 documents (languages: en 1, id 2, und 1)" in result.stderr
     shown = run_json(runner, "show", tmp_path / "pages" / "angka.txt", "--index", index)
     assert (shown["lang"], shown["text"]) == ("und", "12345 !!! 678")
     hits = run_json(runner, "search", "Lukashenko minta bantuan Putin", "--index", index)
