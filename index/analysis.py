@@ -39,6 +39,32 @@ under until up very was we were what when where which while who whom why will wi
 your yours yourself yourselves s t
 """.split())
 
+# Question words: the interrogatives of each language. Documents keep them (they are no index
+# stopwords, so ANALYZER_VERSION stays); a query drops them from its keyword terms (the
+# "berapakah" of a question is not what its answer says, and the Indonesian stemmer turns
+# "berapakah", "berapa" and "mengapakah" alike into "apa"), and they tell its language.
+INDONESIAN_QUESTION_WORDS = frozenset("""
+apa siapa kapan bilamana dimana mana kemana darimana mengapa kenapa bagaimana berapa
+""".split())
+ENGLISH_QUESTION_WORDS = frozenset("what who whom whose which when where why how".split())
+QUESTION_SUFFIX = "kah"  # "siapakah", "adakah", "bisakah": the Indonesian question particle
+
+
+def question_language(word: str) -> str | None:
+    """'id' or 'en' when ``word`` (lower case) is a question word of that language: an
+    interrogative, or in Indonesian an interrogative or function word carrying the question
+    suffix -kah ("siapakah", "dimanakah", "adakah"); else None. A content word with -kah
+    ("negarakah") is no question word: the Indonesian stemmer already strips the suffix."""
+    if word in INDONESIAN_QUESTION_WORDS:
+        return "id"
+    if word in ENGLISH_QUESTION_WORDS:
+        return "en"
+    base = word.removesuffix(QUESTION_SUFFIX)
+    if base != word and (base in INDONESIAN_QUESTION_WORDS or base in INDONESIAN_STOPWORDS):
+        return "id"
+    return None
+
+
 _STEMMERS = {"id": Stemmer.Stemmer("indonesian"), "en": Stemmer.Stemmer("english")}
 
 

@@ -5,7 +5,7 @@ import math
 
 from whoosh.query import Or, Term
 
-from index.analysis import LANGUAGE_FIELD, terms
+from index.analysis import LANGUAGE_FIELD, TOKEN_RE, question_language, terms
 from search.filters import Filters
 from search.reader import IndexReader
 
@@ -22,7 +22,11 @@ def query_fields(query_lang: str | None) -> list[str]:
 
 
 def query_terms(query: str, query_lang: str | None) -> dict[str, list[str]]:
-    return {field: list(dict.fromkeys(terms(field, query)))[:MAX_TERMS_PER_FIELD]
+    """Each searched field's terms of ``query``, analysed as documents are, without its question
+    words ("berapakah", "siapa", "whose"): they say what is asked, not what the answer says.
+    Query side only: documents keep them, and the vector leg reads the whole question."""
+    asked = " ".join(word for word in TOKEN_RE.findall(query) if not question_language(word.lower()))
+    return {field: list(dict.fromkeys(terms(field, asked)))[:MAX_TERMS_PER_FIELD]
             for field in query_fields(query_lang)}
 
 

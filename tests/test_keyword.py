@@ -53,6 +53,19 @@ def test_scores_of_given_documents_equal_the_search_scores(reader):
     assert scored == pytest.approx(searched)
 
 
+def test_question_words_leave_the_keyword_terms():
+    # "Berapakah" would stem to "apa" (as "apakah" and "mengapakah" do) and match questions
+    # quoted in the archive; the exact field would look for the word as written.
+    assert keyword.query_terms("Berapakah umur Tirunesh Dibaba?", "id") == {
+        "text_id": ["umur", "tirunesh", "baba"], "text_exact": ["umur", "tirunesh", "dibaba"]}
+    assert keyword.query_terms("Di negara manakah kota Karlsruhe berada?", "id") == {
+        "text_id": ["negara", "kota", "karlsruhe", "ada"], "text_exact": ["negara", "kota", "karlsruhe", "berada"]}
+    assert keyword.query_terms("Whose is the Lukashenko plane?", None) == {
+        "text_id": ["is", "the", "lukashenko", "plane"], "text_en": ["lukashenko", "plane"],
+        "text_exact": ["lukashenko", "plane"]}
+    assert keyword.query_terms("Siapakah?", "id") == {"text_id": [], "text_exact": []}
+
+
 def test_lead_match_is_the_idf_weighted_share_of_query_words_in_title_and_first_passage(tmp_path):
     filler = "Hujan turun di kota itu. " * 30  # 150 words: the first passage ends inside them
     articles = [
