@@ -7,10 +7,11 @@ $LINTAS_CACHE/eval/legs-*.json, then re-fused under any setting with no model ca
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,8 +34,8 @@ def task_folders(bench: Path, only: list[str] | None = None) -> list[Path]:
 def _code_version() -> str:
     """The legs depend on the query path's code: a change there gathers them again."""
     digest = hashlib.sha256()
-    for name in ("search/engine.py", "search/keyword.py", "search/semantic.py", "index/language.py",
-                 "index/analysis.py"):
+    for name in ("search/engine.py", "search/keyword.py", "search/semantic.py", "search/language.py",
+                 "index/language.py", "index/analysis.py"):
         digest.update((ROOT / name).read_bytes())
     return digest.hexdigest()[:8]
 
@@ -46,19 +47,68 @@ def load_legs(folder: Path):
     path = cache_dir() / "eval" / f"legs-{reader.index_dir.name}-{reader.folder.name}-{_code_version()}.json"
     if path.exists():
         return task, json.loads(path.read_text())
-    legs = {}
+    legs = legs_of(task, reader)
+    path.write_text(json.dumps(legs))
+    return task, legs
+
+
+def legs_of(task, reader) -> dict:
+    """{query id: legs as JSON} of every query of ``task``, documents named by their _id."""
     names = judged_names(reader)  # the qrels name documents by their corpus _id
 
     def named(pairs):
         return [(names[d], v) for d, v in pairs] if isinstance(pairs, list) else {names[d]: v for d, v in pairs.items()}
 
+    legs = {}
     for query_id, text in task.queries.items():
         got = query_legs(reader, text)
         legs[query_id] = {"query_lang": got.query_lang, "keyword": named(got.keyword), "semantic": named(got.semantic),
                           "cosine": named(got.cosine), "bm25": named(got.bm25), "doc_lang": named(got.doc_lang),
                           "lead": named(got.lead)}
-    path.write_text(json.dumps(legs))
-    return task, legs
+    return legs
+
+
+# The question parts of the query's analysis (issue 13, second pass), each of which
+# ``query_parts_off`` can switch off to measure it; all three off is the analysis before them.
+QUERY_PARTS = {
+    "question words": "question words dropped from the keyword terms",
+    "word rules": "question words, acronyms and title words in the language vote",
+    "index vote": "an unclear query's language from the words only one language's documents have",
+}
+
+
+@contextlib.contextmanager
+def query_parts_off(parts: Iterable[str]):
+    """The engine with the named QUERY_PARTS switched off, by replacing the functions they live
+    in (the engine looks them up at call time): question words kept in the keyword terms; the
+    language vote of function words alone (as before: no question words, acronyms or titles);
+    no index vote."""
+    import index.language
+    import search.keyword
+    import search.language
+
+    replaced = []
+
+    def replace(module, name, value):
+        replaced.append((module, name, getattr(module, name)))
+        setattr(module, name, value)
+
+    parts = set(parts)
+    if unknown := parts - set(QUERY_PARTS):
+        raise ValueError(f"unknown query parts: {sorted(unknown)}")
+    if "question words" in parts:
+        replace(search.keyword, "question_language", lambda word: None)
+    if "word rules" in parts:
+        replace(index.language, "question_language", lambda word: None)
+        replace(index.language, "_acronyms", lambda tokens: set())
+        replace(index.language, "_title_words", lambda tokens: set())
+    if "index vote" in parts:
+        replace(search.language, "language_in_index", lambda reader, query: None)
+    try:
+        yield
+    finally:
+        for module, name, value in reversed(replaced):
+            setattr(module, name, value)
 
 
 def rrf(leg: Mapping) -> list[tuple[str, float]]:
