@@ -20,13 +20,14 @@ class Weights:
     Chosen by measurement (bench/fusion_sweep.py, bench/RESULTS.md): BM25 counts for documents
     in the query's language, the lead match (the query's names and numbers in the opening)
     for documents in another language, where BM25 over whole articles mostly measures their
-    length and repetition.
+    length and repetition; when the query's language is unclear, half the BM25 weight and the
+    lead match for every document.
     """
 
-    keyword_same: float = 0.8  # BM25, documents in the query's language
+    keyword_same: float = 0.54  # BM25, documents in the query's language
     keyword_cross: float = 0.0  # BM25, documents in another language
-    keyword_unknown: float = 0.0  # BM25, every document when the query's language is unclear
-    lead: float = 1.5  # the lead match, documents not in the query's language (all when unclear)
+    keyword_unknown: float = 0.27  # BM25, every document when the query's language is unclear
+    lead: float = 2.0  # the lead match, documents not in the query's language (all when unclear)
 
 
 WEIGHTS = Weights()

@@ -175,7 +175,7 @@ def test_explain_adds_up_with_language_groups(runner, fake_index):
     assert names == {"en": ("semantic", "keyword"), "id": ("semantic", "lead")}
     result = run(runner, "search", query, "--explain", "-k", "4", "--index", fake_index)
     lines = result.stdout.splitlines()
-    # keyword weight 0.8 prints 4 decimals, lead weight 1.5 prints 5 (the score's last digit).
+    # keyword weight 0.54 prints 4 decimals, lead weight 2 prints 5 (the score's last digit).
     assert [line for line in lines if line.startswith("    score ")] == [
         f"    score {hit['score']:.4f} = semantic {semantic['value']:.4f} "
         f"+ {last['name']} {last['weight']:g}×{last['value']:.{4 if last['name'] == 'keyword' else 5}f}"
