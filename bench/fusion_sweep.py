@@ -110,20 +110,28 @@ def choose(results: dict[Weights, dict[str, tuple[float, float]]], bar: dict[str
     return max(results, key=key)
 
 
+def sweep(tasks: dict) -> tuple[dict, dict, dict, dict]:
+    """For {task name: (task, legs)}: (queries, references, bars, {setting: {task: (nDCG@10,
+    all@10)}}) over the grid."""
+    queries, refs = {}, {}
+    for name, (task, legs) in tasks.items():
+        queries[name] = [Query(legs[q], task.qrels[q]) for q in task.queries]
+        refs[name] = {label: ndcg_of(task, legs, fuse) for label, fuse in REFERENCES.items()}
+        refs[name]["previous hybrid"] = ndcg_of(task, legs, previous_hybrid)
+    results = {w: {t: measure(queries[t], w) for t in tasks} for w in grid()}
+    return queries, refs, bars(refs), results
+
+
 def main(bench: Path, only: list[str]) -> list[str]:
     out: list[str] = []
     print_ = out.append
-    tasks, queries, refs = {}, {}, {}
+    tasks = {}
     for folder in task_folders(bench, only):
         task, legs = load_legs(folder)
         tasks[task.name] = (task, legs)
-        queries[task.name] = [Query(legs[q], task.qrels[q]) for q in task.queries]
-        refs[task.name] = {name: ndcg_of(task, legs, fuse) for name, fuse in REFERENCES.items()}
-        refs[task.name]["previous hybrid"] = ndcg_of(task, legs, previous_hybrid)
         print(f"legs of {task.name} ready", file=sys.stderr)
     names = list(tasks)
-    bar = bars(refs)
-    results = {w: {t: measure(queries[t], w) for t in names} for w in grid()}
+    queries, refs, bar, results = sweep(tasks)
     shipped = results.get(WEIGHTS) or {t: measure(queries[t], WEIGHTS) for t in names}
     engine = {t: ndcg_of(*tasks[t], lambda leg: [(i.doc, i.score) for i in standardized_fusion(
         leg["cosine"], leg["bm25"], leg["doc_lang"], leg["query_lang"], lead=leg["lead"])]) for t in names}

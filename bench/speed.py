@@ -8,6 +8,8 @@
     python bench/speed.py warm DIR                  # in-process search latency p50/p95, memory
                                                     # (--modes hybrid,hybrid-without-lead prices the lead match,
                                                     #  --modes hybrid,hybrid-previous the fusion of issue 13;
+                                                    #  --modes hybrid,hybrid-before-questions the query
+                                                    #  analysis of issue 13's second pass;
                                                     #  --interleave runs each query through every mode in turn)
     python bench/speed.py cold DIR                  # `lintas search` as a new process; --help
     python bench/speed.py profile-search DIR        # cProfile of one cold search
@@ -424,10 +426,13 @@ def warm(args) -> None:
 
     def timed(mode: str, query: str) -> None:
         # "hybrid-without-lead": hybrid with the lead match skipped, to price it in the same run;
-        # "hybrid-previous": hybrid with the fusion before issue 13, to price the new one
-        with _lead_match_skipped(mode == "hybrid-without-lead"), _previous_fusion(mode == "hybrid-previous"):
+        # "hybrid-previous": hybrid with the fusion before issue 13, to price the new one;
+        # "hybrid-before-questions": hybrid with the query analysis before the question parts
+        # (question words kept, the function-word language vote alone, no index vote)
+        with _lead_match_skipped(mode == "hybrid-without-lead"), _previous_fusion(mode == "hybrid-previous"), \
+                _before_questions(mode == "hybrid-before-questions"):
             t = time.perf_counter()
-            search(reader, query, k=10, mode=Mode(mode.removesuffix("-without-lead").removesuffix("-previous")))
+            search(reader, query, k=10, mode=Mode(mode.split("-")[0]))
             times[mode].append((time.perf_counter() - t) * 1000)
 
     if args.interleave:  # every query through each mode in turn: a drifting load hits all modes alike
@@ -462,6 +467,12 @@ def _lead_match_skipped(skip: bool):
         yield
     finally:
         engine.lead_matches = real
+
+
+def _before_questions(swap: bool):
+    from legs import QUERY_PARTS, query_parts_off
+
+    return query_parts_off(QUERY_PARTS if swap else ())
 
 
 @contextlib.contextmanager
