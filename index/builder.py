@@ -160,6 +160,10 @@ def _read(walk: list[Path], files: KnownFiles, on_error: ErrorSink,
     docs: dict[str, tuple[Document, str]] = {}
     others: Counter = Counter()
     for doc in read_documents(walk, on_error=on_error, known=files.unchanged, others=others):
+        first = docs[doc.id][0].path if doc.id in docs else files.path_of(doc.id) if doc.id in files.reused else None
+        if first is not None:  # an explicit id that spells another document's id: never silently
+            on_error(DocumentError(doc.path, f"id {doc.id!r} is already the id of {first}; skipped"))
+            continue
         docs[doc.id] = (doc, fingerprint(doc))
         progress("read", 1, None)
     checkpoint("read")

@@ -47,6 +47,11 @@ class KnownFiles:
         self.reused.update(ids)
         return ids
 
+    def path_of(self, doc_id: str) -> str:
+        """Where an indexed document came from: its file, with :N for a line, row or element."""
+        record = self._records[doc_id]
+        return record.get("path") or record.get("file", doc_id)
+
 
 @functools.cache
 def _reading_code() -> bytes:

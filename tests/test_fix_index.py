@@ -39,3 +39,17 @@ def test_line_separators_inside_records_survive_the_document_table(tmp_path, emb
     table = records(tmp_path / "index")
     assert sorted(table) == [str(col / "a\u2028b.txt"), f"{col / 'feed.jsonl'}#p"]
     assert table[f"{col / 'feed.jsonl'}#p"]["title"] == "Putin\u0085bertemu\u2029Jokowi"
+
+
+def test_an_explicit_id_that_spells_another_documents_id_is_named_and_skipped(tmp_path, embedder):
+    col = tmp_path / "col"
+    col.mkdir()
+    (col / "feed.jsonl#x.txt").write_text("Gempa di Palu\n\nGempa bumi mengguncang Palu.", encoding="utf-8")
+    (col / "feed.jsonl").write_text('{"id": "x.txt", "text": "Harga beras naik lagi."}\n', encoding="utf-8")
+    report, problems = build([col], tmp_path / "index", embedder)
+    taken = f"{col / 'feed.jsonl'}#x.txt"
+    # the walk reads feed.jsonl first (sorted names): its line keeps the id, the file is skipped
+    assert problems == [f"{col / 'feed.jsonl#x.txt'}: id {taken!r} is already the id of "
+                        f"{col / 'feed.jsonl'}:1; skipped"]
+    assert report.skipped == 1
+    assert [rec["path"] for rec in records(tmp_path / "index").values()] == [f"{col / 'feed.jsonl'}:1"]
