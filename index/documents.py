@@ -315,7 +315,15 @@ def _source(given: str | None, url: str | None, folder: str | None) -> str | Non
     """Lower-case: the record's own source, else the URL's host without www., else the folder."""
     if given:
         return given.strip().lower().removeprefix("www.")
-    host = urlsplit(url).hostname if url and "//" in url else None
+    host = _host(url) if url and "//" in url else None
     if host:
         return host.removeprefix("www.")
     return folder.lower() if folder else None
+
+
+def _host(url: str) -> str | None:
+    """The URL's host; None when it has none, or cannot have one ("http://[bad/x")."""
+    try:
+        return urlsplit(url).hostname
+    except ValueError:
+        return None

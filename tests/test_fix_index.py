@@ -53,3 +53,15 @@ def test_an_explicit_id_that_spells_another_documents_id_is_named_and_skipped(tm
                         f"{col / 'feed.jsonl'}:1; skipped"]
     assert report.skipped == 1
     assert [rec["path"] for rec in records(tmp_path / "index").values()] == [f"{col / 'feed.jsonl'}:1"]
+
+
+def test_a_url_without_a_valid_host_gives_no_source_host(tmp_path, embedder):
+    col = tmp_path / "Berita"
+    col.mkdir()
+    (col / "feed.jsonl").write_text('{"id": "u", "url": "http://[bad/x", "text": "Harga beras naik lagi."}\n',
+                                    encoding="utf-8")
+    report, problems = build([col], tmp_path / "index", embedder)
+    assert problems == []
+    table = records(tmp_path / "index")
+    assert {rec["path"]: (rec["url"], rec["source"]) for rec in table.values()} == {
+        f"{col / 'feed.jsonl'}:1": ("http://[bad/x", "berita")}
