@@ -78,6 +78,9 @@ def read_jsonl(text: str | Iterable[str], path: Path, on_error: ErrorSink) -> It
         except json.JSONDecodeError as error:
             on_error(DocumentError(path, f"invalid JSON ({json_problem(error)}); line skipped", line=number))
             continue
+        except RecursionError:
+            on_error(DocumentError(path, "JSON nested too deeply to read; line skipped", line=number))
+            continue
         body = record.get("text") if isinstance(record, dict) else None
         if not isinstance(body, str) or not body.strip():
             on_error(DocumentError(path, "no 'text' string; line skipped", line=number))
@@ -98,6 +101,9 @@ def read_json(text: str, path: Path, on_error: ErrorSink) -> Iterator[Record]:
     except json.JSONDecodeError as error:
         on_error(DocumentError(path, f"invalid JSON ({error.msg}: line {error.lineno} column "
                                      f"{error.colno}); skipped"))
+        return
+    except RecursionError:
+        on_error(DocumentError(path, "JSON nested too deeply to read; skipped"))
         return
     if isinstance(data, dict):
         if _has_text(data):

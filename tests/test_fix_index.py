@@ -65,3 +65,16 @@ def test_a_url_without_a_valid_host_gives_no_source_host(tmp_path, embedder):
     table = records(tmp_path / "index")
     assert {rec["path"]: (rec["url"], rec["source"]) for rec in table.values()} == {
         f"{col / 'feed.jsonl'}:1": ("http://[bad/x", "berita")}
+
+
+def test_json_nested_too_deeply_is_named_and_skipped(tmp_path, embedder):
+    col = tmp_path / "col"
+    col.mkdir()
+    (col / "deep.json").write_text("[" * 200_000, encoding="utf-8")
+    (col / "feed.jsonl").write_text("[" * 200_000 + '\n{"id": "ok", "text": "Harga beras naik lagi."}\n',
+                                    encoding="utf-8")
+    report, problems = build([col], tmp_path / "index", embedder)
+    assert problems == [f"{col / 'deep.json'}: JSON nested too deeply to read; skipped",
+                        f"{col / 'feed.jsonl'}:1: JSON nested too deeply to read; line skipped"]
+    assert report.skipped == 2
+    assert list(records(tmp_path / "index")) == [f"{col / 'feed.jsonl'}#ok"]
