@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from index.errors import DocumentError
 
 ErrorSink = Callable[[DocumentError], None]
 METADATA = ("title", "date", "url", "source", "author")
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # JSON can escape one half of a pair alone
 FIELD_LIMIT = 64 * 1024 * 1024  # a long article in one CSV cell is fine (the default is 128 KiB)
 
 
@@ -33,13 +35,19 @@ class Record:
 
 
 def _opt_str(value: object) -> str | None:
-    return None if value is None or value == "" else str(value).strip() or None
+    return None if value is None or value == "" else _whole(str(value)).strip() or None
+
+
+def _whole(text: str) -> str:
+    """The text with each lone surrogate (JSON can escape one: "\\ud800") as U+FFFD: no UTF-8
+    encoder takes one, so it could not be hashed, stored or shown."""
+    return LONE_SURROGATE.sub("\ufffd", text)
 
 
 def _record(fields: dict, position: int | None) -> Record:
     values = {key: _opt_str(fields.get(key)) for key in METADATA}
     key = _opt_str(fields.get("id")) or _opt_str(fields.get("_id"))  # BEIR corpora: _id
-    return Record(text=str(fields["text"]).strip(), key=key, position=position, **values)
+    return Record(text=_whole(str(fields["text"])).strip(), key=key, position=position, **values)
 
 
 def _has_text(fields: object) -> bool:

@@ -78,3 +78,14 @@ def test_json_nested_too_deeply_is_named_and_skipped(tmp_path, embedder):
                         f"{col / 'feed.jsonl'}:1: JSON nested too deeply to read; line skipped"]
     assert report.skipped == 2
     assert list(records(tmp_path / "index")) == [f"{col / 'feed.jsonl'}#ok"]
+
+
+def test_lone_surrogates_in_json_become_replacement_characters(tmp_path, embedder):
+    col = tmp_path / "col"
+    col.mkdir()
+    (col / "feed.jsonl").write_text('{"id": "s\\udc00", "title": "Banjir \\ud800", '
+                                    '"text": "Harga beras \\ud800 naik lagi."}\n', encoding="utf-8")
+    report, problems = build([col], tmp_path / "index", embedder)
+    assert problems == []
+    (record,) = records(tmp_path / "index").values()
+    assert (record["id"], record["title"]) == (f"{col / 'feed.jsonl'}#s\ufffd", "Banjir \ufffd")
