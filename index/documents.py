@@ -102,6 +102,9 @@ def read_documents(paths: Iterable[Path], on_error: ErrorSink = _raise,
     for root in paths:
         for path, folder in _walk(root, on_error, others):
             file = resolved(path)
+            if not _utf8(file):  # no id, message or record could hold it: named as Python shows it
+                on_error(DocumentError(repr(file), "file name is not valid UTF-8; skipped"))
+                continue
             if file in seen:
                 continue
             seen.add(file)
@@ -119,6 +122,15 @@ def check_inputs(paths: list[Path]) -> None:
             kind = f"{path.suffix} files" if path.suffix else "files without a suffix"
             raise InputError(f"{path}: lintas does not read {kind}; it reads {', '.join(SUFFIXES)} "
                              f"(and folders of them); nothing was indexed")
+
+
+def _utf8(name: str) -> bool:
+    """Whether a path decodes from UTF-8: os.fsdecode keeps other bytes as lone surrogates."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _hidden(name: str) -> bool:

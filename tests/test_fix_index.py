@@ -89,3 +89,15 @@ def test_lone_surrogates_in_json_become_replacement_characters(tmp_path, embedde
     assert problems == []
     (record,) = records(tmp_path / "index").values()
     assert (record["id"], record["title"]) == (f"{col / 'feed.jsonl'}#s\ufffd", "Banjir \ufffd")
+
+
+def test_a_file_name_that_is_not_utf8_is_named_and_skipped(tmp_path, embedder):
+    col = tmp_path / "col"
+    col.mkdir()
+    (col / "ok.txt").write_text("Banjir di Jakarta\n\nHujan deras.", encoding="utf-8")
+    with open(os.fsencode(col) + b"/caf\xe9.txt", "wb") as out:
+        out.write(b"Kafe baru dibuka di Bandung.")
+    report, problems = build([col], tmp_path / "index", embedder)
+    assert problems == [f"'{col}/caf\\udce9.txt': file name is not valid UTF-8; skipped"]
+    assert report.skipped == 1
+    assert list(records(tmp_path / "index")) == [str(col / "ok.txt")]
