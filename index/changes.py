@@ -85,14 +85,15 @@ def fingerprint(doc: Document) -> str:
 
 def pruned(record: dict, roots: list[str], failed: set[str], prune: bool) -> bool:
     """Whether a document this run did not see goes: its file lies under a root read this
-    run (the file is gone or renamed, a JSONL line removed), unless reading that file failed.
+    run (the file is gone or renamed, a JSONL line removed), unless reading that file, or a
+    folder it lies in, failed.
     Documents of other roots stay, even when their files are gone (an unmounted disk): the
     next run over their own root settles them.
 
     ``roots`` and ``failed``: resolved paths.
     """
     file = record.get("file", "")
-    if not prune or file in failed:
+    if not prune or any(under(file, path) for path in failed):
         return False
     return any(under(file, root) for root in roots)
 

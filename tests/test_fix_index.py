@@ -101,3 +101,23 @@ def test_a_file_name_that_is_not_utf8_is_named_and_skipped(tmp_path, embedder):
     assert problems == [f"'{col}/caf\\udce9.txt': file name is not valid UTF-8; skipped"]
     assert report.skipped == 1
     assert list(records(tmp_path / "index")) == [str(col / "ok.txt")]
+
+
+def test_files_under_a_folder_that_could_not_be_read_are_not_pruned(tmp_path, embedder, monkeypatch):
+    col = tmp_path / "col"
+    (col / "sub").mkdir(parents=True)
+    (col / "a.txt").write_text("Banjir di Jakarta\n\nHujan deras.", encoding="utf-8")
+    (col / "sub" / "b.txt").write_text("Gempa di Palu\n\nGempa bumi.", encoding="utf-8")
+    build([col], tmp_path / "index", embedder)
+    scandir = os.scandir
+
+    def refusing(path="."):
+        if os.fspath(path) == str(col / "sub"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refusing)
+    report, problems = build([col], tmp_path / "index", embedder)
+    assert problems == [f"{col / 'sub'}: Permission denied; skipped"]
+    assert report.removed_ids == []
+    assert sorted(records(tmp_path / "index")) == [str(col / "a.txt"), str(col / "sub" / "b.txt")]
