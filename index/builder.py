@@ -123,7 +123,7 @@ def build_index(
 
         walk, roots = _roots(index_dir, previous, paths, rebuild, record)
         files = KnownFiles(previous.records if previous else {})
-        docs, others = _read(walk, files, record, progress)
+        docs, others, linked = _read(walk, files, record, progress)
         skipped = count_skipped(problems)
         if strict and skipped:
             raise DocumentsSkipped(f"{skipped} input(s) skipped and --strict given; the index was not changed")
@@ -132,7 +132,7 @@ def build_index(
         fresh = [doc.with_lang(detect_language(doc.full_text))
                  for doc_id, (doc, print_) in docs.items() if old.get(doc_id, {}).get("hash") != print_]
         failed = {resolved(p.path) for p in problems}
-        read_roots = [resolved(path) for path in walk]
+        read_roots = [resolved(path) for path in walk] + sorted(linked)
         gone = [doc_id for doc_id, rec in old.items() if doc_id not in docs and doc_id not in files.reused
                 and pruned(rec, read_roots, failed, prune)]
         replaced = {doc.id for doc in fresh} | set(gone)
@@ -154,12 +154,14 @@ def build_index(
 
 
 def _read(walk: list[Path], files: KnownFiles, on_error: ErrorSink,
-          progress: ProgressFn) -> tuple[dict[str, tuple[Document, str]], Counter]:
+          progress: ProgressFn) -> tuple[dict[str, tuple[Document, str]], Counter, set[str]]:
     """The documents read this run, each with its fingerprint (files unchanged since the last
-    run are not read: ``files.reused``), and the files of other types met, by suffix."""
+    run are not read: ``files.reused``), the files of other types met, by suffix, and the
+    resolved targets of the symlinked folders walked (read this run as much as the roots)."""
     docs: dict[str, tuple[Document, str]] = {}
     others: Counter = Counter()
-    for doc in read_documents(walk, on_error=on_error, known=files.unchanged, others=others):
+    linked: set[str] = set()
+    for doc in read_documents(walk, on_error=on_error, known=files.unchanged, others=others, linked=linked):
         first = docs[doc.id][0].path if doc.id in docs else files.path_of(doc.id) if doc.id in files.reused else None
         if first is not None:  # an explicit id that spells another document's id: never silently
             on_error(DocumentError(doc.path, f"id {doc.id!r} is already the id of {first}; skipped"))
@@ -167,7 +169,7 @@ def _read(walk: list[Path], files: KnownFiles, on_error: ErrorSink,
         docs[doc.id] = (doc, fingerprint(doc))
         progress("read", 1, None)
     checkpoint("read")
-    return docs, others
+    return docs, others, linked
 
 
 def _roots(index_dir: Path, previous: _Previous | None, paths: Iterable[Path] | None, rebuild: bool,

@@ -90,7 +90,8 @@ def pruned(record: dict, roots: list[str], failed: set[str], prune: bool) -> boo
     Documents of other roots stay, even when their files are gone (an unmounted disk): the
     next run over their own root settles them.
 
-    ``roots`` and ``failed``: resolved paths.
+    ``roots``: the roots read this run and the targets of the symlinked folders their walks
+    went into (a file reached through one has its id there); with ``failed``, resolved paths.
     """
     file = record.get("file", "")
     if not prune or any(under(file, path) for path in failed):

@@ -85,22 +85,23 @@ def _raise(error: DocumentError) -> None:
 KnownFile = Callable[[str], "list[str] | None"]
 
 
-def read_documents(paths: Iterable[Path], on_error: ErrorSink = _raise,
-                   known: KnownFile | None = None, others: Counter | None = None) -> Iterator[Document]:
+def read_documents(paths: Iterable[Path], on_error: ErrorSink = _raise, known: KnownFile | None = None,
+                   others: Counter | None = None, linked: set[str] | None = None) -> Iterator[Document]:
     """Yield every document under ``paths`` (files or folders), in a stable order.
 
     Every path is checked before anything is read (InputError: missing, or a file of a type
     not read here). ``known(file)``, when given, may return the ids of documents an index
     already holds for an unchanged file (resolved path): that file is then not read again
     (an update's fast path). ``others``, when given, counts by suffix the files of other
-    types met inside folders. A file met twice (folders given twice, nested or linked) is
-    read once.
+    types met inside folders. ``linked``, when given, collects the resolved targets of the
+    symlinked folders the walk went into (their files' ids lie there, maybe outside every
+    path given). A file met twice (folders given twice, nested or linked) is read once.
     """
     paths = [Path(p) for p in paths]
     check_inputs(paths)
     seen: set[str] = set()
     for root in paths:
-        for path, folder in _walk(root, on_error, others):
+        for path, folder in _walk(root, on_error, others, linked):
             file = resolved(path)
             if not _utf8(file):  # no id, message or record could hold it: named as Python shows it
                 on_error(DocumentError(repr(file), "file name is not valid UTF-8; skipped"))
@@ -137,7 +138,8 @@ def _hidden(name: str) -> bool:
     return name.startswith(".")
 
 
-def _walk(root: Path, on_error: ErrorSink, others: Counter | None) -> Iterator[tuple[Path, str]]:
+def _walk(root: Path, on_error: ErrorSink, others: Counter | None,
+          linked: set[str] | None = None) -> Iterator[tuple[Path, str]]:
     """(file, folder source): the first folder below ``root``, else ``root``'s own name."""
     if not root.is_dir():  # a file given by name (check_inputs: it exists)
         yield root, os.path.basename(os.path.dirname(resolved(root)))
@@ -160,6 +162,9 @@ def _walk(root: Path, on_error: ErrorSink, others: Counter | None) -> Iterator[t
             continue
         visited.add((st.st_dev, st.st_ino))
         dirnames[:] = sorted(name for name in dirnames if not _hidden(name))
+        if linked is not None:
+            linked.update(resolved(Path(dirpath) / name) for name in dirnames
+                          if os.path.islink(os.path.join(dirpath, name)))
         for name in sorted(filenames):
             if _hidden(name):
                 continue

@@ -121,3 +121,24 @@ def test_files_under_a_folder_that_could_not_be_read_are_not_pruned(tmp_path, em
     assert problems == [f"{col / 'sub'}: Permission denied; skipped"]
     assert report.removed_ids == []
     assert sorted(records(tmp_path / "index")) == [str(col / "a.txt"), str(col / "sub" / "b.txt")]
+
+
+def test_a_file_reached_through_a_symlinked_folder_is_pruned_when_deleted(tmp_path, embedder):
+    col, elsewhere = tmp_path / "col", tmp_path / "elsewhere"
+    col.mkdir()
+    elsewhere.mkdir()
+    (col / "a.txt").write_text("Banjir di Jakarta\n\nHujan deras.", encoding="utf-8")
+    (elsewhere / "b.txt").write_text("Gempa di Palu\n\nGempa bumi.", encoding="utf-8")
+    (elsewhere / "c.txt").write_text("Harga beras naik\n\nLagi.", encoding="utf-8")
+    (col / "link").symlink_to(elsewhere, target_is_directory=True)
+    other = tmp_path / "other"  # another root: a run over col never removes its documents
+    other.mkdir()
+    (other / "d.txt").write_text("Pemilu di Surabaya\n\nWarga memilih.", encoding="utf-8")
+    build([col, other], tmp_path / "index", embedder)
+    (elsewhere / "b.txt").unlink()
+    (other / "d.txt").unlink()
+    report, problems = build([col], tmp_path / "index", embedder)
+    assert problems == []
+    assert report.removed_ids == [str(elsewhere / "b.txt")]
+    assert sorted(records(tmp_path / "index")) == [str(col / "a.txt"), str(elsewhere / "c.txt"),
+                                                  str(other / "d.txt")]
