@@ -37,11 +37,15 @@ class KnownFiles:
         return self._hashes[file]
 
     def unchanged(self, file: str) -> list[str] | None:
-        """The ids of ``file``'s documents (resolved path) if its bytes are as when indexed."""
+        """The ids of ``file``'s documents (resolved path) if its bytes are as when indexed.
+
+        Called before the file is read: its hash is taken now, so lines a scraper appends
+        while this run reads it are new to the next run, never taken as already indexed.
+        """
+        raw = self.hash(file)
         ids = self._by_file.get(file)
         if not ids or not os.path.isfile(file):
             return None
-        raw = self.hash(file)
         if raw is None or any(self._records[doc_id].get("raw") != raw for doc_id in ids):
             return None
         self.reused.update(ids)

@@ -142,3 +142,26 @@ def test_a_file_reached_through_a_symlinked_folder_is_pruned_when_deleted(tmp_pa
     assert report.removed_ids == [str(elsewhere / "b.txt")]
     assert sorted(records(tmp_path / "index")) == [str(col / "a.txt"), str(elsewhere / "c.txt"),
                                                   str(other / "d.txt")]
+
+
+def test_lines_appended_while_a_file_is_read_are_indexed_next_run(tmp_path, embedder, monkeypatch):
+    from index import documents
+
+    col = tmp_path / "col"
+    col.mkdir()
+    feed = col / "feed.jsonl"
+    feed.write_text('{"id": "f1", "text": "Harga beras naik lagi."}\n', encoding="utf-8")
+    read_jsonl = documents.READERS[".jsonl"]
+
+    def read_while_a_scraper_appends(content, path, on_error):
+        yield from read_jsonl(content, path, on_error)
+        with open(path, "a", encoding="utf-8") as out:
+            out.write('{"id": "f2", "text": "Rice exports fell in May."}\n')
+
+    monkeypatch.setitem(documents.READERS, ".jsonl", read_while_a_scraper_appends)
+    build([col], tmp_path / "index", embedder)
+    assert list(records(tmp_path / "index")) == [f"{feed}#f1"]
+    monkeypatch.undo()
+    report, _ = build([col], tmp_path / "index", embedder)
+    assert report.added_ids == [f"{feed}#f2"]
+    assert sorted(records(tmp_path / "index")) == [f"{feed}#f1", f"{feed}#f2"]
