@@ -80,9 +80,16 @@ def _fail(error: LintasError) -> None:
 VerboseOption = Annotated[bool, typer.Option("--verbose", "-v", help=f"List every document added, changed or removed (else the first {LISTED} of each).")]
 
 
+def _input_path(text: str) -> Path:
+    """A file or folder to index: an empty argument is a mistake (Path("") is the current folder)."""
+    if not text:
+        raise typer.BadParameter("an empty path names no file or folder")
+    return Path(text)
+
+
 @app.command("index")
 def index_command(
-    paths: Annotated[Optional[list[Path]], typer.Argument(help=f"Files ({INPUTS}) and folders of them; hidden files and folders are left out [default: the files and folders the index was built from (lintas info lists them); with no index yet, seeds/ if the current folder has one].")] = None,
+    paths: Annotated[Optional[list[Path]], typer.Argument(parser=_input_path, help=f"Files ({INPUTS}) and folders of them; hidden files and folders are left out [default: the files and folders the index was built from (lintas info lists them); with no index yet, seeds/ if the current folder has one].")] = None,
     index: IndexOption = None,
     model: Annotated[Optional[str], typer.Option(help="sentence-transformers model name or path [default: the index's model, else bundled multilingual-e5-small].")] = None,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Start from scratch (needed to change the model); with PATHS, they become what the index is built from.")] = False,
@@ -101,7 +108,7 @@ def index_command(
 
 @app.command("add")
 def add_command(
-    files: Annotated[list[Path], typer.Argument(help=f"Files ({INPUTS}) or folders of them, to add or update.")],
+    files: Annotated[list[Path], typer.Argument(parser=_input_path, help=f"Files ({INPUTS}) or folders of them, to add or update.")],
     index: IndexOption = None,
     strict: Annotated[bool, typer.Option("--strict", help="Fail, changing nothing, if any input is skipped.")] = False,
     verbose: VerboseOption = False,
@@ -507,20 +514,24 @@ def eval_command(
     except LintasError as error:
         _fail(error)
     results = [evaluation.score_run(task, chosen, runs[chosen], reader.manifest.documents) for chosen in modes]
-    if run is not None:
-        for chosen in modes:
-            path = run if len(modes) == 1 else run.with_name(f"{run.name}.{chosen.value}")
-            evaluation.write_trec_run(path, runs[chosen], f"lintas-{chosen.value}")
-            console.print(f"run written to {path}", markup=False)
     if as_json:
         for result in results:
             typer.echo(json.dumps(result.to_json(), ensure_ascii=False))
-        return
-    typer.echo(f"{task.name}: {len(task.queries)} queries, {reader.manifest.documents} documents")
-    typer.echo(f"{'mode':<9} {'nDCG@10':>8} {'MRR@10':>8} {'R@1':>7} {'R@10':>7} {'R@100':>7}")
-    for r in results:
-        typer.echo(f"{r.mode:<9} {r.ndcg_at_10:>8.4f} {r.mrr_at_10:>8.4f} {r.recall_at_1:>7.4f} "
-                   f"{r.recall_at_10:>7.4f} {r.recall_at_100:>7.4f}")
+    else:
+        typer.echo(f"{task.name}: {len(task.queries)} queries, {reader.manifest.documents} documents")
+        typer.echo(f"{'mode':<9} {'nDCG@10':>8} {'MRR@10':>8} {'R@1':>7} {'R@10':>7} {'R@100':>7}")
+        for r in results:
+            typer.echo(f"{r.mode:<9} {r.ndcg_at_10:>8.4f} {r.mrr_at_10:>8.4f} {r.recall_at_1:>7.4f} "
+                       f"{r.recall_at_10:>7.4f} {r.recall_at_100:>7.4f}")
+    if run is not None:  # after the metrics: a run file that cannot be written loses nothing else
+        for chosen in modes:
+            path = run if len(modes) == 1 else run.with_name(f"{run.name}.{chosen.value}")
+            try:
+                evaluation.write_trec_run(path, runs[chosen], f"lintas-{chosen.value}")
+            except OSError as error:
+                _fail(LintasError(f"cannot write the run file {path} ({error.strerror or error}); "
+                                  f"give --run a file in a folder that exists and can be written"))
+            console.print(f"run written to {path}", markup=False)
 
 
 class ExportFormat(str, Enum):

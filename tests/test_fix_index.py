@@ -10,6 +10,7 @@ from fakes import FakeEmbedder
 from index import store
 from index.builder import build_index
 from index.embedding import VectorCache
+from test_eval import task  # noqa: F401 (a fixture: a tiny BEIR task)
 
 
 @pytest.fixture
@@ -165,3 +166,32 @@ def test_lines_appended_while_a_file_is_read_are_indexed_next_run(tmp_path, embe
     report, _ = build([col], tmp_path / "index", embedder)
     assert report.added_ids == [f"{feed}#f2"]
     assert sorted(records(tmp_path / "index")) == [f"{feed}#f1", f"{feed}#f2"]
+
+
+@pytest.mark.parametrize("command", ["index", "add"])
+def test_an_empty_path_is_a_usage_error(command, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from conftest import run
+
+    (tmp_path / "a.txt").write_text("Banjir di Jakarta\n\nHujan deras.", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)  # Path("") is this folder: it must not be indexed
+    result = run(CliRunner(), command, "", "--index", tmp_path / "index")
+    assert result.exit_code == 2
+    assert "an empty path names no file or folder" in result.stderr
+    assert not (tmp_path / "index").exists()
+
+
+def test_eval_prints_its_metrics_then_names_a_run_file_it_cannot_write(task, tmp_path):
+    from typer.testing import CliRunner
+
+    from conftest import run
+
+    missing = tmp_path / "no-such-folder" / "run.txt"
+    result = run(CliRunner(), "eval", task, "--index", tmp_path / "ix", "--mode", "keyword", "--run", missing)
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[0] == "tiny-task: 2 queries, 4 documents"
+    assert result.stdout.splitlines()[2].split()[0] == "keyword"
+    assert result.stderr.splitlines()[-1] == (f"Error: cannot write the run file {missing} (No such file or "
+                                              f"directory); give --run a file in a folder that exists and can "
+                                              f"be written")
