@@ -9,6 +9,7 @@ from pathlib import Path
 
 from index.documents import Document
 from index.ids import under
+from index.roots import walked_under
 
 
 class KnownFiles:
@@ -88,9 +89,10 @@ def fingerprint(doc: Document) -> str:
 
 
 def pruned(record: dict, roots: list[str], failed: set[str], prune: bool) -> bool:
-    """Whether a document this run did not see goes: its file lies under a root read this
-    run (the file is gone or renamed, a JSONL line removed), unless reading that file, or a
-    folder it lies in, failed.
+    """Whether a document this run did not see goes: the walk of a root read this run reaches
+    its file (the file is gone or renamed, a JSONL line removed), unless reading that file, or
+    a folder it lies in, failed. A hidden file given by name inside a root is not reached by
+    the root's walk: it goes only when it is itself a root read this run.
     Documents of other roots stay, even when their files are gone (an unmounted disk): the
     next run over their own root settles them.
 
@@ -100,5 +102,5 @@ def pruned(record: dict, roots: list[str], failed: set[str], prune: bool) -> boo
     file = record.get("file", "")
     if not prune or any(under(file, path) for path in failed):
         return False
-    return any(under(file, root) for root in roots)
+    return any(walked_under(file, root) for root in roots)
 

@@ -14,9 +14,20 @@ from index.store import CURRENT, DOCS, MANIFEST
 
 
 def merge_roots(old: list[str], new: list[str]) -> list[str]:
-    """``old`` plus ``new`` (resolved), without a root that lies inside another one."""
+    """``old`` plus ``new`` (resolved), without a root that a walk of another one reaches (a
+    hidden file or folder given on purpose inside a recorded folder stays a root of its own)."""
     merged = list(dict.fromkeys([*old, *new]))
-    return [root for root in merged if not any(other != root and under(root, other) for other in merged)]
+    return [root for root in merged if not any(other != root and walked_under(root, other) for other in merged)]
+
+
+def walked_under(path: str, root: str) -> bool:
+    """Whether a walk of ``root`` reaches resolved ``path``: it is ``root``, or lies below it
+    with no hidden file or folder on the way (a walk leaves those alone: index.documents)."""
+    if path == root:
+        return True
+    if not under(path, root):
+        return False
+    return not any(part.startswith(".") for part in path[len(root.rstrip(os.sep)) + 1:].split(os.sep))
 
 
 def given_roots(paths: list[Path]) -> list[str]:

@@ -195,3 +195,20 @@ def test_eval_prints_its_metrics_then_names_a_run_file_it_cannot_write(task, tmp
     assert result.stderr.splitlines()[-1] == (f"Error: cannot write the run file {missing} (No such file or "
                                               f"directory); give --run a file in a folder that exists and can "
                                               f"be written")
+
+
+def test_a_hidden_file_added_on_purpose_stays_a_root_and_is_not_pruned(tmp_path, embedder):
+    arc = tmp_path / "arc"
+    (arc / ".drafts").mkdir(parents=True)
+    (arc / "a.txt").write_text("Banjir di Jakarta\n\nHujan deras.", encoding="utf-8")
+    (arc / ".drafts" / "d.txt").write_text("Gempa di Palu\n\nGempa bumi.", encoding="utf-8")
+    build([arc], tmp_path / "index", embedder)
+    report, _ = build([arc / ".drafts" / "d.txt"], tmp_path / "index", embedder, prune=False)  # lintas add
+    assert report.roots == [str(arc), str(arc / ".drafts" / "d.txt")]
+    for paths in (None, [arc]):  # lintas index; lintas index arc
+        report, problems = build(paths, tmp_path / "index", embedder)
+        assert (problems, report.removed_ids) == ([], [])
+        assert sorted(records(tmp_path / "index")) == [str(arc / ".drafts" / "d.txt"), str(arc / "a.txt")]
+    (arc / ".drafts" / "d.txt").unlink()  # gone: the run over its own root removes it
+    report, _ = build([arc / ".drafts"], tmp_path / "index", embedder)
+    assert report.removed_ids == [str(arc / ".drafts" / "d.txt")]
