@@ -162,12 +162,14 @@ def _read(walk: list[Path], files: KnownFiles, on_error: ErrorSink,
     others: Counter = Counter()
     linked: set[str] = set()
     for doc in read_documents(walk, on_error=on_error, known=files.unchanged, others=others, linked=linked):
-        first = docs[doc.id][0].path if doc.id in docs else files.path_of(doc.id) if doc.id in files.reused else None
-        if first is not None:  # an explicit id that spells another document's id: never silently
-            on_error(DocumentError(doc.path, f"id {doc.id!r} is already the id of {first}; skipped"))
+        if doc.id in docs:  # an explicit id that spells another document's id: never silently
+            on_error(DocumentError(doc.path, f"id {doc.id!r} is already the id of {docs[doc.id][0].path}; skipped"))
             continue
         docs[doc.id] = (doc, fingerprint(doc))
         progress("read", 1, None)
+    for doc_id in sorted(files.reused & docs.keys()):  # the same, with a file not read again: it keeps the id
+        on_error(DocumentError(docs.pop(doc_id)[0].path, f"id {doc_id!r} is already the id of "
+                                                         f"{files.path_of(doc_id)}; skipped"))
     checkpoint("read")
     return docs, others, linked
 

@@ -212,3 +212,17 @@ def test_a_hidden_file_added_on_purpose_stays_a_root_and_is_not_pruned(tmp_path,
     (arc / ".drafts" / "d.txt").unlink()  # gone: the run over its own root removes it
     report, _ = build([arc / ".drafts"], tmp_path / "index", embedder)
     assert report.removed_ids == [str(arc / ".drafts" / "d.txt")]
+
+
+def test_an_explicit_id_that_spells_an_unchanged_documents_id_is_named_and_skipped(tmp_path, embedder):
+    col = tmp_path / "col"
+    col.mkdir()
+    (col / "feed.jsonl#x.txt").write_text("Gempa di Palu\n\nGempa bumi mengguncang Palu.", encoding="utf-8")
+    build([col], tmp_path / "index", embedder)
+    (col / "feed.jsonl").write_text('{"id": "x.txt", "text": "Harga beras naik lagi."}\n', encoding="utf-8")
+    report, problems = build([col], tmp_path / "index", embedder)  # the .txt file is not read again
+    taken = f"{col / 'feed.jsonl'}#x.txt"
+    assert problems == [f"{col / 'feed.jsonl'}:1: id {taken!r} is already the id of {col / 'feed.jsonl#x.txt'}; "
+                        f"skipped"]
+    assert (report.skipped, report.added_ids, report.changed_ids) == (1, [], [])
+    assert [rec["path"] for rec in records(tmp_path / "index").values()] == [str(col / "feed.jsonl#x.txt")]
