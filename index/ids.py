@@ -18,6 +18,8 @@ from pathlib import Path
 
 from index.errors import AmbiguousId, DocumentNotFound
 
+PATH_MAX = 4096  # Linux's longest path (os.pathconf("/", "PC_PATH_MAX")); macOS's is shorter
+
 
 def resolved(path: object) -> str:
     """A file's resolved absolute path, as ids and records hold it (symlinks followed; a
@@ -76,10 +78,19 @@ class DocumentIds:
         if text in self._ids:
             return text
         base = cwd if cwd is not None else os.getcwd()
-        # Every place the path could end: the whole text, or just before a ':' or '#'.
-        ends = [len(text)] + [i for i, ch in enumerate(text) if ch in ":#" and i > 0]
+        # Every place the path could end: the whole text, or just before a ':' or '#'; none
+        # past PATH_MAX, as no longer path names a file.
+        ends = [i for i, ch in enumerate(text[:PATH_MAX]) if ch in ":#" and i > 0]
+        if len(text) < PATH_MAX:
+            ends.insert(0, len(text))
         for end in ends:
-            file = resolved(os.path.join(base, text[:end]))
+            typed = os.path.join(base, text[:end])
+            # resolved() costs a system call per folder of the path, so a name of many ':' would
+            # be quadratic: only an indexed file or one on disk (a symlink to one) is worth it.
+            # isfile() is one call, and False for a path too long or holding a NUL.
+            if os.path.normpath(typed) not in self._files and not os.path.isfile(typed):
+                continue
+            file = resolved(typed)
             if file in self._files:
                 candidate = file + text[end:]
                 if candidate in self._ids:
