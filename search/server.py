@@ -24,7 +24,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from index import store
-from index.errors import CannotListen, DocumentNotFound, LintasError
+from index.errors import AmbiguousId, CannotListen, DocumentNotFound, LintasError
 from search.article import get_article
 from search.engine import Mode, search
 from search.filters import check_date, check_range
@@ -248,8 +248,11 @@ def create_app(index_dir: Path, warn: Callable[[LintasError], None] | None = Non
 
 
 def _status(error: LintasError) -> int:
-    """404 for a document that is not there; 503 for an index that is missing or unreadable."""
-    return 404 if isinstance(error, DocumentNotFound) else 503
+    """404 for a document that is not there; 409 for a name several documents have (the request
+    must say which); 503 for an index that is missing or unreadable."""
+    if isinstance(error, DocumentNotFound):
+        return 404
+    return 409 if isinstance(error, AmbiguousId) else 503
 
 
 def marked(text: str, spans: list[tuple[int, int]]) -> list[tuple[str, bool]]:

@@ -1,5 +1,5 @@
-"""Naming a document with hostile text: a name of thousands of ':', a NUL; each is answered
-"not found" without a crash or a quadratic walk."""
+"""Naming a document with hostile text: a name of thousands of ':', a NUL, a bare id two files
+use; each is answered (not found, or which ones) without a crash or a quadratic walk."""
 from __future__ import annotations
 
 import os
@@ -7,6 +7,7 @@ import os
 import pytest
 from starlette.testclient import TestClient
 
+from conftest import run
 from index.errors import DocumentNotFound
 from index.ids import DocumentIds
 from search.server import create_app
@@ -70,3 +71,16 @@ def test_hostile_names_are_404_on_the_api_and_the_page(client, name, shown):
     page = client.get(f"/doc/{name}")
     assert page.status_code == 404 and "lintas search shows document ids" in page.text
 
+
+def test_a_bare_id_two_files_use_is_409_naming_both(runner, seeds_index, tmp_path, monkeypatch):
+    for name, text in (("a.jsonl", "Kopi Gayo dari Aceh."), ("b.jsonl", "Teh dari Jawa Barat.")):
+        (tmp_path / name).write_text(f'{{"id": "k1", "text": "{text}"}}\n', encoding="utf-8")
+    assert run(runner, "add", tmp_path / "a.jsonl", tmp_path / "b.jsonl", "--index", seeds_index).exit_code == 0
+    monkeypatch.chdir(tmp_path)  # ids are shown relative to the current folder
+    client = TestClient(create_app(seeds_index), raise_server_exceptions=False)
+    message = "2 documents have id 'k1': a.jsonl#k1, b.jsonl#k1; name one of them"
+    answer = client.get("/api/doc/k1")
+    assert (answer.status_code, answer.json()) == (409, {"error": message})
+    page = client.get("/doc/k1")
+    assert page.status_code == 409 and message.replace("'", "&#39;") in page.text
+    assert client.get("/api/doc/b.jsonl%23k1").json()["text"] == "Teh dari Jawa Barat."
