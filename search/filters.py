@@ -13,13 +13,13 @@ import numpy as np
 
 from search.reader import IndexReader
 
-PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+PARTIAL_DATE = re.compile(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?")  # ASCII digits (\d takes ٢٠٢٠), whole value
 
 
 def check_date(value: str) -> str:
     """``value`` if it is a day, month or year of the calendar (YYYY-MM-DD, YYYY-MM or YYYY);
     else a ValueError that says why."""
-    if not PARTIAL_DATE.match(value):
+    if not PARTIAL_DATE.fullmatch(value):
         raise ValueError(f"{value!r} is not a date: use YYYY-MM-DD, YYYY-MM or YYYY")
     year, month, day = (value.split("-") + ["01", "01"])[:3]
     try:
