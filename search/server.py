@@ -54,11 +54,15 @@ class SearchRequest:
     group: bool = True
 
     @classmethod
-    def parse(cls, request: Request, require_query: bool) -> SearchRequest:
-        """The search parameters of a request; BadRequest names the first one that is wrong."""
+    def parse(cls, request: Request, require_query: bool, ignore_unknown: bool = False) -> SearchRequest:
+        """The search parameters of a request; BadRequest names the first one that is wrong.
+        With ``ignore_unknown`` (the page: a shared link may carry a tracker's ``fbclid``),
+        parameters that are not search parameters are passed over."""
         params = request.query_params
         for name in params:
             if name not in SEARCH_PARAMETERS:
+                if ignore_unknown:
+                    continue
                 raise BadRequest(f"unknown parameter {name!r}; known: {', '.join(SEARCH_PARAMETERS)}")
             if len(params.getlist(name)) > 1:
                 raise BadRequest(f"parameter {name!r} is given more than once")
@@ -117,6 +121,11 @@ def _flag(name: str, value: str | None) -> bool:
     if value.lower() in FALSE:
         return False
     raise BadRequest(f"parameter {name!r} must be true or false, not {value!r}")
+
+
+def as_typed(request: Request) -> dict[str, str]:
+    """Every search parameter as the request gave it ("" when absent; the last of repeated ones)."""
+    return {name: request.query_params.get(name, "") for name in SEARCH_PARAMETERS}
 
 
 class LiveIndex:
@@ -206,11 +215,12 @@ class Site:
         context = {"wanted": SearchRequest(), "error": None, "stories": None}
         status = 200
         try:
-            wanted = context["wanted"] = SearchRequest.parse(request, require_query=False)
+            wanted = context["wanted"] = SearchRequest.parse(request, require_query=False, ignore_unknown=True)
             if wanted.q.strip():
                 context["stories"] = stories_of(await self.run(self.live.search, wanted))
         except BadRequest as error:
             context["error"], status = str(error), 400
+            context["wanted"] = as_typed(request)  # the form shows back what to correct
         except LintasError as error:
             context["error"], status = str(error), _status(error)
         try:

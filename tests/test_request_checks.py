@@ -36,3 +36,28 @@ def test_a_date_of_other_digits_is_a_usage_error_in_the_cli(runner, seeds_index,
     assert (result.exit_code, result.stdout) == (2, "")
     assert result.stderr.splitlines()[-1] == (
         f"Error: Invalid value for '--until': {value!r} is not a date: use YYYY-MM-DD, YYYY-MM or YYYY")
+
+
+def test_the_page_passes_over_unknown_parameters_the_api_refuses(client):
+    wanted = {"q": "paratroopers", "mode": "keyword"}
+    tracked = [*wanted.items(), ("fbclid", "IwAR0x"), ("utm_source", "a"), ("utm_source", "b")]
+    answer = client.get("/api/search", params=tracked)
+    assert (answer.status_code, answer.json()) == (
+        400, {"error": "unknown parameter 'fbclid'; known: q, k, mode, lang, since, until, source, group"})
+    page, plain = client.get("/", params=tracked), client.get("/", params=wanted)
+    assert (page.status_code, plain.status_code) == (200, 200)
+    assert "<mark>paratroopers</mark>" in page.text
+    assert page.text == plain.text
+
+
+def test_after_a_400_the_form_shows_what_was_typed(client):
+    page = client.get("/", params={"q": "Putin & Lukashenko", "lang": "en", "since": "2020-9", "until": "2021",
+                                   "source": "kompas", "fbclid": "IwAR0x"})
+    assert page.status_code == 400
+    assert ("parameter &#39;since&#39;: &#39;2020-9&#39; is not a date: use YYYY-MM-DD, YYYY-MM or YYYY"
+            in page.text)
+    assert "<title>Putin &amp; Lukashenko · Lintas</title>" in page.text
+    for field in ('name="q" value="Putin &amp; Lukashenko"', '<option value="en" selected>English</option>',
+                  'name="since" value="2020-9"', 'name="until" value="2021"', 'name="source" list="sources" value="kompas"'):
+        assert field in page.text, field
+    assert 'class="results"' not in page.text
