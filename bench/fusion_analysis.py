@@ -1,7 +1,7 @@
 """Why the hybrid is built the way it is: per-query and per-part measurements over the cached
 legs of bench/legs.py (no model call).
 
-    .venv/bin/python bench/fusion_analysis.py [BENCH_DIR [TASK...]]
+    .venv/bin/python bench/fusion_analysis.py [BENCH_DIR [TASK...]] [--no-write]
 
 Prints, in Markdown, and writes into bench/RESULTS.md (between the analysis markers):
 1. where BM25 helps: on each task, queries better / worse than the vector leg under min-max
@@ -238,11 +238,7 @@ def main(bench: Path, only: list[str]) -> list[str]:
 
 
 if __name__ == "__main__":
-    from quality import RESULTS, write_section
+    from quality import run_section
 
-    lines = main(Path(sys.argv[1]) if len(sys.argv) > 1 else BENCH, sys.argv[2:])
-    command = " ".join([".venv/bin/python bench/fusion_analysis.py", *sys.argv[1:]])
-    section = "\n".join([START, f"Made by `{command}` (legs from the same engine and eval indexes as "
-                          "`lintas eval`, 100 deep):", "", *lines, END])
-    write_section(RESULTS, section, START, END)
-    print(section)
+    run_section("fusion_analysis.py", main, (START, END), "legs from the same engine and eval indexes as "
+                "`lintas eval`, 100 deep", BENCH)

@@ -163,14 +163,7 @@ def main(bench: Path, only: list[str]) -> list[str]:
 
 
 if __name__ == "__main__":
-    from quality import RESULTS, write_section
+    from quality import run_section
 
-    args = [arg for arg in sys.argv[1:] if arg != "--no-write"]
-    lines = main(Path(args[0]) if args else BENCH, args[1:])
-    command = " ".join([".venv/bin/python bench/keyword_variants.py", *sys.argv[1:]])
-    section = "\n".join([START, f"Made by `{command}` (nDCG@10; every variant's legs gathered by the engine "
-                          "over the eval indexes, 100 deep; bars and peers from the same legs):", "",
-                         *lines, END])
-    if "--no-write" not in sys.argv:
-        write_section(RESULTS, section, START, END)
-    print(section)
+    run_section("keyword_variants.py", main, (START, END), "nDCG@10; every variant's legs gathered by the "
+                "engine over the eval indexes, 100 deep; bars and peers from the same legs", BENCH)

@@ -92,6 +92,19 @@ def main(folders: list[Path], command: str) -> str:
                       "", *table, "", *verdicts, END])
 
 
+def run_section(script: str, main, markers: tuple[str, str], about: str, bench: Path) -> None:
+    """A bench script's command line: ``main(BENCH_DIR, TASKS)`` gives Markdown lines, printed
+    and written into RESULTS.md between ``markers`` (not with --no-write), with the command."""
+    start, end = markers
+    args = [arg for arg in sys.argv[1:] if arg != "--no-write"]
+    lines = main(Path(args[0]) if args else bench, args[1:])
+    command = " ".join([f".venv/bin/python bench/{script}", *sys.argv[1:]])
+    section = "\n".join([start, f"Made by `{command}` ({about}):", "", *lines, end])
+    if "--no-write" not in sys.argv:
+        write_section(RESULTS, section, start, end)
+    print(section)
+
+
 def write_section(path: Path, section: str, start: str, end: str) -> None:
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     if start in text and end in text:

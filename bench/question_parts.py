@@ -144,14 +144,7 @@ def label_of(w: Weights) -> str:
 
 
 if __name__ == "__main__":
-    from quality import RESULTS, write_section
+    from quality import run_section
 
-    args = [arg for arg in sys.argv[1:] if arg != "--no-write"]
-    lines = main(Path(args[0]) if args else BENCH, args[1:])
-    command = " ".join([".venv/bin/python bench/question_parts.py", *sys.argv[1:]])
-    section = "\n".join([START, f"Made by `{command}` (legs from the same engine and eval indexes as "
-                          "`lintas eval`, 100 deep; each variant switches parts off, bench/legs.py):", "",
-                         *lines, END])
-    if "--no-write" not in sys.argv:
-        write_section(RESULTS, section, START, END)
-    print(section)
+    run_section("question_parts.py", main, (START, END), "legs from the same engine and eval indexes as "
+                "`lintas eval`, 100 deep; each variant switches parts off, bench/legs.py", BENCH)
