@@ -28,7 +28,7 @@ from index.checkpoints import checkpoint
 from index.documents import Document, ErrorSink, read_documents
 from index.changes import KnownFiles, fingerprint, pruned
 from index.embedding import Embedder, VectorCache, embed_passages_cached
-from index.errors import (DocumentError, DocumentNotFound, DocumentsSkipped, IndexCorrupt, IndexMismatch,
+from index.errors import (DocumentError, DocumentNotFound, DocumentsSkipped, IndexCorrupt, IndexMismatch, IndexNotFound,
                           RootsError, UnknownDocuments)
 from index.ids import DocumentIds, resolved
 from index.keyword import check_keyword_index, update_keyword_index, write_keyword_index
@@ -226,6 +226,8 @@ def remove_documents(index_dir: Path, ids: Iterable[str], cwd: Path | None = Non
     id the index does not have is an error and nothing changes. A file root none of whose
     documents is left is dropped from the roots."""
     started = time.perf_counter()
+    if not store.exists(index_dir):  # before the lock, which would make the folder
+        raise IndexNotFound(index_dir)
     with store.writer_lock(index_dir):
         folder = store.current_generation(index_dir)
         manifest = store.read_manifest(folder)

@@ -226,3 +226,12 @@ def test_an_explicit_id_that_spells_an_unchanged_documents_id_is_named_and_skipp
                         f"skipped"]
     assert (report.skipped, report.added_ids, report.changed_ids) == (1, [], [])
     assert [rec["path"] for rec in records(tmp_path / "index").values()] == [str(col / "feed.jsonl#x.txt")]
+
+
+def test_remove_on_a_missing_index_says_so_and_makes_nothing(tmp_path):
+    from index.builder import remove_documents
+    from index.errors import IndexNotFound
+
+    with pytest.raises(IndexNotFound, match="no index at"):
+        remove_documents(tmp_path / "missing", ["x.txt"])
+    assert not (tmp_path / "missing").exists()  # the writer lock's folder and LOCK file were made first
