@@ -222,7 +222,8 @@ def _check_reachable(address: str, timeout: float = 5.0) -> None:
     minutes of retries."""
     host, _, port = address.removeprefix("ray://").rpartition(":")
     try:
-        with socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout):
+        # "[::1]:6379": the brackets only delimit an IPv6 address in the text
+        with socket.create_connection((host.strip("[]") or "127.0.0.1", int(port)), timeout=timeout):
             return
     except (OSError, ValueError) as error:
         raise ClusterUnreachable(

@@ -177,3 +177,10 @@ def test_ray_address_must_look_like_one(runner, tmp_path):
     result = run(runner, "index", "--ray", str(SEEDS), "--index", tmp_path / "index")
     assert result.exit_code == 2
     assert "is not a cluster address" in result.stderr
+
+
+def test_an_ipv6_address_in_brackets_is_reached():
+    import socket
+
+    with socket.create_server(("::1", 0), family=socket.AF_INET6) as server:
+        cluster._check_reachable(f"[::1]:{server.getsockname()[1]}")  # raised ClusterUnreachable
