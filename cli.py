@@ -178,6 +178,10 @@ def _render_report(console, report, index_dir: Path, verbose: bool) -> None:
     if report.upgraded_from is not None:
         console.print(f"(rebuilt from an index of format {report.upgraded_from}: documents now have new ids, "
                       f"where each came from)", markup=False)
+    if report.roots_from_files:
+        console.print(f"(that index did not record its folders, so the {_count(len(report.roots), 'file')} "
+                      f"it named are now what it is built from: run lintas index FOLDER once, and new files in "
+                      f"that folder are found from then on)", markup=False)
     for kind, ids in (("added", report.added_ids), ("changed", report.changed_ids), ("removed", report.removed_ids)):
         _list_ids(console, kind, ids, verbose)
     if report.other_types:

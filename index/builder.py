@@ -56,6 +56,7 @@ class BuildReport:
     other_types: dict[str, int] = field(default_factory=dict)  # files of other types met in folders, by suffix
     roots: list[str] = field(default_factory=list)
     upgraded_from: int | None = None  # a rebuild of an index of this older format
+    roots_from_files: bool = False  # the roots are the files an index without recorded roots named
 
     @property
     def added(self) -> int:
@@ -121,7 +122,7 @@ def build_index(
             if on_error:
                 on_error(error)
 
-        walk, roots = _roots(index_dir, previous, paths, rebuild, record)
+        walk, roots, origin = _roots(index_dir, previous, paths, rebuild, record)
         files = KnownFiles(previous.records if previous else {})
         docs, others, linked = _read(walk, files, record, progress)
         skipped = count_skipped(problems)
@@ -137,7 +138,7 @@ def build_index(
                 and pruned(rec, read_roots, failed, prune)]
         replaced = {doc.id for doc in fresh} | set(gone)
         kept = [rec for doc_id, rec in old.items() if doc_id not in replaced]
-        details = dict(other_types=dict(sorted(others.items())), roots=roots, **(
+        details = dict(other_types=dict(sorted(others.items())), roots=roots, roots_from_files=origin == "documents", **(
             _changes_since(index_dir, docs) if rebuild else
             dict(added_ids=[d.id for d in fresh if d.id not in old], changed_ids=[d.id for d in fresh if d.id in old],
                  removed_ids=gone, unchanged=len(kept))))
@@ -175,12 +176,13 @@ def _read(walk: list[Path], files: KnownFiles, on_error: ErrorSink,
 
 
 def _roots(index_dir: Path, previous: _Previous | None, paths: Iterable[Path] | None, rebuild: bool,
-           on_error: ErrorSink) -> tuple[list[Path], list[str]]:
-    """(what this run reads, the roots the index records after it)."""
+           on_error: ErrorSink) -> tuple[list[Path], list[str], str]:
+    """(what this run reads, the roots the index records after it, where they came from:
+    "given", or index.roots.recorded_roots's origin)."""
     if paths is not None:
         given = [Path(p) for p in paths]
         new = index_roots.given_roots(given)
-        return given, new if rebuild or previous is None else index_roots.merge_roots(previous.manifest.roots, new)
+        return given, new if rebuild or previous is None else index_roots.merge_roots(previous.manifest.roots, new), "given"
     if previous is not None:
         recorded, origin = previous.manifest.roots, "manifest"
     else:
@@ -196,7 +198,7 @@ def _roots(index_dir: Path, previous: _Previous | None, paths: Iterable[Path] | 
                 on_error(DocumentError(file, "named by the index, but no longer there; left out"))
         recorded = [file for file in recorded if Path(file).exists()]
     index_roots.check_roots_exist(recorded, index_dir)
-    return [Path(root) for root in recorded], recorded
+    return [Path(root) for root in recorded], recorded, origin
 
 
 def _changes_since(index_dir: Path, docs: dict[str, tuple[Document, str]]) -> dict:

@@ -214,6 +214,8 @@ def test_an_older_index_says_its_format_and_rebuild_without_paths_works(runner, 
     assert lintas(runner, "index", "--rebuild") == (
         f"Indexed 2 documents (languages: id 2), 2 passages: 2 added, 0 changed, 0 removed, 0 unchanged; T s → {here / 'ix'}\n"
         f"(rebuilt from an index of format 2: documents now have new ids, where each came from)\n"
+        f"(that index did not record its folders, so the 2 files it named are now what it is built from: "
+        f"run lintas index FOLDER once, and new files in that folder are found from then on)\n"
         f"  added: a/kompas/2020-09-14.txt, b/detik/2020-09-14.txt\n")
     assert run_json(runner, "search", "banjir Jakarta", "-k", "1")[0]["id"] == str(here / "a/kompas/2020-09-14.txt")
 
