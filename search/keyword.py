@@ -3,7 +3,11 @@ from __future__ import annotations
 
 import math
 
-from whoosh.query import Or, Term
+import numpy as np
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+from whoosh.query import Term
+from whoosh.scoring import bm25
+from whoosh.util.numeric import byte_to_length
 
 from index.analysis import LANGUAGE_FIELD, TOKEN_RE, question_language, terms
 from search.filters import Filters
@@ -43,20 +47,71 @@ def keyword_search(
     rare, common = _split_by_frequency(reader, field_terms)
     if not any(rare.values()) or limit <= 0:
         return []
-    query = Or([Term(field, term) for field, words in rare.items() for term in words])
-    # Score every posting of every term in one array pass: for our many-term ORs this is 3-4x
-    # faster than Whoosh's default tree of union matchers with block-max skipping, and gives
-    # the same ranking (bench/speed.py warm; the same top 50 and scores on 40 bench queries).
-    query.matcher_type = Or.ARRAY_MATCHER
     depth = limit * RESCORE_DEPTH if any(common.values()) else limit
     with reader.searcher() as searcher:
-        results = searcher.search(query, limit=depth, optimize=False,
-                                  filter=filters.whoosh_query() if filters else None)
-        found = [(hit["id"], float(hit.score)) for hit in results]
+        scores = _bm25_of_every_document(searcher, rare)
+        if filters and (wanted := filters.whoosh_query()) is not None:
+            allowed = np.zeros(len(scores), dtype=bool)
+            allowed[list(searcher.docs_for_query(wanted))] = True
+            scores[~allowed] = 0.0
+        # Whoosh's order: every document with a positive score, best first, then by number.
+        matched = np.flatnonzero(scores > 0)
+        best = matched[np.lexsort((matched, -scores[matched]))][:depth]
+        found = [(searcher.stored_fields(int(n))["id"], float(scores[n])) for n in best]
     if any(common.values()):
         extra = keyword_scores_of(reader, common, [doc for doc, _ in found])
         found = sorted(((doc, score + extra[doc]) for doc, score in found), key=lambda item: -item[1])
     return found[:limit]
+
+
+def _bm25_of_every_document(searcher, field_terms: dict[str, list[str]]) -> np.ndarray:
+    """BM25 of every document number for an OR of the terms (0 where none is), as Whoosh's
+    array matcher adds it up: each term's BM25F per posting (whoosh.scoring.bm25, with the
+    searcher's idf and average length), summed term by term in the query's order. Whoosh
+    scores posting by posting in Python (35 of a 70 ms hybrid query at 10k); here each term's
+    postings are read once and scored as arrays: the same floats in a fifth of the time
+    (bench/SPEED.md, "Warm search: BM25 as arrays")."""
+    scores = np.zeros(searcher.doc_count_all())
+    weighting = searcher.weighting
+    for field, words in field_terms.items():
+        to_bytes = searcher.schema[field].to_bytes
+        for word in words:
+            term = to_bytes(word)
+            for leaf, offset in searcher.leaf_searchers():
+                segment = leaf.reader()
+                if (field, term) not in segment:
+                    continue
+                scorer = weighting.scorer(leaf, field, term)
+                numbers, frequencies = _postings(segment.postings(field, term))
+                lengths = _field_lengths(segment, field)[numbers]
+                scores[numbers + offset] += bm25(scorer.idf, frequencies, lengths, scorer.avgfl, scorer.B, scorer.K1)
+    return scores
+
+
+def _postings(matcher) -> tuple[np.ndarray, np.ndarray]:
+    """(document numbers, term frequencies) of a segment's postings matcher (deleted
+    documents are already left out by Whoosh)."""
+    numbers, frequencies = [], []
+    while matcher.is_active():
+        numbers.append(matcher.id())
+        frequencies.append(matcher.weight())
+        matcher.next()
+    return np.array(numbers, dtype=np.int64), np.array(frequencies, dtype=np.float64)
+
+
+_LENGTH_OF_BYTE = np.array([byte_to_length(byte) for byte in range(256)], dtype=np.float64)
+
+
+def _field_lengths(segment, field: str) -> np.ndarray:
+    """Every document's length in ``field`` as Whoosh's BM25 reads it (SegmentReader.
+    doc_field_length: one byte per document, decoded), for a whole segment at once. The
+    column of bytes is read raw, a Whoosh internal that tests/test_keyword.py checks
+    against doc_field_length document by document."""
+    column = segment._perdoc.column_reader(f"_{field}_len", LENGTHS_COLUMN)
+    raw = np.frombuffer(column._dbfile.get(column._basepos, column._count), dtype=np.uint8)
+    lengths = np.zeros(segment.doc_count_all(), dtype=np.float64)
+    lengths[:len(raw)] = _LENGTH_OF_BYTE[raw]
+    return lengths
 
 
 def _split_by_frequency(

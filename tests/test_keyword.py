@@ -88,3 +88,50 @@ def test_lead_match_is_the_idf_weighted_share_of_query_words_in_title_and_first_
     hits = {hit.key: hit.lead_match for hit in search(reader, "Palu 800", k=3, mode=Mode.hybrid)}
     assert hits == pytest.approx({"lead": 1.0, "tail": 0.5, "none": 0.0})
     assert all(hit.lead_match is None for hit in search(reader, "Palu 800", k=3, mode=Mode.semantic))
+
+
+def _whoosh_search(reader, field_terms, limit, filter_query=None):
+    """What keyword_search computed before it scored postings as arrays: Whoosh's own search
+    with its array matcher."""
+    from whoosh.query import Or, Term
+
+    query = Or([Term(field, term) for field, words in field_terms.items() for term in words])
+    query.matcher_type = Or.ARRAY_MATCHER
+    with reader.searcher() as searcher:
+        return [(hit["id"], float(hit.score))
+                for hit in searcher.search(query, limit=limit, optimize=False, filter=filter_query)]
+
+
+def test_keyword_search_scores_exactly_as_whoosh_over_segments_and_deletions(tmp_path):
+    from index.builder import add_documents, remove_documents
+    from search.filters import Filters
+
+    words = ["banjir", "jakarta", "hujan", "gempa", "palu", "beras", "harga", "flood", "rice", "price"]
+    rows = [{"id": f"d{i}", "title": f"Berita {i}",
+             "text": " ".join(words[(i * j) % len(words)] for j in range(3 + i % 7)) + ". Kota itu ramai."}
+            for i in range(40)]
+    (tmp_path / "a.jsonl").write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    (tmp_path / "b.txt").write_text("Banjir dan gempa\n\nBanjir banjir di Palu, harga beras naik.", encoding="utf-8")
+    embedder = FakeEmbedder()
+    cache = VectorCache(embedder, tmp_path / "vectors.sqlite")
+    build_index([tmp_path / "a.jsonl"], tmp_path / "index", embedder, cache=cache)
+    add_documents([tmp_path / "b.txt"], tmp_path / "index", embedder, cache=cache)  # a second segment
+    remove_documents(tmp_path / "index", [f"{tmp_path / 'a.jsonl'}#d3", f"{tmp_path / 'a.jsonl'}#d8"])
+    reader = IndexReader(tmp_path / "index")
+    with reader.searcher() as searcher:
+        leaves = [leaf.reader() for leaf, _ in searcher.leaf_searchers()]
+        assert len(leaves) >= 2 and any(leaf.has_deletions() for leaf in leaves)  # what this test is about
+        for leaf in leaves:  # the raw column read equals Whoosh's own per-document read
+            lengths = keyword._field_lengths(leaf, "text_exact")
+            assert [lengths[n] for n in range(leaf.doc_count_all()) if not leaf.is_deleted(n)] == \
+                [leaf.doc_field_length(n, "text_exact", 0) or 0 for n in range(leaf.doc_count_all())
+                 if not leaf.is_deleted(n)]
+    for terms in ({"text_exact": ["banjir", "palu", "rice", "zzzz"]},
+                  {"text_id": ["banjir", "harga", "kota"], "text_en": ["rice", "flood"], "text_exact": ["banjir", "ramai"]},
+                  {"text_exact": ["kota"]}):
+        found = keyword.keyword_search(reader, terms, 50)
+        assert found and found == _whoosh_search(reader, terms, 50)  # same ids, order and floats
+        assert keyword.keyword_search(reader, terms, 5) == _whoosh_search(reader, terms, 5)
+        filters = Filters(lang="id")
+        assert keyword.keyword_search(reader, terms, 50, filters) == _whoosh_search(reader, terms, 50, filters.whoosh_query())
+    assert f"{tmp_path / 'a.jsonl'}#d3" not in dict(keyword.keyword_search(reader, {"text_exact": words}, 50))
