@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
@@ -49,69 +50,60 @@ def keyword_search(
         return []
     depth = limit * RESCORE_DEPTH if any(common.values()) else limit
     with reader.searcher() as searcher:
-        scores = _bm25_of_every_document(searcher, rare)
+        scores = _bm25_of_every_document(searcher, _clauses(rare))
         if filters and (wanted := filters.whoosh_query()) is not None:
             allowed = np.zeros(len(scores), dtype=bool)
             allowed[list(searcher.docs_for_query(wanted))] = True
-            scores[~allowed] = 0.0
+            scores = np.where(allowed, scores, 0.0)
         # Whoosh's order: every document with a positive score, best first, then by number.
         matched = np.flatnonzero(scores > 0)
         best = matched[np.lexsort((matched, -scores[matched]))][:depth]
-        found = [(searcher.stored_fields(int(n))["id"], float(scores[n])) for n in best]
+        found = [(reader.document_id(int(n)), float(scores[n])) for n in best]
     if any(common.values()):
-        extra = keyword_scores_of(reader, common, [doc for doc, _ in found])
+        extra = _scores_by_skipping(reader, common, [doc for doc, _ in found])
         found = sorted(((doc, score + extra[doc]) for doc, score in found), key=lambda item: -item[1])
     return found[:limit]
 
 
-def _bm25_of_every_document(searcher, field_terms: dict[str, list[str]]) -> np.ndarray:
-    """BM25 of every document number for an OR of the terms (0 where none is), as Whoosh's
-    array matcher adds it up: each term's BM25F per posting (whoosh.scoring.bm25, with the
-    searcher's idf and average length), summed term by term in the query's order. Whoosh
-    scores posting by posting in Python (35 of a 70 ms hybrid query at 10k); here each term's
-    postings are read once and scored as arrays: the same floats in a fifth of the time
-    (bench/SPEED.md, "Warm search: BM25 as arrays")."""
-    scores = np.zeros(searcher.doc_count_all())
-    weighting = searcher.weighting
-    for field, words in field_terms.items():
-        to_bytes = searcher.schema[field].to_bytes
-        for word in words:
-            term = to_bytes(word)
-            for leaf, offset in searcher.leaf_searchers():
-                segment = leaf.reader()
-                if (field, term) not in segment:
-                    continue
-                scorer = weighting.scorer(leaf, field, term)
-                numbers, frequencies = _postings(segment.postings(field, term))
-                lengths = _field_lengths(segment, field)[numbers]
-                scores[numbers + offset] += bm25(scorer.idf, frequencies, lengths, scorer.avgfl, scorer.B, scorer.K1)
-    return scores
+def keyword_scores_of(
+    reader: IndexReader, field_terms: dict[str, list[str]], doc_ids: list[str]
+) -> dict[str, float]:
+    """BM25 of exactly these documents (0 when none of the query's terms is in one), so fusion
+    never treats a document past the keyword list's cut as if it had matched nothing.
+
+    When no term is common, ``keyword_search`` has scored every document for these very
+    terms, and they are looked up there; else each term's postings are skipped to the wanted
+    documents. Either way the same scores as ``keyword_search``, summed in the same order.
+    """
+    if any(_split_by_frequency(reader, field_terms)[1].values()):
+        return _scores_by_skipping(reader, field_terms, doc_ids)
+    with reader.searcher() as searcher:
+        every = _bm25_of_every_document(searcher, _clauses(field_terms))
+    return _look_up(reader, every, doc_ids)
 
 
-def _postings(matcher) -> tuple[np.ndarray, np.ndarray]:
-    """(document numbers, term frequencies) of a segment's postings matcher (deleted
-    documents are already left out by Whoosh)."""
-    numbers, frequencies = [], []
-    while matcher.is_active():
-        numbers.append(matcher.id())
-        frequencies.append(matcher.weight())
-        matcher.next()
-    return np.array(numbers, dtype=np.int64), np.array(frequencies, dtype=np.float64)
+def lead_matches(reader: IndexReader, exact_terms: list[str], doc_ids: list[str]) -> dict[str, float]:
+    """For each document, the share of the query's words found in its lead (the title and the
+    first passage, field ``lead_exact``), each word weighted by its idf in the whole index.
 
-
-_LENGTH_OF_BYTE = np.array([byte_to_length(byte) for byte in range(256)], dtype=np.float64)
-
-
-def _field_lengths(segment, field: str) -> np.ndarray:
-    """Every document's length in ``field`` as Whoosh's BM25 reads it (SegmentReader.
-    doc_field_length: one byte per document, decoded), for a whole segment at once. The
-    column of bytes is read raw, a Whoosh internal that tests/test_keyword.py checks
-    against doc_field_length document by document."""
-    column = segment._perdoc.column_reader(f"_{field}_len", LENGTHS_COLUMN)
-    raw = np.frombuffer(column._dbfile.get(column._basepos, column._count), dtype=np.uint8)
-    lengths = np.zeros(segment.doc_count_all(), dtype=np.float64)
-    lengths[:len(raw)] = _LENGTH_OF_BYTE[raw]
-    return lengths
+    Across languages this is what a keyword can still tell: whether the names, numbers and
+    shared words of the query open the article. Words no document has are left out of the
+    share; 0 for every document when the query has none that any document has.
+    """
+    with reader.searcher() as searcher:
+        total = searcher.doc_count_all()
+        idf = {term: math.log(total / df) for term in exact_terms
+               if (df := searcher.doc_frequency("text_exact", term)) > 0}
+        weight = sum(idf.values())
+        if not weight:
+            return dict.fromkeys(doc_ids, 0.0)
+        # Leads are short: reading each word's whole lead postings costs less than skipping
+        # them to the wanted documents.
+        shares = np.zeros(total)
+        for term, term_idf in idf.items():
+            for _, offset, numbers, _ in _segment_postings(searcher, "lead_exact", term):
+                shares[numbers + offset] += term_idf / weight
+    return _look_up(reader, shares, doc_ids)
 
 
 def _split_by_frequency(
@@ -129,52 +121,87 @@ def _split_by_frequency(
     return rare, common
 
 
-def keyword_scores_of(
+def _clauses(field_terms: dict[str, list[str]]) -> tuple[tuple[str, str], ...]:
+    return tuple((field, term) for field, words in field_terms.items() for term in words)
+
+
+@lru_cache(maxsize=4)
+def _bm25_of_every_document(searcher, clauses: tuple[tuple[str, str], ...]) -> np.ndarray:
+    """BM25 of every document number for an OR of the (field, term) clauses (0 where none
+    is), as Whoosh's array matcher adds it up: each term's BM25F per posting
+    (whoosh.scoring.bm25, with the searcher's idf and average length), summed clause by clause.
+    Whoosh scores posting by posting in Python (35 of a 70 ms hybrid query at 10k); here each
+    term's postings are read once and scored as arrays: the same floats in a fifth of the time
+    (bench/SPEED.md, "Warm search: BM25 as arrays"). Cached, read-only: a hybrid query asks
+    twice for its terms (its keyword list, then the vector leg's candidates)."""
+    scores = np.zeros(searcher.doc_count_all())
+    for field, word in clauses:
+        for leaf, offset, numbers, frequencies in _segment_postings(searcher, field, word):
+            scorer = searcher.weighting.scorer(leaf, field, searcher.schema[field].to_bytes(word))
+            lengths = _field_lengths(leaf.reader(), field)[numbers]
+            scores[numbers + offset] += bm25(scorer.idf, frequencies, lengths, scorer.avgfl, scorer.B, scorer.K1)
+    scores.setflags(write=False)
+    return scores
+
+
+def _segment_postings(searcher, field: str, word: str):
+    """(leaf searcher, its first document number, document numbers within it, term
+    frequencies) for each segment holding the term; Whoosh leaves deleted documents out."""
+    term = searcher.schema[field].to_bytes(word)
+    for leaf, offset in searcher.leaf_searchers():
+        segment = leaf.reader()
+        if (field, term) not in segment:
+            continue
+        matcher = segment.postings(field, term)
+        numbers, frequencies = [], []
+        while matcher.is_active():
+            numbers.append(matcher.id())
+            frequencies.append(matcher.weight())
+            matcher.next()
+        yield leaf, offset, np.array(numbers, dtype=np.int64), np.array(frequencies, dtype=np.float64)
+
+
+_LENGTH_OF_BYTE = np.array([byte_to_length(byte) for byte in range(256)], dtype=np.float64)
+
+
+def _field_lengths(segment, field: str) -> np.ndarray:
+    """Every document's length in ``field`` as Whoosh's BM25 reads it (SegmentReader.
+    doc_field_length: one byte per document, decoded), for a whole segment at once. The
+    column of bytes is read raw, a Whoosh internal that tests/test_keyword.py checks
+    against doc_field_length document by document."""
+    column = segment._perdoc.column_reader(f"_{field}_len", LENGTHS_COLUMN)
+    raw = np.frombuffer(column._dbfile.get(column._basepos, column._count), dtype=np.uint8)
+    lengths = np.zeros(segment.doc_count_all(), dtype=np.float64)
+    lengths[:len(raw)] = _LENGTH_OF_BYTE[raw]
+    return lengths
+
+
+def _look_up(reader: IndexReader, every: np.ndarray, doc_ids: list[str]) -> dict[str, float]:
+    """Each document's value in a per-document-number array; 0 for an id the index lacks."""
+    return {doc_id: float(every[n]) if (n := reader.document_number(doc_id)) is not None else 0.0
+            for doc_id in doc_ids}
+
+
+def _scores_by_skipping(
     reader: IndexReader, field_terms: dict[str, list[str]], doc_ids: list[str]
 ) -> dict[str, float]:
-    """BM25 of exactly these documents (0 when none of the query's terms is in one), so fusion
-    never treats a document past the keyword list's cut as if it had matched nothing.
-
-    Each term's postings are only skipped to the wanted documents, segment by segment, with
-    the index-wide statistics a full search uses: the same scores as ``keyword_search``, at
-    the cost of a few skips instead of scoring every posting of every term.
-    """
+    """BM25 of exactly these documents, each term's postings only skipped to them, segment by
+    segment, with the index-wide statistics a full search uses: a few skips instead of reading
+    every posting of a common term."""
     scores = dict.fromkeys(doc_ids, 0.0)
     clauses = [Term(field, term) for field, words in field_terms.items() for term in words]
-    for doc_id, _, matcher in _postings_of(reader, clauses, doc_ids):
+    for doc_id, matcher in _postings_of(reader, clauses, doc_ids):
         scores[doc_id] += matcher.score()
     return scores
 
 
-def lead_matches(reader: IndexReader, exact_terms: list[str], doc_ids: list[str]) -> dict[str, float]:
-    """For each document, the share of the query's words found in its lead (the title and the
-    first passage, field ``lead_exact``), each word weighted by its idf in the whole index.
-
-    Across languages this is what a keyword can still tell: whether the names, numbers and
-    shared words of the query open the article. Words no document has are left out of the
-    share; 0 for every document when the query has none that any document has.
-    """
-    shares = dict.fromkeys(doc_ids, 0.0)
-    with reader.searcher() as searcher:
-        total = searcher.doc_count_all()
-        idf = {term: math.log(total / df) for term in exact_terms
-               if (df := searcher.doc_frequency("text_exact", term)) > 0}
-    weight = sum(idf.values())
-    if not weight:
-        return shares
-    clauses = [Term("lead_exact", term) for term in idf]
-    for doc_id, clause, _ in _postings_of(reader, clauses, doc_ids):
-        shares[doc_id] += idf[clause.text] / weight
-    return shares
-
-
 def _postings_of(reader: IndexReader, clauses: list[Term], doc_ids: list[str]):
-    """(doc id, clause, matcher at that document) for every clause that matches a wanted
-    document: each clause's postings are skipped to the wanted documents, segment by segment."""
+    """(doc id, matcher at that document) for every clause that matches a wanted document:
+    each clause's postings are skipped to the wanted documents, segment by segment."""
     if not clauses or not doc_ids:
         return
     with reader.searcher() as searcher:
-        wanted = sorted((n, d) for d in doc_ids if (n := searcher.document_number(id=d)) is not None)
+        wanted = sorted((n, d) for d in doc_ids if (n := reader.document_number(d)) is not None)
         context = searcher.context()
         for leaf, offset in searcher.leaf_searchers():
             local = [(n - offset, d) for n, d in wanted if offset <= n < offset + leaf.doc_count_all()]
@@ -188,4 +215,4 @@ def _postings_of(reader: IndexReader, clauses: list[Term], doc_ids: list[str]):
                     if matcher.id() < docnum:
                         matcher.skip_to(docnum)
                     if matcher.is_active() and matcher.id() == docnum:
-                        yield doc_id, clause, matcher
+                        yield doc_id, matcher

@@ -62,6 +62,8 @@ class IndexReader:
         counts = np.array([len(doc.passages) for doc in self.docs], dtype=np.int64)
         self.passage_starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
         self.langs = np.array([doc.lang for doc in self.docs])
+        self._numbers: dict[str, int | None] = {}  # Whoosh's document numbers, as looked up
+        self._ids_by_number: dict[int, str] = {}
 
     def _read_docs(self) -> list[DocInfo]:
         records = store.read_records(self.folder, self.manifest)
@@ -152,6 +154,24 @@ class IndexReader:
         """Close the Whoosh searcher if a query opened it (a server dropping an old generation)."""
         if "_searcher" in self.__dict__:
             self._searcher.close()
+
+    def document_number(self, doc_id: str) -> int | None:
+        """Whoosh's number for the document (None when the index lacks it), looked up once:
+        a hybrid query asks for ~100 candidates' numbers, at ~17 microseconds a term look-up."""
+        if doc_id not in self._numbers:
+            with self.searcher() as searcher:
+                self._numbers[doc_id] = searcher.document_number(id=doc_id)
+        return self._numbers[doc_id]
+
+    def document_id(self, number: int) -> str:
+        """The id of Whoosh's document ``number`` (read from its stored fields once; its
+        number is then known too)."""
+        if number not in self._ids_by_number:
+            with self.searcher() as searcher:
+                doc_id = searcher.stored_fields(number)["id"]
+            self._ids_by_number[number] = doc_id
+            self._numbers[doc_id] = number
+        return self._ids_by_number[number]
 
     def stored_text(self, doc_id: str) -> str:
         with self.searcher() as searcher:

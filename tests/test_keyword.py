@@ -44,13 +44,18 @@ def test_a_query_of_common_terms_only_is_searched_whole(reader, monkeypatch):
     assert keyword.keyword_search(reader, terms, 10) == exact
 
 
-def test_scores_of_given_documents_equal_the_search_scores(reader):
+def test_scores_of_given_documents_equal_the_search_scores(reader, monkeypatch):
     terms = {"text_exact": ["putin", "sochi"], "text_en": ["paratroop"]}
     searched = dict(keyword.keyword_search(reader, terms, 10))
     ids = list(searched) + ["no-such-id"]
-    scored = keyword.keyword_scores_of(reader, terms, ids)
+    scored = keyword.keyword_scores_of(reader, terms, ids)  # looked up in the search's scores
     assert scored.pop("no-such-id") == 0.0
-    assert scored == pytest.approx(searched)
+    assert scored == searched and len(scored) == 5
+    monkeypatch.setattr(keyword, "MIN_COMMON_DOCS", 0)
+    monkeypatch.setattr(keyword, "COMMON_FRACTION", 0.5)  # "putin" is common: postings skipped to the ids
+    skipped = keyword.keyword_scores_of(reader, terms, ids)
+    assert skipped.pop("no-such-id") == 0.0
+    assert skipped == searched
 
 
 def test_question_words_leave_the_keyword_terms():
