@@ -6,10 +6,11 @@
 Two worker processes, one importing this tree's code and one OTHER_TREE's (e.g. main, exported
 with `git archive main | tar -x -C /tmp/main-tree`), open the same index (DIR/index) and answer
 the same bench queries as bench/speed.py's `warm`, after --warm other bench queries that are
-not timed. Each query goes to both in turn, the order
-flipped from one query to the next, while the other worker waits: a load that drifts over the
-run (the machine is shared) hits both alike. Prints each tree's p50/p95 and the median of the
-per-query ratios, with the CPU and the load average.
+not timed. Each query goes to both in turn, the order flipped from one query to the next,
+while the other worker waits: a load that drifts over the run (the machine is shared) hits
+both alike. Prints each tree's p50/p95 and the median of the
+per-query ratios, with the CPU and the load average, and whether both returned the same hits
+(everything `lintas search --json` prints) for every query.
 """
 from __future__ import annotations
 
@@ -44,8 +45,9 @@ def worker(tree: str, index: str, mode: str) -> None:
     for line in sys.stdin:
         query = json.loads(line)
         started = time.perf_counter()
-        search(reader, query, k=10, mode=Mode(mode))
-        print((time.perf_counter() - started) * 1000, flush=True)
+        hits = search(reader, query, k=10, mode=Mode(mode))
+        took = (time.perf_counter() - started) * 1000
+        print(json.dumps({"ms": took, "hits": [hit.to_json() for hit in hits]}, ensure_ascii=False), flush=True)
 
 
 def cpu_model() -> str:
@@ -72,10 +74,14 @@ def compare(args) -> None:
     times: dict[str, list[float]] = {name: [] for name in workers}
     order = list(workers)
 
+    answers: dict[str, list[list[dict]]] = {name: [] for name in workers}
+
     def ask(name: str, query: str) -> float:
         workers[name].stdin.write(json.dumps(query) + "\n")
         workers[name].stdin.flush()
-        return float(workers[name].stdout.readline())
+        answer = json.loads(workers[name].stdout.readline())
+        answers[name].append(answer["hits"])
+        return answer["ms"]
 
     for query in warm_up:  # other bench queries, untimed: Whoosh's and the OS's caches warm up
         for name in workers:
@@ -97,6 +103,9 @@ def compare(args) -> None:
     print("p50 by round, this / other: " + ", ".join(
         f"{percentile(times['this tree'][r * count:(r + 1) * count], 0.5):.1f} / "
         f"{percentile(times['other tree'][r * count:(r + 1) * count], 0.5):.1f} ms" for r in range(args.rounds)))
+    same = sum(a == b for a, b in zip(*answers.values()))
+    print(f"same results (every hit's id, rank, score and parts, leg ranks and scores, lead match, "
+          f"snippet): {same} of {len(answers['this tree'])} queries")
     ratios = [a / b for a, b in zip(times["this tree"], times["other tree"])]
     print(f"this / other, query by query: median ratio {statistics.median(ratios):.3f}; "
           f"p50 ratio {percentile(times['this tree'], 0.5) / percentile(times['other tree'], 0.5):.3f}")
