@@ -164,15 +164,17 @@ def _segment_postings(searcher, field: str, word: str):
 _LENGTH_OF_BYTE = np.array([byte_to_length(byte) for byte in range(256)], dtype=np.float64)
 
 
+@lru_cache(maxsize=64)
 def _field_lengths(segment, field: str) -> np.ndarray:
     """Every document's length in ``field`` as Whoosh's BM25 reads it (SegmentReader.
-    doc_field_length: one byte per document, decoded), for a whole segment at once. The
-    column of bytes is read raw, a Whoosh internal that tests/test_keyword.py checks
-    against doc_field_length document by document."""
+    doc_field_length: one byte per document, decoded), for a whole segment at once, and once
+    per segment (read-only). The column of bytes is read raw, a Whoosh internal that
+    tests/test_keyword.py checks against doc_field_length document by document."""
     column = segment._perdoc.column_reader(f"_{field}_len", LENGTHS_COLUMN)
     raw = np.frombuffer(column._dbfile.get(column._basepos, column._count), dtype=np.uint8)
     lengths = np.zeros(segment.doc_count_all(), dtype=np.float64)
     lengths[:len(raw)] = _LENGTH_OF_BYTE[raw]
+    lengths.setflags(write=False)
     return lengths
 
 
