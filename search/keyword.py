@@ -130,9 +130,9 @@ def _bm25_of_every_document(searcher, clauses: tuple[tuple[str, str], ...]) -> n
     """BM25 of every document number for an OR of the (field, term) clauses (0 where none
     is), as Whoosh's array matcher adds it up: each term's BM25F per posting
     (whoosh.scoring.bm25, with the searcher's idf and average length), summed clause by clause.
-    Whoosh scores posting by posting in Python (35 of a 70 ms hybrid query at 10k); here each
-    term's postings are read once and scored as arrays: the same floats in a fifth of the time
-    (bench/SPEED.md, "Warm search: BM25 as arrays"). Cached, read-only: a hybrid query asks
+    Whoosh scores posting by posting in Python (20-35 ms of a 55-70 ms hybrid query at 10k);
+    here each term's postings are read once and scored as arrays: the same floats in a third
+    to a fifth of the time (bench/SPEED.md, "Warm search: BM25 as arrays"). Cached, read-only: a hybrid query asks
     twice for its terms (its keyword list, then the vector leg's candidates)."""
     scores = np.zeros(searcher.doc_count_all())
     for field, word in clauses:
