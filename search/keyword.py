@@ -121,25 +121,31 @@ def _split_by_frequency(
     return rare, common
 
 
-def _clauses(field_terms: dict[str, list[str]]) -> tuple[tuple[str, str], ...]:
-    return tuple((field, term) for field, words in field_terms.items() for term in words)
+def _clauses(field_terms: dict[str, list[str]]) -> tuple[tuple[str, str, float], ...]:
+    """(field, term, boost) of each clause of the OR; the boost is the Term's (1 unless
+    bench/keyword_variants.py weighs a field through ``Term``)."""
+    return tuple((field, term, Term(field, term).boost) for field, words in field_terms.items() for term in words)
 
 
 @lru_cache(maxsize=4)
-def _bm25_of_every_document(searcher, clauses: tuple[tuple[str, str], ...]) -> np.ndarray:
-    """BM25 of every document number for an OR of the (field, term) clauses (0 where none
-    is), as Whoosh's array matcher adds it up: each term's BM25F per posting
-    (whoosh.scoring.bm25, with the searcher's idf and average length), summed clause by clause.
+def _bm25_of_every_document(searcher, clauses: tuple[tuple[str, str, float], ...]) -> np.ndarray:
+    """BM25 of every document number for an OR of the clauses (0 where none is), as
+    Whoosh's array matcher adds it up: each term's BM25F per posting (whoosh.scoring.bm25, with
+    the searcher's idf and average length) times its boost, summed clause by clause.
+
     Whoosh scores posting by posting in Python (20-35 ms of a 55-70 ms hybrid query at 10k);
     here each term's postings are read once and scored as arrays: the same floats in a third
-    to a fifth of the time (bench/SPEED.md, "Warm search: BM25 as arrays"). Cached, read-only: a hybrid query asks
-    twice for its terms (its keyword list, then the vector leg's candidates)."""
+    to a fifth of the time (bench/SPEED.md, "Warm search: BM25 as arrays"). Cached and
+    read-only: a hybrid query asks twice for its terms (its keyword list, then the vector
+    leg's candidates).
+    """
     scores = np.zeros(searcher.doc_count_all())
-    for field, word in clauses:
+    for field, word, boost in clauses:
         for leaf, offset, numbers, frequencies in _segment_postings(searcher, field, word):
             scorer = searcher.weighting.scorer(leaf, field, searcher.schema[field].to_bytes(word))
             lengths = _field_lengths(leaf.reader(), field)[numbers]
-            scores[numbers + offset] += bm25(scorer.idf, frequencies, lengths, scorer.avgfl, scorer.B, scorer.K1)
+            term_scores = bm25(scorer.idf, frequencies, lengths, scorer.avgfl, scorer.B, scorer.K1)
+            scores[numbers + offset] += term_scores * boost
     scores.setflags(write=False)
     return scores
 

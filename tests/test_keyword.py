@@ -95,19 +95,22 @@ def test_lead_match_is_the_idf_weighted_share_of_query_words_in_title_and_first_
     assert all(hit.lead_match is None for hit in search(reader, "Palu 800", k=3, mode=Mode.semantic))
 
 
-def _whoosh_search(reader, field_terms, limit, filter_query=None):
+def _whoosh_search(reader, field_terms, limit, filter_query=None, boost=True):
     """What keyword_search computed before it scored postings as arrays: Whoosh's own search
-    with its array matcher."""
+    with its array matcher (with keyword.Term's boosts, unless ``boost`` is False)."""
     from whoosh.query import Or, Term
 
-    query = Or([Term(field, term) for field, words in field_terms.items() for term in words])
+    make = keyword.Term if boost else Term
+    query = Or([make(field, term) for field, words in field_terms.items() for term in words])
     query.matcher_type = Or.ARRAY_MATCHER
     with reader.searcher() as searcher:
         return [(hit["id"], float(hit.score))
                 for hit in searcher.search(query, limit=limit, optimize=False, filter=filter_query)]
 
 
-def test_keyword_search_scores_exactly_as_whoosh_over_segments_and_deletions(tmp_path):
+def test_keyword_search_scores_exactly_as_whoosh_over_segments_and_deletions(tmp_path, monkeypatch):
+    from whoosh.query import Term
+
     from index.builder import add_documents, remove_documents
     from search.filters import Filters
 
@@ -140,3 +143,8 @@ def test_keyword_search_scores_exactly_as_whoosh_over_segments_and_deletions(tmp
         filters = Filters(lang="id")
         assert keyword.keyword_search(reader, terms, 50, filters) == _whoosh_search(reader, terms, 50, filters.whoosh_query())
     assert f"{tmp_path / 'a.jsonl'}#d3" not in dict(keyword.keyword_search(reader, {"text_exact": words}, 50))
+    # A Term's boost multiplies its BM25, as in Whoosh (bench/keyword_variants.py weighs the exact field so)
+    monkeypatch.setattr(keyword, "Term", lambda field, text: Term(field, text, boost=2.0 if field == "text_exact" else 1.0))
+    terms = {"text_id": ["banjir", "harga"], "text_exact": ["banjir", "palu"]}
+    boosted = keyword.keyword_search(reader, terms, 50)
+    assert boosted == _whoosh_search(reader, terms, 50) and boosted != _whoosh_search(reader, terms, 50, boost=False)
