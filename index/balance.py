@@ -1,0 +1,62 @@
+"""The archive's language direction: what separates its Indonesian passages from its English ones
+in the embedding space, whatever they are about.
+
+The multilingual model gives a passage in the query's own language a higher cosine than an
+equally good passage in the other language: every vector carries a component that says which
+language it is in. The difference of the two languages' mean passage vectors, taken over a
+whole archive, points along that component (the subjects of the two halves average out), and
+the vector leg takes it out of query and passages before their cosine (search.semantic;
+measured against the alternatives in bench/language_balance.py). It is computed from the
+archive itself each time an index generation is written and kept in its manifest, as each
+language's passage count and vector sum.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+LANGUAGES = ("id", "en")
+# Each language needs this many passages, and this share of the two languages' passages, before
+# its mean is taken as that language's: a few passages that langdetect tagged wrongly (English
+# text tagged Indonesian, 1 of FLORES' 1,012 English sentences and 9 of TyDi QA's 5,482
+# Indonesian passages) would otherwise set a direction that says nothing about language, and
+# taking it out cost flores-id-en 0.09 nDCG@10 (bench/RESULTS.md, "Language balance").
+MIN_PASSAGES = 3
+MIN_SHARE = 0.01
+
+
+def language_sums(vectors: np.ndarray, langs: np.ndarray) -> dict[str, dict]:
+    """{language: {"passages": n, "sum": [...]}} for Indonesian and English passages;
+    ``langs`` holds each row's document language."""
+    sums = {}
+    for lang in LANGUAGES:
+        rows = langs == lang
+        if rows.any():
+            sums[lang] = {"passages": int(rows.sum()),
+                          "sum": np.asarray(vectors[rows], dtype=np.float64).sum(axis=0).tolist()}
+    return sums
+
+
+def record_sums(records: list[dict], segments: dict[str, np.ndarray]) -> dict[str, dict]:
+    """language_sums of an index generation's records, whose vectors are in ``segments``."""
+    rows, langs = [], []
+    for record in records:
+        count = len(record["passages"])
+        if record["lang"] in LANGUAGES and count:
+            rows.append(segments[record["segment"]][record["row"]:record["row"] + count])
+            langs.append(np.full(count, record["lang"]))
+    if not rows:
+        return {}
+    return language_sums(np.concatenate(rows), np.concatenate(langs))
+
+
+def language_direction(sums: dict[str, dict]) -> np.ndarray | None:
+    """The unit vector from the English mean passage to the Indonesian one; None when the
+    archive lacks either language, or holds too little of one (MIN_PASSAGES, MIN_SHARE): an
+    archive of one language is left as it is."""
+    counts = [sums.get(lang, {}).get("passages", 0) for lang in LANGUAGES]
+    if min(counts) < max(MIN_PASSAGES, MIN_SHARE * sum(counts)):
+        return None
+    means = [np.asarray(sums[lang]["sum"], dtype=np.float64) / sums[lang]["passages"] for lang in LANGUAGES]
+    difference = means[0] - means[1]
+    norm = np.linalg.norm(difference)
+    return (difference / norm).astype(np.float32) if norm > 0 else None

@@ -1,0 +1,149 @@
+"""The language balance (issue 24): the archive's language direction, stored with the index,
+kept current on updates, taken out of the vector leg's cosine; and what an English question
+finds in an archive of both languages."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import run, run_json, seed_id
+from fakes import FakeEmbedder
+from index import store
+from index.balance import MIN_PASSAGES, language_direction, language_sums
+from index.builder import build_index
+from index.embedding import VectorCache
+from search.reader import IndexReader
+from search.semantic import passage_scores
+
+
+def sums(counts: dict[str, int], dim: int = 8, seed: int = 0) -> dict:
+    rng = np.random.default_rng(seed)
+    vectors = np.concatenate([rng.standard_normal((n, dim)) + (3 if lang == "id" else -3) * np.eye(dim)[0]
+                              for lang, n in counts.items()])
+    langs = np.concatenate([[lang] * n for lang, n in counts.items()])
+    return language_sums(vectors, langs)
+
+
+def test_the_direction_points_from_the_english_mean_to_the_indonesian_one():
+    direction = language_direction(sums({"id": 200, "en": 200}))
+    assert direction is not None and np.isclose(np.linalg.norm(direction), 1)
+    assert direction[0] > 0.95  # the axis the two languages were set apart on
+
+
+def test_an_archive_of_one_language_or_a_few_mistagged_passages_has_no_direction():
+    assert language_direction(sums({"id": 50})) is None
+    assert language_direction({}) is None
+    assert language_direction(sums({"id": 500, "en": MIN_PASSAGES - 1})) is None
+    assert language_direction(sums({"id": 1000, "en": 9})) is None  # under 1 % of the passages
+    assert language_direction(sums({"id": 100, "en": 5})) is not None
+
+
+def test_balanced_scores_are_the_cosine_with_the_direction_taken_out():
+    rng = np.random.default_rng(1)
+    vectors = rng.standard_normal((40, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    query = vectors[3] + 0.1 * rng.standard_normal(16).astype(np.float32)
+    query /= np.linalg.norm(query)
+
+    class Reader:
+        pass
+
+    reader = Reader()
+    reader.vectors = vectors
+    from search.reader import Balance
+
+    direction = rng.standard_normal(16).astype(np.float32)
+    direction /= np.linalg.norm(direction)
+    reader.balance = Balance.of(vectors, direction)
+
+    def without(x):
+        x = x - np.outer(x @ direction, direction).reshape(x.shape)
+        return x / np.linalg.norm(x, axis=-1, keepdims=True)
+
+    assert np.allclose(passage_scores(reader, query), without(vectors) @ without(query), atol=1e-5)
+    reader.balance = None
+    assert np.allclose(passage_scores(reader, query), vectors @ query, atol=1e-6)
+
+
+def build(paths, index_dir, embedder):
+    cache = VectorCache(embedder, Path(os.environ["LINTAS_CACHE"]) / "balance.sqlite")
+    return build_index(paths, index_dir, embedder, cache=cache)
+
+
+def write_articles(folder: Path, lang: str, count: int) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    words = {"id": "banjir hujan kota warga jalan rumah sungai", "en": "flood rain city people road house river"}[lang]
+    for n in range(count):
+        (folder / f"{lang}-{n}.txt").write_text(f"{lang} {n}\n\n{words} {n}", encoding="utf-8")
+
+
+def manifest_sums(index_dir: Path) -> dict | None:
+    return store.read_manifest(store.current_generation(index_dir)).language_vectors
+
+
+def test_the_index_keeps_each_languages_vector_sum_and_updates_keep_it_current(tmp_path, monkeypatch):
+    monkeypatch.setattr("index.builder.detect_language", lambda text: text.split()[0])  # the test's own tags
+    embedder, index_dir = FakeEmbedder(), tmp_path / "index"
+    write_articles(tmp_path / "archive", "id", 6)
+    build([tmp_path / "archive"], index_dir, embedder)
+    assert set(manifest_sums(index_dir)) == {"id"} and IndexReader(index_dir).balance is None
+
+    write_articles(tmp_path / "archive", "en", 4)
+    build([tmp_path / "archive"], index_dir, embedder)
+    reader = IndexReader(index_dir)
+    stored = manifest_sums(index_dir)
+    fresh = language_sums(np.asarray(reader.vectors), np.repeat(reader.langs, [len(d.passages) for d in reader.docs]))
+    assert {lang: entry["passages"] for lang, entry in stored.items()} == {"id": 6, "en": 4}
+    for lang in fresh:
+        assert np.allclose(stored[lang]["sum"], fresh[lang]["sum"], atol=1e-5)
+    assert reader.balance is not None
+
+    for n in range(4):  # every English article gone: the archive is of one language again
+        (tmp_path / "archive" / f"en-{n}.txt").unlink()
+    build([tmp_path / "archive"], index_dir, embedder)
+    assert set(manifest_sums(index_dir)) == {"id"} and IndexReader(index_dir).balance is None
+
+
+def test_an_index_from_before_the_balance_is_searched_and_the_next_update_stores_it(runner, seeds_index):
+    generation = store.current_generation(seeds_index)
+    manifest = json.loads((generation / store.MANIFEST).read_text())
+    stored = manifest.pop("language_vectors")
+    (generation / store.MANIFEST).write_text(json.dumps(manifest))
+
+    reader = IndexReader(seeds_index)
+    assert reader.manifest.language_vectors is None
+    assert {lang: entry["passages"] for lang, entry in reader.language_vectors.items()} == \
+        {lang: entry["passages"] for lang, entry in stored.items()}
+    assert run(runner, "search", "Putin Sochi", "--index", seeds_index).exit_code == 0
+    assert "predates it" in run(runner, "info", "--index", seeds_index).stdout
+
+    result = run(runner, "index", "--index", seeds_index)
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.count("now keeps its language balance") == 1
+    assert manifest_sums(seeds_index) is not None
+    again = run(runner, "index", "--index", seeds_index)
+    assert "language balance" not in again.stderr  # said once
+    assert "language balance: on (passages id " in run(runner, "info", "--index", seeds_index).stdout
+
+
+# English questions that only one Indonesian seed answers (003, the English seed, is the
+# English version of 000, so 000's facts are left out): that seed comes first.
+ONLY_ONE_INDONESIAN_SEED = {
+    "Putin and Lukashenko agreed in a phone call that the problems in Belarus would be resolved quickly":
+        "001_cf8019bd0f87cf4f",
+    "six hours of talks at a Black Sea resort on stalled integration": "002_a5b2618d017f9403",
+    "Putin and Lukashenka went skiing together before a formal dinner": "002_a5b2618d017f9403",
+    "Russian coronavirus vaccine supplies to Belarus": "002_a5b2618d017f9403",
+    "Tikhanovskaya is sheltering in Lithuania": "004_111cb5bf34ac05bb",
+}
+
+
+@pytest.mark.parametrize("query", ONLY_ONE_INDONESIAN_SEED)
+def test_an_english_question_finds_the_one_indonesian_seed_that_answers_it(runner, seeds_index, query):
+    hits = run_json(runner, "search", query, "--index", seeds_index, "--no-group")
+    assert hits[0]["id"] == seed_id(ONLY_ONE_INDONESIAN_SEED[query])
+    assert hits[0]["confident"] is True
