@@ -32,16 +32,23 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from legs import BENCH, QUESTION_TASKS, REFERENCES, load_legs, previous_hybrid, task_folders  # noqa: E402
+import dev_tasks  # noqa: E402
+from legs import BENCH, REFERENCES, load_legs, task_folders  # noqa: E402
 from search import metrics  # noqa: E402
-from search.fusion import STATS_TOP, WEIGHTS, Weights, language_groups, standardized, standardized_fusion  # noqa: E402
+from search.fusion import (STATS_TOP, WEIGHTS, Weights, language_groups, same_language_share, standardized,
+                           standardized_fusion)  # noqa: E402
 
 START, END = "<!-- sweep:start -->", "<!-- sweep:end -->"
 KEYWORD_SAME = (0.25, 0.33, 0.43, 0.54, 0.67, 0.8, 1.0)  # convex-equivalent BM25 weight 0.2 ... 0.5
+KEYWORD_LOW = (0.0, 0.1, 0.25, None)  # keyword_same_low; None: keyword_same whatever the share
 KEYWORD_CROSS = (0.0, 0.05, 0.1)
-UNKNOWN = (0.0, 0.5, 1.0)  # the unclear-language query's BM25 weight, as a share of keyword_same
+UNKNOWN = (0.5,)  # the unclear-language query's BM25 weight, as a share of keyword_same (0 and 1: RESULTS.md, issue 13)
+GROUPS = ((False, False), (True, True))  # (semantic_by_language, keyword_by_language)
 LEAD = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
 SHOWN = 25
+# issue 13's hybrid, as shipped before the language balance: the measure of "today"
+TODAY = Weights(keyword_same=0.54, keyword_same_low=0.54, keyword_cross=0.0, keyword_unknown=0.27, lead=2.0,
+                semantic_by_language=True, keyword_by_language=True)
 DISCOUNT = 1 / np.log2(np.arange(2, 12))
 
 
@@ -51,21 +58,27 @@ class Query:
     def __init__(self, leg: dict, relevant: dict[str, float], top: int = STATS_TOP) -> None:
         docs = list(leg["cosine"])
         group = language_groups(docs, leg["doc_lang"], leg["query_lang"])
-        semantic, keyword = standardized(leg["cosine"], group, top), standardized(leg["bm25"], group, top)
-        self.semantic = np.array([semantic[d] for d in docs])
-        self.keyword = np.array([keyword[d] for d in docs])
+        one = dict.fromkeys(docs, True)
+        # each leg standardized within the language groups (True) or over all candidates (False)
+        self.semantic_z = {by: np.array([z[d] for d in docs]) for by, z in
+                           ((True, standardized(leg["cosine"], group, top)), (False, standardized(leg["cosine"], one, top)))}
+        self.keyword_z = {by: np.array([z[d] for d in docs]) for by, z in
+                          ((True, standardized(leg["bm25"], group, top)), (False, standardized(leg["bm25"], one, top)))}
+        self.semantic, self.keyword = self.semantic_z[True], self.keyword_z[True]
         self.lead = np.array([leg["lead"].get(d, 0.0) for d in docs])
         self.unknown = leg["query_lang"] is None
         self.same = np.array([leg["doc_lang"].get(d) == leg["query_lang"] for d in docs]) & (not self.unknown)
+        self.share = same_language_share(leg["cosine"], leg["doc_lang"], leg["query_lang"])
         self.gain = np.array([relevant.get(d, 0.0) for d in docs])
         self.ideal = metrics.dcg(sorted(relevant.values(), reverse=True)[:10])
         self.wanted = sum(1 for g in relevant.values() if g > 0)
 
     def score(self, w: Weights) -> np.ndarray:
         """Each candidate's fused score under ``w``, as standardized_fusion adds it up."""
+        semantic, keyword = self.semantic_z[w.semantic_by_language], self.keyword_z[w.keyword_by_language]
         if self.unknown:
-            return self.semantic + w.keyword_unknown * self.keyword + w.lead * self.lead
-        return (self.semantic + np.where(self.same, w.keyword_same, w.keyword_cross) * self.keyword
+            return semantic + w.keyword_unknown * keyword + w.lead * self.lead
+        return (semantic + np.where(self.same, w.keyword_for_same(self.share), w.keyword_cross) * keyword
                 + np.where(self.same, 0.0, w.lead) * self.lead)
 
     def top10(self, score: np.ndarray) -> np.ndarray:
@@ -93,21 +106,22 @@ def ndcg_of(task, legs, fuse) -> float:
 
 
 def grid() -> list[Weights]:
-    return [Weights(same, cross, same * unknown, lead)
-            for same, cross, unknown, lead in itertools.product(KEYWORD_SAME, KEYWORD_CROSS, UNKNOWN, LEAD)]
+    return [Weights(same, same if low is None else low, cross, same * unknown, lead, *groups)
+            for same, low, cross, unknown, lead, groups
+            in itertools.product(KEYWORD_SAME, KEYWORD_LOW, KEYWORD_CROSS, UNKNOWN, LEAD, GROUPS)]
 
 
 def label(w: Weights) -> str:
-    return f"same {w.keyword_same:g}, cross {w.keyword_cross:g}, unknown {w.keyword_unknown:.3g}, lead {w.lead:g}"
+    groups = "+".join(name for name, on in (("semantic", w.semantic_by_language), ("keyword", w.keyword_by_language))
+                      if on) or "none"
+    return (f"same {w.keyword_same:g} (low {w.keyword_same_low:g}), cross {w.keyword_cross:g}, unknown {w.keyword_unknown:.3g}, lead {w.lead:g}, "
+            f"by language: {groups}")
 
 
 def bars(refs: dict[str, dict[str, float]]) -> dict[str, float]:
-    """Each task's bar: best reference − 0.002; translation tasks also previous hybrid − 0.005."""
-    out = {}
-    for name, row in refs.items():
-        bar = max(v for k, v in row.items() if k != "previous hybrid") - 0.002
-        out[name] = bar if name in QUESTION_TASKS else max(bar, row["previous hybrid"] - 0.005)
-    return out
+    """Each task's bar: the best reference (either vector leg's) − 0.002, and today's hybrid − 0.005."""
+    return {name: max(max(v for k, v in row.items() if k != "today") - 0.002, row["today"] - 0.005)
+            for name, row in refs.items()}
 
 
 def choose(results: dict[Weights, dict[str, tuple[float, float]]], bar: dict[str, float], on: list[str]) -> Weights:
@@ -119,13 +133,18 @@ def choose(results: dict[Weights, dict[str, tuple[float, float]]], bar: dict[str
 
 
 def sweep(tasks: dict) -> tuple[dict, dict, dict, dict]:
-    """For {task name: (task, legs)}: (queries, references, bars, {setting: {task: (nDCG@10,
-    all@10)}}) over the grid."""
+    """For {task name: (task, legs[, plain legs])}: (queries, references, bars, {setting: {task:
+    (nDCG@10, all@10)}}) over the grid. The grid fuses ``legs``; the references are the legs
+    and peer fusions of both ``legs`` and ``plain legs`` (the vector leg without the language
+    balance), and "today" is the hybrid of issue 13 (TODAY on the plain legs)."""
     queries, refs = {}, {}
-    for name, (task, legs) in tasks.items():
+    for name, (task, legs, *rest) in tasks.items():
+        plain = rest[0] if rest else legs
         queries[name] = [Query(legs[q], task.qrels[q]) for q in task.queries]
         refs[name] = {label: ndcg_of(task, legs, fuse) for label, fuse in REFERENCES.items()}
-        refs[name]["previous hybrid"] = ndcg_of(task, legs, previous_hybrid)
+        for label_, fuse in REFERENCES.items():
+            refs[name][f"{label_} (plain)"] = ndcg_of(task, plain, fuse)
+        refs[name]["today"] = measure([Query(plain[q], task.qrels[q]) for q in task.queries], TODAY)[0]
     results = {w: {t: measure(queries[t], w) for t in tasks} for w in grid()}
     return queries, refs, bars(refs), results
 
@@ -134,25 +153,30 @@ def main(bench: Path, only: list[str]) -> list[str]:
     out: list[str] = []
     print_ = out.append
     tasks = {}
-    for folder in task_folders(bench, only):
+    folders = task_folders(bench, only) + [p for p in dev_tasks.build() if not only or p.name in only]
+    for folder in folders:
         task, legs = load_legs(folder)
-        tasks[task.name] = (task, legs)
+        tasks[task.name] = (task, legs, load_legs(folder, balanced=False)[1])
         print(f"legs of {task.name} ready", file=sys.stderr)
     names = list(tasks)
     queries, refs, bar, results = sweep(tasks)
     shipped = results.get(WEIGHTS) or {t: measure(queries[t], WEIGHTS) for t in names}
-    engine = {t: ndcg_of(*tasks[t], lambda leg: [(i.doc, i.score) for i in standardized_fusion(
+    engine = {t: ndcg_of(*tasks[t][:2], lambda leg: [(i.doc, i.score) for i in standardized_fusion(
         leg["cosine"], leg["bm25"], leg["doc_lang"], leg["query_lang"], lead=leg["lead"])]) for t in names}
     held = {t: choose(results, bar, [n for n in names if n != t]) for t in names} if len(names) > 1 else {}
     chosen = choose(results, bar, names)
 
     print_(f"{len(results)} settings measured on {len(names)} tasks (nDCG@10). Chosen on all tasks: "
            f"{label(chosen)}; shipped in search/fusion.py: {label(WEIGHTS)}.\n")
-    columns = list(REFERENCES) + ["previous hybrid", "hybrid (shipped)", "held out", "bar", "margin"]
+    print_("Legs with the language balance (the shipped vector leg); \"(plain)\": the vector leg "
+           "without it; today: issue 13's hybrid (plain leg, per-language groups).\n")
+    shown = ["keyword", "semantic", "semantic (plain)", "RRF k=60", "convex 0.2", "convex 0.3", "convex 0.5"]
+    columns = shown + ["best other", "today", "hybrid (shipped)", "held out", "bar", "margin"]
     print_("| task | " + " | ".join(columns) + " |")
     print_("|---|" + "---|" * len(columns))
     for t in names:
-        row = [refs[t][k] for k in list(REFERENCES) + ["previous hybrid"]] + [shipped[t][0]]
+        best_other = max(v for k, v in refs[t].items() if k != "today")
+        row = [refs[t][k] for k in shown] + [best_other, refs[t]["today"], shipped[t][0]]
         cells = ([f"{v:.4f}" for v in row] + [f"{results[held[t]][t][0]:.4f}" if held else "-"]
                  + [f"{bar[t]:.4f}", f"{shipped[t][0] - bar[t]:+.4f}"])
         print_(f"| {t} | " + " | ".join(cells) + " |")
@@ -174,12 +198,12 @@ def main(bench: Path, only: list[str]) -> list[str]:
     if not held:
         return out
     print_("\nLeave one task out: the rule applied to the other tasks, the setting's figure on the held-out one\n")
-    print_("| held out | chosen on the others | nDCG@10 | bar | margin | previous hybrid |")
+    print_("| held out | chosen on the others | nDCG@10 | bar | margin | today |")
     print_("|---|---|---|---|---|---|")
     for t in names:
         value = results[held[t]][t][0]
         print_(f"| {t} | {label(held[t])} | {value:.4f} | {bar[t]:.4f} | {value - bar[t]:+.4f} | "
-               f"{refs[t]['previous hybrid']:.4f} |")
+               f"{refs[t]['today']:.4f} |")
     return out
 
 

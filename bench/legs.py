@@ -35,16 +35,20 @@ def _code_version() -> str:
     """The legs depend on the query path's code: a change there gathers them again."""
     digest = hashlib.sha256()
     for name in ("search/engine.py", "search/keyword.py", "search/semantic.py", "search/language.py",
-                 "index/language.py", "index/analysis.py"):
+                 "index/language.py", "index/analysis.py", "index/balance.py", "search/reader.py"):
         digest.update((ROOT / name).read_bytes())
     return digest.hexdigest()[:8]
 
 
-def load_legs(folder: Path):
-    """(task, {query id: legs as JSON}) for a BEIR task folder, from the cache when it has them."""
+def load_legs(folder: Path, balanced: bool = True):
+    """(task, {query id: legs as JSON}) for a BEIR task folder, from the cache when it has them;
+    ``balanced=False``: the vector leg without the archive's language balance (as before issue 24)."""
     task = read_task(folder)
     reader = open_task_index(task, None)
-    path = cache_dir() / "eval" / f"legs-{reader.index_dir.name}-{reader.folder.name}-{_code_version()}.json"
+    if not balanced:
+        reader.__dict__["balance"] = None  # the plain cosine, as search.semantic gives one language
+    kind = "" if balanced else "plain-"
+    path = cache_dir() / "eval" / f"legs-{kind}{reader.index_dir.name}-{reader.folder.name}-{_code_version()}.json"
     if path.exists():
         return task, json.loads(path.read_text())
     legs = legs_of(task, reader)

@@ -15,19 +15,48 @@ MIN_GROUP = 5
 
 @dataclass(frozen=True)
 class Weights:
-    """How much each signal counts, in standard deviations of the document's language group.
+    """How much each signal counts, in standard deviations over the query's candidates.
 
-    Chosen by measurement (bench/fusion_sweep.py, bench/RESULTS.md): BM25 counts for documents
-    in the query's language, the lead match (the query's names and numbers in the opening)
-    for documents in another language, where BM25 over whole articles mostly measures their
-    length and repetition; when the query's language is unclear, half the BM25 weight and the
-    lead match for every document.
+    Chosen by measurement (bench/fusion_sweep.py, bench/RESULTS.md) over the bench tasks and
+    the dev tasks of bilingual archives (bench/dev_tasks.py). BM25 counts for documents in the
+    query's language, as much as the vector leg's best candidates are in that language too:
+    ``keyword_same`` when all of them are, down to ``keyword_same_low`` when none is. BM25 is
+    blind across languages, so where the vector leg finds its best matches in the other language
+    a full BM25 weight would only lift the unrelated documents that share the query's words
+    in its own. The lead match (the query's names and numbers in the opening) counts for
+    documents in another language, where BM25 over whole articles mostly measures their length
+    and repetition; when the query's language is unclear, half the BM25 weight and the lead
+    match for every document.
     """
 
-    keyword_same: float = 0.54  # BM25, documents in the query's language
+    keyword_same: float = 0.43  # BM25, documents in the query's language, when it is the leg's
+    keyword_same_low: float = 0.0  # ... when none of the vector leg's best candidates is in it
     keyword_cross: float = 0.0  # BM25, documents in another language
-    keyword_unknown: float = 0.27  # BM25, every document when the query's language is unclear
+    keyword_unknown: float = 0.215  # BM25, every document when the query's language is unclear
     lead: float = 2.0  # the lead match, documents not in the query's language (all when unclear)
+    # whether each leg is standardized within each language group (True: issue 13's hybrid,
+    # which lifted the best document of each language, related or not) or over all candidates
+    semantic_by_language: bool = False
+    keyword_by_language: bool = False
+
+    def keyword_for_same(self, share: float) -> float:
+        """The BM25 weight of documents in the query's language when ``share`` of the vector
+        leg's best candidates (SHARE_TOP) are in it."""
+        # rounded: a weight that prints as it is (--explain) and adds up as printed
+        return round(self.keyword_same_low + (self.keyword_same - self.keyword_same_low) * share, 3)
+
+
+SHARE_TOP = 20  # how many of the vector leg's best candidates say where the query's answers are
+
+
+def same_language_share(cosine: Mapping[str, float], doc_lang: Mapping[str, str], query_lang: str | None,
+                        top: int = SHARE_TOP) -> float:
+    """The share of the ``top`` best candidates by cosine in the query's language (1 when the
+    query's language is unclear, or there are no candidates)."""
+    best = sorted(cosine, key=cosine.__getitem__, reverse=True)[:top]
+    if query_lang is None or not best:
+        return 1.0
+    return sum(doc_lang.get(doc) == query_lang for doc in best) / len(best)
 
 
 WEIGHTS = Weights()
@@ -145,12 +174,14 @@ def standardized_fusion(
     ``cosine`` and ``bm25`` cover the same candidates (both legs' lists), each with its real
     score in the other leg (BM25 0 only when no query term is in the document). The parts:
 
-    - ``semantic``: the cosine standardized within d's language group (``standardized``). The
-      multilingual model gives a document in the query's own language a higher cosine than
-      an equally good translation; measured against its own group, each language's best
-      documents rank side by side.
-    - ``keyword``: BM25 standardized the same way, weighted by the query's and d's language:
-      ``keyword_same`` in the query's language, ``keyword_cross`` in another one,
+    - ``semantic``: the (language-balanced, search.semantic) cosine, standardized over all
+      candidates (``standardized``; within each language group when ``semantic_by_language``).
+      With the archive's language direction taken out of the cosine, a document no longer
+      needs its own language's group to compete, and the best document of a language is no
+      longer lifted for being that.
+    - ``keyword``: BM25 standardized the same way (``keyword_by_language``), weighted by the
+      query's and d's language: ``Weights.keyword_for_same`` in the query's language (by the
+      share of the vector leg's best candidates in it), ``keyword_cross`` in another one,
       ``keyword_unknown`` when the query's language is unclear.
     - ``lead``: the lead match (a share in [0, 1], ``search.keyword.lead_matches``: the
       query's names, numbers and shared words in d's title and first passage), for documents
@@ -159,14 +190,17 @@ def standardized_fusion(
     A part whose weight is 0 is left out. Ties keep ``cosine``'s order.
     """
     group = language_groups(list(cosine), doc_lang, query_lang, min_group)
-    semantic = standardized(cosine, group, top)
-    keyword = standardized(bm25, group, top)
+    one = dict.fromkeys(group, True)
+    semantic = standardized(cosine, group if weights.semantic_by_language else one, top)
+    keyword = standardized(bm25, group if weights.keyword_by_language else one, top)
+
+    same_weight = weights.keyword_for_same(same_language_share(cosine, doc_lang, query_lang))
 
     def parts(doc: str) -> list[Part]:
         if query_lang is None:
             weight, lead_weight = weights.keyword_unknown, weights.lead
         elif doc_lang.get(doc) == query_lang:
-            weight, lead_weight = weights.keyword_same, 0.0
+            weight, lead_weight = same_weight, 0.0
         else:
             weight, lead_weight = weights.keyword_cross, weights.lead
         terms = [Part("semantic", semantic[doc])]

@@ -1,7 +1,7 @@
 import pytest
 
 from search.fusion import (Part, Weights, language_groups, min_max_convex, reciprocal_rank_fusion,
-                           standardized, standardized_fusion)
+                           same_language_share, standardized, standardized_fusion)
 
 
 def test_rrf_exact_order_and_scores():
@@ -74,7 +74,9 @@ COSINE = {"en1": 0.95, "en2": 0.93, "id1": 0.86, "id2": 0.82}
 BM25 = {"en1": 2.0, "en2": 6.0, "id1": 3.0, "id2": 0.0}
 LEAD = {"en1": 1.0, "en2": 0.0, "id1": 0.5, "id2": 1.0}
 LANGS = {doc: doc[:2] for doc in COSINE}
-WEIGHTS = Weights(keyword_same=0.5, keyword_cross=0.25, keyword_unknown=0.1, lead=2.0)
+# Issue 13's fusion: each leg standardized within the language groups, one BM25 weight
+WEIGHTS = Weights(keyword_same=0.5, keyword_same_low=0.5, keyword_cross=0.25, keyword_unknown=0.1, lead=2.0,
+                  semantic_by_language=True, keyword_by_language=True)
 
 
 def test_standardized_fusion_exact_scores_and_parts():
@@ -99,7 +101,7 @@ def test_standardized_fusion_exact_scores_and_parts():
 def test_each_language_group_is_measured_on_its_own():
     # An English query over a mixed archive: English documents score higher cosines overall.
     # Measured within its group, the best Indonesian document ranks beside the best English one.
-    nothing = Weights(0.0, 0.0, 0.0, 0.0)
+    nothing = Weights(0.0, 0.0, 0.0, 0.0, 0.0, semantic_by_language=True, keyword_by_language=True)
     fused = standardized_fusion(COSINE, BM25, LANGS, "en", LEAD, nothing, top=2, min_group=2)
     assert [item.doc for item in fused] == ["en1", "id1", "en2", "id2"]  # the tie keeps cosine's order
     assert all(item.parts == (Part("semantic", item.parts[0].value),) for item in fused)
@@ -118,7 +120,28 @@ def test_unknown_query_language_is_one_group_with_the_unknown_weight_and_the_lea
 
 
 def test_a_zero_weight_leaves_its_part_out_and_no_candidates_fuse_to_nothing():
-    fused = standardized_fusion(COSINE, BM25, LANGS, "en", None, Weights(0.5, 0.0, 0.0, 2.0), top=2, min_group=2)
+    fused = standardized_fusion(COSINE, BM25, LANGS, "en", None, Weights(keyword_same=0.5, keyword_same_low=0.5, keyword_cross=0.0, keyword_unknown=0.0, lead=2.0), top=2, min_group=2)
     assert {item.doc: [p.name for p in item.parts] for item in fused} == {
         "en1": ["semantic", "keyword"], "en2": ["semantic", "keyword"], "id1": ["semantic"], "id2": ["semantic"]}
     assert standardized_fusion({}, {}, {}, None) == []
+
+
+def test_one_group_lifts_no_document_for_its_language():
+    # The shipped fusion: the (language-balanced) cosines compared over all candidates, so the
+    # best Indonesian document does not rise beside the best English one for being Indonesian.
+    nothing = Weights(0.0, 0.0, 0.0, 0.0, 0.0)
+    fused = standardized_fusion(COSINE, BM25, LANGS, "en", LEAD, nothing, top=2, min_group=2)
+    assert [item.doc for item in fused] == ["en1", "en2", "id1", "id2"]
+
+
+def test_bm25_counts_as_much_as_the_vector_legs_best_candidates_are_in_the_querys_language():
+    weights = Weights(keyword_same=0.6, keyword_same_low=0.1, keyword_cross=0.0, keyword_unknown=0.0, lead=0.0)
+    assert same_language_share(COSINE, LANGS, "en", top=4) == 0.5
+    assert same_language_share(COSINE, LANGS, "en", top=2) == 1.0
+    assert same_language_share(COSINE, LANGS, "id", top=2) == 0.0
+    assert same_language_share(COSINE, LANGS, None) == 1.0
+    assert weights.keyword_for_same(0.5) == pytest.approx(0.35)
+    fused = standardized_fusion(COSINE, BM25, LANGS, "en", LEAD, weights, top=2, min_group=2)
+    english = [p.weight for item in fused if item.doc.startswith("en") for p in item.parts if p.name == "keyword"]
+    assert english == [0.35, 0.35]  # 2 of the 4 candidates are English (SHARE_TOP is 20)
+    assert all(p.name == "semantic" for item in fused if item.doc.startswith("id") for p in item.parts)
