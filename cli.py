@@ -178,6 +178,9 @@ def _render_report(console, report, index_dir: Path, verbose: bool) -> None:
     if report.upgraded_from is not None:
         console.print(f"(rebuilt from an index of format {report.upgraded_from}: documents now have new ids, "
                       f"where each came from)", markup=False)
+    if report.balance_stored:
+        console.print("(the index now keeps its language balance, which searches computed on opening it "
+                      "since it was built: see \"How hybrid merges the two\" in the README)", markup=False)
     if report.roots_from_files:
         console.print(f"(that index did not record its folders, so the {_count(len(report.roots), 'file')} "
                       f"it named are now what it is built from: run lintas index FOLDER once, and new files in "
@@ -268,6 +271,7 @@ def search_command(
     source: Annotated[Optional[str], typer.Option(metavar="SOURCE", help="Only articles from this source, as hits show it: a site (kompas.com; kompas matches it too) or a folder name.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the hits as a JSON list ([] when none); the README lists the keys.")] = False,
     explain: Annotated[bool, typer.Option("--explain", help="Also print each hit's score as the sum of its parts, and its rank and score in each leg.")] = False,
+    weak: Annotated[bool, typer.Option("--weak", help="Also show the weak matches: hits under the relevance floor (confidence below 0.5), listed after the results under 'Weak matches'.")] = False,
     group: Annotated[bool, typer.Option("--group/--no-group", help="Show the articles that tell one story (a translation, a rewrite) as one result: the best, then 'also:' the others. -k then counts stories; --json keeps every hit, with its story's number in group.")] = True,
     index: IndexOption = None,
     model: Annotated[Optional[str], typer.Option(metavar="MODEL", help="Stop with an error unless the index was built with this model (name or path).")] = None,
@@ -301,19 +305,22 @@ def search_command(
     if as_json:
         typer.echo(json.dumps([hit.to_json() for hit in hits], ensure_ascii=False, indent=2))
     elif hits or not reason:
-        _render_hits(hits, explain)
+        _render_hits(hits, explain, weak)
 
 
 INDENT = "    "
 TITLE_LINES = 2  # a longer title (often a lead paragraph taken as one) ends in …
 
 
-def _render_hits(hits, explain: bool = False) -> None:
-    """Per hit: rank and title; language, date, source and score; the id that `show` and
-    `remove` take; with --explain the score's parts and the legs; then the snippet. Titles and
-    snippets are wrapped to the terminal under a hanging indent, the id never (to copy it).
-    Grouped hits: one entry per story (numbered by story), its best hit as above, then an
-    "also:" line with the language and title of each other hit of the story."""
+def _render_hits(hits, explain: bool = False, weak: bool = False) -> None:
+    """Per hit: rank and title; language, date, source, score and confidence; the id that
+    `show` and `remove` take; with --explain the score's parts and the legs; then the snippet.
+    Titles and snippets are wrapped to the terminal under a hanging indent, the id never (to
+    copy it). Grouped hits: one entry per story (numbered by story), its best hit as above,
+    then an "also:" line with the language and title of each other hit of the story.
+
+    Only confident stories (one hit at least above the relevance floor, search.confidence) are
+    results; the weak ones are counted on stderr, or listed under "Weak matches" with ``weak``."""
     from rich.console import Console
     from rich.text import Text
 
@@ -324,16 +331,30 @@ def _render_hits(hits, explain: bool = False) -> None:
     if not hits:
         _stderr().print("No results.")
         return
+    stories = stories_of(hits)
+    results = [story for story in stories if any(hit.confident for hit in story)]
+    weak_ones = [story for story in stories if story not in results]
+    if not results:
+        _stderr().print("No good match: nothing in the archive is close enough to the query to be an answer.",
+                        markup=False)
+    if weak_ones and not weak:
+        many = len(weak_ones) > 1
+        _stderr().print(f"({len(weak_ones)} weak match{'es' if many else ''} under the relevance floor not shown; "
+                        f"--weak shows {'them' if many else 'it'})", markup=False)
+    shown = results + (weak_ones if weak else [])
     width = max(40, console.width) - len(INDENT)
-    for place, story in enumerate(stories_of(hits)):
+    for place, story in enumerate(shown):
         hit = story[0]
         if place:
             console.print()
+        if weak and weak_ones and story is weak_ones[0]:
+            console.print(Text("Weak matches (under the relevance floor):", style="bold"))
         title = _wrap(console, Text(hit.title or display_id(hit.id), style="bold"), width, TITLE_LINES)
         console.print(Text(f"{hit.group or hit.rank:>2}. ", style="bold") + title[0])
         for line in title[1:]:
             console.print(Text(INDENT) + line)
-        meta = [f"lang {hit.lang}", hit.date or "undated", hit.source or "no source", f"score {hit.score:.4f}"]
+        meta = [f"lang {hit.lang}", hit.date or "undated", hit.source or "no source", f"score {hit.score:.4f}",
+                f"confidence {max(h.confidence for h in story):.2f}"]
         console.print(Text(INDENT + " · ".join(meta), style="dim"))
         console.print(Text(f"{INDENT}id: {display_id(hit.id)}", style="cyan"))
         if explain:
@@ -582,13 +603,25 @@ def info_command(index: IndexOption = None) -> None:
         _fail(error)
     typer.echo(f"index: {index_dir}")
     for key, value in asdict(manifest).items():
-        if key not in ("languages", "roots"):
+        if key not in ("languages", "roots", "language_vectors"):
             typer.echo(f"{key}: {value}")
+    typer.echo(f"language balance: {_balance_state(manifest.language_vectors)}")
     typer.echo("roots:" + ("" if manifest.roots else " none (lintas index PATHS records them)"))
     for root in manifest.roots:
         typer.echo(f"  {root}")
     for lang, count in manifest.languages.items():
         typer.echo(f"documents in {lang}: {count}")
+
+
+def _balance_state(sums: Optional[dict]) -> str:
+    """What `lintas info` says of the index's language balance (index.balance)."""
+    from index.balance import language_direction
+
+    if sums is None:
+        return "computed by each search (the index predates it; the next lintas index stores it)"
+    counts = ", ".join(f"{lang} {entry['passages']}" for lang, entry in sums.items()) or "none"
+    state = "on" if language_direction(sums) is not None else "off: one language"
+    return f"{state} (passages {counts})"
 
 
 if __name__ == "__main__":

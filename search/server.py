@@ -212,12 +212,15 @@ class Site:
         return JSONResponse(await self.run(self.live.info))
 
     async def page_search(self, request: Request) -> Response:
-        context = {"wanted": SearchRequest(), "error": None, "stories": None}
+        context = {"wanted": SearchRequest(), "error": None, "stories": None, "weak": []}
         status = 200
         try:
             wanted = context["wanted"] = SearchRequest.parse(request, require_query=False, ignore_unknown=True)
             if wanted.q.strip():
-                context["stories"] = stories_of(await self.run(self.live.search, wanted))
+                stories = stories_of(await self.run(self.live.search, wanted))
+                # only stories above the relevance floor are results; the others are weak matches
+                context["stories"] = [story for story in stories if any(hit.confident for hit in story)]
+                context["weak"] = [story for story in stories if not any(hit.confident for hit in story)]
         except BadRequest as error:
             context["error"], status = str(error), 400
             context["wanted"] = as_typed(request)  # the form shows back what to correct

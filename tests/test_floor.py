@@ -1,0 +1,74 @@
+"""The relevance floor (issue 24): a query with nothing related in the archive gets no
+confident-looking list, in the terminal, the JSON, the API and the page alike."""
+from __future__ import annotations
+
+import pytest
+from starlette.testclient import TestClient
+
+from conftest import run, run_json
+from search.confidence import FLOOR, confidence, confident
+from search.server import create_app
+
+NOTHING_RELATED = "zzqqxx"  # no word of it in the archive, no meaning the model knows
+
+
+def test_confidence_is_one_half_at_the_floor_and_rises_with_the_cosine():
+    assert confidence(FLOOR) == pytest.approx(0.5)
+    assert confidence(FLOOR - 0.05) < 0.2 < 0.8 < confidence(FLOOR + 0.05)
+    assert confident(FLOOR) and not confident(FLOOR - 1e-6)
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "semantic", "keyword"])
+def test_every_json_hit_carries_its_confidence(runner, seeds_index, mode):
+    hits = run_json(runner, "search", "Lukashenko asks Putin for support", "--mode", mode, "--index", seeds_index)
+    assert hits
+    for hit in hits:
+        assert 0 <= hit["confidence"] <= 1
+        # keyword mode shows every document that holds the words: no floor
+        assert hit["confident"] == (hit["confidence"] >= 0.5 or mode == "keyword")
+    assert hits[0]["confident"]
+
+
+def test_a_query_with_nothing_related_says_there_is_no_good_match(runner, seeds_index):
+    result = run(runner, "search", NOTHING_RELATED, "--index", seeds_index)
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert result.stderr.startswith("No good match: nothing in the archive is close enough")
+    assert "weak matches under the relevance floor not shown; --weak shows them" in result.stderr
+    hits = run_json(runner, "search", NOTHING_RELATED, "--index", seeds_index)
+    assert hits and not any(hit["confident"] for hit in hits)  # the JSON keeps every hit, flagged
+
+    weak = run(runner, "search", NOTHING_RELATED, "--weak", "--index", seeds_index)
+    lines = weak.stdout.splitlines()
+    assert lines[0] == "Weak matches (under the relevance floor):"
+    assert sum(line.startswith("    id: ") for line in lines) == len({hit["group"] for hit in hits})
+
+
+def test_results_come_before_the_weak_matches(runner, seeds_index):
+    hits = run_json(runner, "search", "six hours of talks at a Black Sea resort on stalled integration", "--no-group", "--index", seeds_index)
+    strong = [hit for hit in hits if hit["confident"]]
+    weak = [hit for hit in hits if not hit["confident"]]
+    assert strong and weak
+    lines = run(runner, "search", "six hours of talks at a Black Sea resort on stalled integration", "--no-group", "--weak",
+                "--index", seeds_index).stdout.splitlines()
+    header = lines.index("Weak matches (under the relevance floor):")
+    ids = [line.removeprefix("    id: ") for line in lines if line.startswith("    id: ")]
+    assert len(ids) == len(hits)
+    assert sum(line.startswith("    id: ") for line in lines[:header]) == len(strong)
+
+
+def test_keyword_mode_shows_every_document_that_holds_the_words(runner, seeds_index):
+    [hit] = run_json(runner, "search", "paratroopers", "--mode", "keyword", "--index", seeds_index)
+    assert hit["confident"]
+    assert run(runner, "search", "paratroopers", "--mode", "keyword", "--index", seeds_index).stdout
+
+
+def test_the_api_and_the_page_agree_with_the_terminal(seeds_index):
+    client = TestClient(create_app(seeds_index))
+    hits = client.get("/api/search", params={"q": NOTHING_RELATED}).json()
+    assert hits and all(not hit["confident"] and 0 <= hit["confidence"] < 0.5 for hit in hits)
+    page = client.get("/", params={"q": NOTHING_RELATED}).text
+    assert "No good match: nothing in the archive is close enough" in page
+    assert "Weak matches (" in page and '<ol class="results">' not in page
+
+    page = client.get("/", params={"q": "Lukashenko asks Putin for support"}).text
+    assert '<ol class="results">' in page and "No good match" not in page
