@@ -21,6 +21,10 @@ def seed_id(name: str) -> str:
 
 
 EN_SEED = seed_id("003_f79bf9490dbe2041")
+# "Lukashenko asks Putin for support" is answered first by these two: the English seed (its title
+# is the query) and the Indonesian seed of the phone call in which he asked Moscow for help,
+# side by side since the language balance (issue 24) takes the query's language out of the cosine.
+SUPPORT_QUERY_TOP = {EN_SEED, seed_id("001_cf8019bd0f87cf4f")}
 ID_SEEDS = {seed_id(name) for name in ("000_0dfaffacd213fe91", "001_cf8019bd0f87cf4f", "002_a5b2618d017f9403",
                                        "004_111cb5bf34ac05bb")}
 

@@ -157,9 +157,13 @@ def test_eval_on_ray_gives_the_local_figures(ray_cluster, runner, tmp_path, monk
     assert on_ray.exit_code == 0, on_ray.stderr
     assert read_manifest(current_generation(tmp_path / "ray")).engine.startswith("ray-")
     assert on_ray.stdout == local.stdout
-    # same chunks of passages, same batches inside them, same CPU: the same vectors, bit for bit
+    # same chunks of passages, same batches inside them, same CPU: the same vectors, bit for bit on
+    # a CPU without AMX; with AMX, torch's bfloat16 kernels block the work by the thread count,
+    # which a Ray worker sets apart from the local process: 4.5e-4 apart at most (an Intel Xeon
+    # with AMX, 2026-12-05), the same figures
     ray_vectors, local_vectors = vectors(tmp_path / "ray", runner), vectors(tmp_path / "local", runner)
-    assert all(np.array_equal(ray_vectors[doc], local_vectors[doc]) for doc in local_vectors)
+    assert ray_vectors.keys() == local_vectors.keys()
+    assert all(np.allclose(ray_vectors[doc], local_vectors[doc], atol=2e-3) for doc in local_vectors)
     # the tiny task's figures: each query's judged document is the other language's version,
     # ranked second under the one in the query's language
     assert [json.loads(line)["ndcg@10"] for line in on_ray.stdout.splitlines()] == [0.6309] * 3
