@@ -44,10 +44,6 @@ def query_vectors(reader, task) -> np.ndarray:
     return vectors
 
 
-def passage_langs(reader) -> np.ndarray:
-    return np.repeat(reader.langs, [len(doc.passages) for doc in reader.docs])
-
-
 def direction(reader) -> np.ndarray | None:
     """The engine's own direction (index.balance: None when either language is too small)."""
     return language_direction(reader.language_vectors)
@@ -98,7 +94,7 @@ def main(folders: list[Path]) -> list[str]:
         task = read_task(folder)
         reader = open_task_index(task, None)
         P, Q = np.asarray(reader.vectors, dtype=np.float32), query_vectors(reader, task)
-        u, langs = direction(reader), passage_langs(reader)
+        u, langs = direction(reader), reader.passage_langs
         query_langs = [detect_query_language(text) for text in task.queries.values()]
         cells = []
         for at, variant in enumerate(VARIANTS):

@@ -145,8 +145,7 @@ def build_index(
             _changes_since(index_dir, docs) if rebuild else
             dict(added_ids=[d.id for d in fresh if d.id not in old], changed_ids=[d.id for d in fresh if d.id in old],
                  removed_ids=gone, unchanged=len(kept))))
-        if previous and balance_stored:
-            details["balance_stored"] = True
+        details["balance_stored"] = balance_stored
         if previous and not fresh and not gone and roots == previous.manifest.roots and not balance_stored:
             return _report(index_dir, previous.manifest, started, problems, **details)
         for rec in kept:  # read again this run, unchanged: note the file's hash for next time

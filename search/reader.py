@@ -136,7 +136,12 @@ class IndexReader:
         computed here for an index written before the manifest kept them."""
         if self.manifest.language_vectors is not None:
             return self.manifest.language_vectors
-        return language_sums(self.vectors, np.repeat(self.langs, [len(doc.passages) for doc in self.docs]))
+        return language_sums(self.vectors, self.passage_langs)
+
+    @cached_property
+    def passage_langs(self) -> np.ndarray:
+        """Each passage's language (its document's), in the order of ``vectors``."""
+        return np.repeat(self.langs, [len(doc.passages) for doc in self.docs])
 
     @cached_property
     def balance(self) -> Balance | None:
