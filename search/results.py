@@ -26,7 +26,7 @@ class Hit:
     score_parts: tuple[Part, ...] = ()  # the named terms that add up to score (weight × value each)
     key: str | None = None  # the document's own id in its file (JSONL/CSV/JSON `id`), if any
     group: int | None = None  # the story's number when results are grouped (search.stories), else None
-    confidence: float = 0.0  # 0–1, from the language-balanced cosine (search.confidence)
+    confidence: float | None = None  # 0–1, from the language-balanced cosine (search.confidence); None: keyword mode
     confident: bool = False  # confidence at least one half: shown as a result, not a weak match
 
     def to_json(self) -> dict:

@@ -29,7 +29,7 @@ def test_a_hit_shows_title_language_date_source_score_id_and_snippet(runner, see
     assert result.stdout.splitlines() == [
         " 1. Pushing For Resignation Through Larger Demonstrations, Belarusian President",
         "    Lukashenko Meets Putin Asking For Support",
-        f"    lang en · undated · seeds · score {hit['score']:.4f} · confidence {hit['confidence']:.2f}",
+        f"    lang en · undated · seeds · score {hit['score']:.4f}",  # keyword mode: no confidence
         f"    id: {display_id(EN_SEED)}",  # seeds/003_….txt: relative to the current folder
         "    Russia will soon send paratroopers to Belarus for military exercises with",
         '    the "Slavic brothers"',

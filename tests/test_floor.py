@@ -18,14 +18,13 @@ def test_confidence_is_one_half_at_the_floor_and_rises_with_the_cosine():
     assert confident(FLOOR) and not confident(FLOOR - 1e-6)
 
 
-@pytest.mark.parametrize("mode", ["hybrid", "semantic", "keyword"])
+@pytest.mark.parametrize("mode", ["hybrid", "semantic"])
 def test_every_json_hit_carries_its_confidence(runner, seeds_index, mode):
     hits = run_json(runner, "search", "Lukashenko asks Putin for support", "--mode", mode, "--index", seeds_index)
     assert hits
     for hit in hits:
         assert 0 <= hit["confidence"] <= 1
-        # keyword mode shows every document that holds the words: no floor
-        assert hit["confident"] == (hit["confidence"] >= 0.5 or mode == "keyword")
+        assert hit["confident"] == (hit["confidence"] >= 0.5)
     assert hits[0]["confident"]
 
 
@@ -57,8 +56,9 @@ def test_results_come_before_the_weak_matches(runner, seeds_index):
 
 
 def test_keyword_mode_shows_every_document_that_holds_the_words(runner, seeds_index):
+    # no vector leg in keyword mode (it stays as fast as BM25): no confidence, and no floor
     [hit] = run_json(runner, "search", "paratroopers", "--mode", "keyword", "--index", seeds_index)
-    assert hit["confident"]
+    assert hit["confident"] is True and hit["confidence"] is None
     assert run(runner, "search", "paratroopers", "--mode", "keyword", "--index", seeds_index).stdout
 
 
