@@ -1,5 +1,6 @@
-"""Choosing the hybrid's weights: every bench task's two legs (100 deep, from the real engine,
-cached by bench/legs.py) are fused under each setting of a grid, and the setting is chosen by
+"""Choosing the hybrid's weights: every bench task's and dev task's (bench/dev_tasks.py) two legs
+(100 deep, from the real engine, cached by bench/legs.py, with and without the vector leg's
+language balance) are fused under each setting of a grid, and the setting is chosen by
 the issue's own terms, on all tasks and leaving each task out in turn.
 
     .venv/bin/python bench/fusion_sweep.py [BENCH_DIR [TASK...]] [--no-write]
@@ -10,14 +11,15 @@ depend on the weights: per query the parts are computed once by the engine's own
 setting the engine ships is re-run through ``standardized_fusion`` itself as a check.
 
 The rule. A task's bar is the best of the references (keyword, semantic, RRF k=60, min-max
-convex with BM25 weight 0.2 / 0.3 / 0.5) − 0.002; on the translation tasks also the previous
-hybrid − 0.005; on ntrex-mixed both versions must be in the top 10 for ≥ 95 % of queries.
-Among the settings, the one with the largest worst margin over the bars (to 0.0001), then the
-highest mean nDCG@10. Leave one task out: the rule applied to the other six, the setting's
-figure reported on the seventh.
+convex with BM25 weight 0.2 / 0.3 / 0.5, on the legs with and without the balance) − 0.002,
+and today's hybrid (TODAY: issue 13's, on the legs without the balance) − 0.005; on
+ntrex-mixed both versions must be in the top 10 for ≥ 95 % of queries. Among the settings, the
+one with the largest worst margin over the bars (to 0.0001), then the highest mean nDCG@10.
+Leave one task out: the rule applied to the other tasks, the setting's figure reported on the
+one left out.
 
 Writes into bench/RESULTS.md (between the sweep markers) and prints, in Markdown: the table per
-task (references, previous hybrid, chosen hybrid, held-out figure), the best settings of the
+task (references, today, chosen hybrid, held-out figure), the best settings of the
 grid, and the leave-one-task-out table (with two tasks or more). --no-write only prints.
 """
 from __future__ import annotations
