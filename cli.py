@@ -325,18 +325,16 @@ def _render_hits(hits, explain: bool = False, weak: bool = False) -> None:
     from rich.text import Text
 
     from index.ids import display_id
-    from search.stories import stories_of
+    from search.confidence import NO_GOOD_MATCH
+    from search.stories import confident_and_weak
 
     console = Console(highlight=False, soft_wrap=True)
     if not hits:
         _stderr().print("No results.")
         return
-    stories = stories_of(hits)
-    results = [story for story in stories if any(hit.confident for hit in story)]
-    weak_ones = [story for story in stories if story not in results]
+    results, weak_ones = confident_and_weak(hits)
     if not results:
-        _stderr().print("No good match: nothing in the archive is close enough to the query to be an answer.",
-                        markup=False)
+        _stderr().print(NO_GOOD_MATCH, markup=False)
     if weak_ones and not weak:
         many = len(weak_ones) > 1
         _stderr().print(f"({len(weak_ones)} weak match{'es' if many else ''} under the relevance floor not shown; "

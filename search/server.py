@@ -26,11 +26,12 @@ from starlette.routing import Route
 from index import store
 from index.errors import AmbiguousId, CannotListen, DocumentNotFound, LintasError
 from search.article import get_article
+from search.confidence import NO_GOOD_MATCH
 from search.engine import Mode, search
 from search.filters import check_date, check_range
 from search.reader import IndexReader
 from search.results import Hit
-from search.stories import stories_of, story_members
+from search.stories import confident_and_weak, story_members
 
 MAX_K = 100
 TEMPLATES = Path(__file__).parent / "templates"
@@ -217,10 +218,8 @@ class Site:
         try:
             wanted = context["wanted"] = SearchRequest.parse(request, require_query=False, ignore_unknown=True)
             if wanted.q.strip():
-                stories = stories_of(await self.run(self.live.search, wanted))
                 # only stories above the relevance floor are results; the others are weak matches
-                context["stories"] = [story for story in stories if any(hit.confident for hit in story)]
-                context["weak"] = [story for story in stories if not any(hit.confident for hit in story)]
+                context["stories"], context["weak"] = confident_and_weak(await self.run(self.live.search, wanted))
         except BadRequest as error:
             context["error"], status = str(error), 400
             context["wanted"] = as_typed(request)  # the form shows back what to correct
@@ -294,6 +293,7 @@ def _environment() -> jinja2.Environment:
     env.filters["doc_url"] = lambda doc_id: "/doc/" + quote(doc_id, safe="")
     env.filters["marked"] = marked
     env.filters["safe_url"] = safe_url
+    env.globals["no_good_match"] = NO_GOOD_MATCH  # the terminal's words, on the page too
     return env
 
 

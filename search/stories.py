@@ -212,3 +212,11 @@ def stories_of(hits: Sequence[Hit]) -> list[list[Hit]]:
     for hit in hits:
         stories.setdefault(hit.group if hit.group is not None else ("hit", hit.rank), []).append(hit)
     return list(stories.values())
+
+
+def confident_and_weak(hits: Sequence[Hit]) -> tuple[list[list[Hit]], list[list[Hit]]]:
+    """stories_of ``hits`` split at the relevance floor (search.confidence): the stories with a
+    confident hit, shown as results, and the others, weak matches; each in story order."""
+    stories = stories_of(hits)
+    confident = [story for story in stories if any(hit.confident for hit in story)]
+    return confident, [story for story in stories if not any(hit.confident for hit in story)]
