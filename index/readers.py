@@ -155,9 +155,12 @@ def read_csv(text: str | Iterable[str], path: Path, on_error: ErrorSink) -> Iter
         if not any(cell.strip() for cell in row):
             continue
         fields = dict(zip(header, row))
-        if len(row) != len(header) or not fields.get("text", "").strip():
-            on_error(DocumentError(path, f"row has {len(row)} of {len(header)} columns or no text; "
-                                         "row skipped", line=start))
+        if len(row) != len(header):
+            on_error(DocumentError(path, f"row has {len(row)} columns, the header {len(header)}; row skipped",
+                                   line=start))
+            continue
+        if not fields["text"].strip():
+            on_error(DocumentError(path, "the row's text is empty; row skipped", line=start))
             continue
         yield _record(fields, start)
 

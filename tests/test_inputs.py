@@ -66,7 +66,7 @@ def test_csv_with_header(tmp_path):
     ]
     assert [(d.file, d.key, d.path) for d in docs] == [(str(path), "a1", f"{path}:2"), (str(path), None, f"{path}:7")]
     assert docs[0].text == "Putin bertemu Lukashenko di Sochi.\nKeduanya membahas energi."
-    assert [str(e) for e in errors] == [f"{path}:6: row has 5 of 5 columns or no text; row skipped",
+    assert [str(e) for e in errors] == [f"{path}:6: the row's text is empty; row skipped",
                                         f"{path}:7: date 'not a date' not understood; ignored"]
 
 
@@ -123,3 +123,11 @@ def test_an_english_quote_leaves_an_indonesian_article_indonesian():
                "does not control the country,\" kata seorang pekerja logistik. Juru bicara Kremlin "
                "mengatakan tidak ada rencana untuk mengadakan konferensi pers bersama.")
     assert detect_language(article) == "id"
+
+
+def test_csv_row_of_the_wrong_width_says_so(tmp_path):
+    path = tmp_path / "data.csv"
+    path.write_text("id,title,text\nb1,Judul,Isi berita pertama.\nb2,Judul kedua\n", encoding="utf-8")
+    errors: list[DocumentError] = []
+    assert [d.key for d in read_documents([path], on_error=errors.append)] == ["b1"]
+    assert [str(e) for e in errors] == [f"{path}:3: row has 2 columns, the header 3; row skipped"]
