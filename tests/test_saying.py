@@ -1,0 +1,16 @@
+"""Every command says what happened (issue 19): a model change, an interrupted build, an index
+still being built, inputs still skipped."""
+from __future__ import annotations
+
+from conftest import SEEDS, run
+
+
+def test_a_model_change_is_refused_before_the_model_is_loaded(runner, seeds_index, monkeypatch):
+    def no_loading(*args, **kwargs):
+        raise AssertionError("the model was loaded (or downloaded) before the refusal")
+
+    monkeypatch.setattr("index.embedding.load_index_embedder", no_loading)
+    result = run(runner, "index", SEEDS, "--model", "foo/bar", "--index", seeds_index)
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: the index at {seeds_index} was built with model intfloat/multilingual-e5-small; "
+                             f"changing it to 'foo/bar' needs a full rebuild: lintas index --rebuild --model foo/bar\n")
