@@ -6,9 +6,13 @@ class LintasError(Exception):
 
 
 class IndexNotFound(LintasError):
-    def __init__(self, path: object) -> None:
-        super().__init__(f"no index at {path}; run lintas index first")
+    def __init__(self, path: object, builder: str | None = None) -> None:
+        """``builder``: the pid of a first `lintas index` still building it, if one is."""
+        super().__init__(f"no index at {path}; run lintas index first" if builder is None else
+                         f"no index at {path} yet: one is being built (lintas index, pid {builder}); "
+                         f"try again when it has finished")
         self.path = path
+        self.builder = builder
 
 
 class IndexMismatch(LintasError):

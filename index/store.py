@@ -80,7 +80,7 @@ def current_generation(index_dir: Path) -> Path:
     try:
         name = (index_dir / CURRENT).read_text(encoding="utf-8").strip()
     except FileNotFoundError:
-        raise IndexNotFound(index_dir) from None
+        raise IndexNotFound(index_dir, builder=lock_holder(index_dir)) from None
     except NotADirectoryError:
         raise _not_a_folder(index_dir) from None
     except (OSError, UnicodeDecodeError) as error:
@@ -138,6 +138,24 @@ def writer_lock(index_dir: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the lock
+
+
+def lock_holder(index_dir: Path) -> str | None:
+    """The pid of the process holding the index's writer lock (as it wrote it), or None when
+    no process holds it."""
+    try:
+        fd = os.open(index_dir / LOCK, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError as error:
+        if error.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+            return None
+        return os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+    finally:
+        os.close(fd)  # also releases a shared lock taken above
+    return None
 
 
 def new_generation(index_dir: Path) -> Path:
