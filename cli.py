@@ -147,6 +147,7 @@ def _update(paths: Optional[list[Path]], index: Optional[Path], *, model: Option
     def warn(error: DocumentError) -> None:
         console.print(f"warning: {error}", markup=False)
 
+    progress = None
     try:
         if paths is None and not exists(index_dir):
             if not SEEDS.is_dir():
@@ -155,13 +156,41 @@ def _update(paths: Optional[list[Path]], index: Optional[Path], *, model: Option
                 raise RootsError(f"no paths given, no index at {index_dir} to read again, and no seeds/ "
                                  f"folder here; nothing was indexed. Run lintas index PATHS (files or folders)")
             paths = [SEEDS]
+        before = _live_name(index_dir)
         embedder = embedder_for(index_dir, model, rebuild, ray=ray)
         with _Progress(console, embedder) as progress:
             report = build_index(paths, index_dir, embedder, progress=progress, on_error=warn,
                                  rebuild=rebuild, prune=prune, strict=strict)
     except LintasError as error:
         _fail(error)
+    except KeyboardInterrupt:
+        _interrupted(console, index_dir, before if "before" in locals() else None, progress)
     _render_report(console, report, index_dir, verbose)
+
+
+def _live_name(index_dir: Path) -> Optional[str]:
+    from index.store import live_generation
+
+    try:
+        folder = live_generation(index_dir)
+    except LintasError:
+        return None
+    return folder.name if folder else None
+
+
+def _interrupted(console, index_dir: Path, before: Optional[str], progress) -> None:
+    """Ctrl-C during an update: whether the index changed, and what the next run will not redo."""
+    if before is not None and _live_name(index_dir) not in (before, None):
+        state = "after the new index was written: it is complete and searchable"
+    elif before is None:
+        state = "no index was written"
+    else:
+        state = "the index is unchanged"
+    embedded = progress.done.get("embed", 0) if progress is not None else 0
+    kept = (f"; the {_count(embedded, 'passage')} embedded so far are kept in the cache, and the next "
+            f"lintas index does not embed them again" if embedded else "")
+    console.print(f"Interrupted: {state}{kept}.", markup=False)
+    raise typer.Exit(code=130)
 
 
 def _count(number: int, noun: str) -> str:
@@ -220,6 +249,7 @@ class _Progress:
                               disable=not console.is_terminal)
         self._tasks: dict[str, int] = {}
         self._embedder = embedder
+        self.done: dict[str, int] = {}  # what each stage has done so far
 
     def __enter__(self):
         self._bars.__enter__()
@@ -235,6 +265,7 @@ class _Progress:
             note = slow_embedding_note(self._embedder, total)
             if note:
                 self._bars.console.print(f"note: {note}", markup=False)
+        self.done[stage] = self.done.get(stage, 0) + advance
         if stage not in self._tasks:
             self._tasks[stage] = self._bars.add_task(self.LABELS.get(stage, stage), total=total)
         self._bars.update(self._tasks[stage], advance=advance, total=total)

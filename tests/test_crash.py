@@ -111,3 +111,30 @@ def test_a_second_writer_is_refused_while_searches_go_on(runner, tmp_path):
         kill(writer)
     assert run(runner, "index", corpus, "--index", index_dir).exit_code == 0
     assert store.read_manifest(store.current_generation(index_dir)).documents == 3
+
+
+@pytest.mark.parametrize("moment, said", [
+    ("read", "Interrupted: the index is unchanged."),
+    ("embedded", "Interrupted: the index is unchanged; the 2 passages embedded so far are kept in the cache, "
+                 "and the next lintas index does not embed them again."),
+    ("switched", "Interrupted: after the new index was written: it is complete and searchable; the 2 passages "
+                 "embedded so far are kept in the cache, and the next lintas index does not embed them again."),
+])
+def test_ctrl_c_says_what_became_of_the_index(runner, tmp_path, moment, said):
+    corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
+    write_corpus(corpus, STATE_A)
+    assert run(runner, "index", corpus, "--index", index_dir).exit_code == 0
+    before = answers(runner, index_dir)
+    # one changed, one new: 2 passages to embed (words of this case's own: the cache is the session's)
+    write_corpus(corpus, {**STATE_B, "kopi.txt": f"{STATE_B['kopi.txt']} ({moment})",
+                          "banjir.txt": f"{STATE_B['banjir.txt']} ({moment})"})
+    proc = start_and_stop_at(moment, corpus, index_dir)
+    proc.send_signal(signal.SIGINT)
+    rest = proc.stderr.read()
+    proc.wait()
+    proc.stderr.close()
+    assert proc.returncode == 130
+    assert rest.strip().splitlines()[-1] == said
+    assert "Traceback" not in rest
+    if moment != "switched":
+        assert answers(runner, index_dir) == before
