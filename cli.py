@@ -108,21 +108,27 @@ def index_command(
 
 @app.command("add")
 def add_command(
-    files: Annotated[list[Path], typer.Argument(parser=_input_path, help=f"Files ({INPUTS}) or folders of them, to add or update.")],
+    files: Annotated[list[Path], typer.Argument(parser=_input_path, help=f"Files ({INPUTS}) or folders of them, to add or update; a removed document comes back when its file or its id is named.")],
     index: IndexOption = None,
     strict: Annotated[bool, typer.Option("--strict", help="Fail, changing nothing, if any input is skipped.")] = False,
     verbose: VerboseOption = False,
 ) -> None:
-    """Add (or update) files, keeping everything else in the index (nothing is removed)."""
-    _update(files, index, model=None, rebuild=False, prune=False, strict=strict, verbose=verbose, ray=None)
+    """Add (or update) files, keeping everything else in the index (nothing is removed).
+
+    Documents taken out by lintas remove stay out of every lintas index; naming one here (by
+    its id, or its file) brings it back.
+    """
+    _update(files, index, model=None, rebuild=False, prune=False, strict=strict, verbose=verbose, ray=None,
+            bring_back=True)
 
 
 @app.command("remove")
 def remove_command(
-    ids: Annotated[list[str], typer.Argument(help="Documents: an id as lintas search shows it, a file's path (with :LINE or #ID for a line of a JSONL/CSV/JSON file), or an explicit id such as k1 that only one file uses.")],
+    ids: Annotated[list[str], typer.Argument(help="Documents: an id as lintas search shows it, a file's path (all its documents; with :LINE or #ID, one line of a JSONL/CSV/JSON file), or an explicit id such as k1 that only one file uses.")],
     index: IndexOption = None,
 ) -> None:
-    """Remove documents from the index."""
+    """Remove documents from the index; they stay out of every later lintas index, rebuilds
+    included, until lintas add names them (or their file) again."""
     from index.builder import remove_documents
     from index.store import resolve_index_dir
 
@@ -134,10 +140,11 @@ def remove_command(
     console = _stderr()
     console.print(f"Removed {_count(report.removed, 'document')}; {report.documents} left → {index_dir}", markup=False)
     _list_ids(console, "removed", report.removed_ids, verbose=True)
+    console.print("(they stay out of later updates and rebuilds; lintas add ID brings one back)", markup=False)
 
 
 def _update(paths: Optional[list[Path]], index: Optional[Path], *, model: Optional[str], rebuild: bool,
-            prune: bool, strict: bool, verbose: bool, ray: Optional[str]) -> None:
+            prune: bool, strict: bool, verbose: bool, ray: Optional[str], bring_back: bool = False) -> None:
     from index.builder import build_index, embedder_for
     from index.store import exists, resolve_index_dir
 
@@ -160,7 +167,7 @@ def _update(paths: Optional[list[Path]], index: Optional[Path], *, model: Option
         embedder = embedder_for(index_dir, model, rebuild, ray=ray)
         with _Progress(console, embedder) as progress:
             report = build_index(paths, index_dir, embedder, progress=progress, on_error=warn,
-                                 rebuild=rebuild, prune=prune, strict=strict)
+                                 rebuild=rebuild, prune=prune, strict=strict, bring_back=bring_back)
     except LintasError as error:
         _fail(error)
     except KeyboardInterrupt:
@@ -201,7 +208,9 @@ def _render_report(console, report, index_dir: Path, verbose: bool) -> None:
     langs = ", ".join(f"{lang} {count}" for lang, count in report.languages.items()) or "none"
     changes = (f"{report.added} added, {report.changed} changed, {report.removed} removed, "
                f"{report.unchanged} unchanged")
-    skipped = f"; {report.skipped} skipped (see warnings)" if report.skipped else ""
+    where = " and ".join(place for place, count in (("see warnings", report.skipped - report.skipped_earlier),
+                                                    ("below", report.skipped_earlier)) if count)
+    skipped = f"; {report.skipped} skipped ({where})" if report.skipped else ""
     console.print(f"Indexed {_count(report.documents, 'document')} (languages: {langs}), {_count(report.passages, 'passage')}: "
                   f"{changes}{skipped}; {report.seconds:.1f} s → {index_dir}", markup=False)
     if report.upgraded_from is not None:
@@ -216,6 +225,19 @@ def _render_report(console, report, index_dir: Path, verbose: bool) -> None:
                       f"that folder are found from then on)", markup=False)
     for kind, ids in (("added", report.added_ids), ("changed", report.changed_ids), ("removed", report.removed_ids)):
         _list_ids(console, kind, ids, verbose)
+    if report.kept_out:
+        console.print(f"Left out {_count(len(report.kept_out), 'document')} removed earlier with lintas remove "
+                      f"(lintas add ID brings one back)", markup=False)
+        _list_ids(console, "left out", report.kept_out, verbose)
+    if report.earlier_skipped:
+        from index.ids import display_id
+
+        files = sorted(report.earlier_skipped)
+        named = ", ".join(f"{display_id(file)} ({len(report.earlier_skipped[file])})" for file in files[:LISTED])
+        more = f" and {len(files) - LISTED} more" if len(files) > LISTED else ""
+        console.print(f"Still skipped: {_count(report.skipped_earlier, 'input')} of files unchanged since an "
+                      f"earlier run: {named}{more} (lintas info lists them; a changed file is read again)",
+                      markup=False)
     if report.other_types:
         total = sum(report.other_types.values())
         kinds = ", ".join(f"{suffix} {count}" for suffix, count in
@@ -624,6 +646,7 @@ def info_command(index: IndexOption = None) -> None:
     """Where the index is, its manifest and documents per language."""
     from dataclasses import asdict
 
+    from index.ids import display_id
     from index.store import current_generation, read_manifest, resolve_index_dir
 
     index_dir = resolve_index_dir(index)
@@ -633,9 +656,15 @@ def info_command(index: IndexOption = None) -> None:
         _fail(error)
     typer.echo(f"index: {index_dir}")
     for key, value in asdict(manifest).items():
-        if key not in ("languages", "roots", "language_vectors"):
+        if key not in ("languages", "roots", "language_vectors", "removed", "skipped"):
             typer.echo(f"{key}: {value}")
     typer.echo(f"language balance: {_balance_state(manifest.language_vectors)}")
+    typer.echo(f"removed: {len(manifest.removed)}" + (" (kept out of every update; lintas add ID brings one back)"
+                                                      if manifest.removed else ""))
+    warnings = [warning for file in sorted(manifest.skipped) for warning in manifest.skipped[file]]
+    typer.echo(f"skipped inputs: {len(warnings)}" + (" (in files not changed since; each line below)" if warnings else ""))
+    for warning in warnings:
+        typer.echo(f"  {display_id(warning)}")  # each begins with its file's resolved path
     typer.echo("roots:" + ("" if manifest.roots else " none (lintas index PATHS records them)"))
     for root in manifest.roots:
         typer.echo(f"  {root}")

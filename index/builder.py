@@ -11,6 +11,7 @@ reads them again, a run with paths adds them (``rebuild``: makes them the roots)
 """
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections import Counter
@@ -30,8 +31,8 @@ from index.documents import Document, ErrorSink, read_documents
 from index.changes import KnownFiles, fingerprint, pruned
 from index.embedding import Embedder, VectorCache, embed_passages_cached
 from index.errors import (DocumentError, DocumentNotFound, DocumentsSkipped, IndexCorrupt, IndexMismatch, IndexNotFound,
-                          RootsError, UnknownDocuments)
-from index.ids import DocumentIds, resolved
+                          LintasError, RootsError, UnknownDocuments)
+from index.ids import DocumentIds, resolved, under
 from index.keyword import check_keyword_index, update_keyword_index, write_keyword_index
 from index.language import detect_language
 from index.passages import PASSAGES_VERSION, passage_spans, passage_texts
@@ -59,6 +60,8 @@ class BuildReport:
     upgraded_from: int | None = None  # a rebuild of an index of this older format
     roots_from_files: bool = False  # the roots are the files an index without recorded roots named
     balance_stored: bool = False  # the index predated its stored language balance, which it now keeps
+    kept_out: list[str] = field(default_factory=list)  # read, but removed earlier: left out
+    earlier_skipped: dict[str, list[str]] = field(default_factory=dict)  # by file: skipped, not read again
 
     @property
     def added(self) -> int:
@@ -74,7 +77,12 @@ class BuildReport:
 
     @property
     def skipped(self) -> int:
-        return count_skipped(self.problems)
+        """Inputs left out: this run's, and those of files not read again since they were."""
+        return count_skipped(self.problems) + self.skipped_earlier
+
+    @property
+    def skipped_earlier(self) -> int:
+        return sum(map(len, self.earlier_skipped.values()))
 
 
 def count_skipped(problems: list[DocumentError]) -> int:
@@ -104,6 +112,7 @@ def build_index(
     rebuild: bool = False,
     prune: bool = True,
     strict: bool = False,
+    bring_back: bool = False,
 ) -> BuildReport:
     """Bring the index at ``index_dir`` up to date with the documents under ``paths``.
 
@@ -111,7 +120,9 @@ def build_index(
     damaged or older index: index.roots.recorded_roots). ``rebuild`` ignores the existing
     index (and may change the model), and reports what it dropped; ``prune=False`` keeps
     documents that this run did not see; ``strict`` refuses to write anything when an input
-    was skipped.
+    was skipped, this run or in a file not read again since. Documents removed by
+    remove_documents stay out, rebuilds included, unless ``bring_back`` (`lintas add`) and
+    ``paths`` name them or their files (``_bring_back``).
     """
     started = time.perf_counter()
     with store.writer_lock(index_dir):
@@ -124,12 +135,26 @@ def build_index(
             if on_error:
                 on_error(error)
 
+        removed = previous.manifest.removed if previous else index_roots.recorded_removed(index_dir)
+        restored: set[str] = set()
+        if bring_back and paths is not None:
+            paths, restored = _bring_back([Path(p) for p in paths], removed)
         walk, roots, origin = _roots(index_dir, previous, paths, rebuild, record)
         files = KnownFiles(previous.records if previous else {})
-        docs, others, linked = _read(walk, files, record, progress)
-        skipped = count_skipped(problems)
+        restored_files = {entry["file"] for entry in removed if entry["id"] in restored}
+        held_out = {entry["id"] for entry in removed} - restored
+        docs, others, linked, read_files = _read(walk, files, record, progress, restored_files)
+        kept_out = sorted(doc_id for doc_id in docs if doc_id in held_out)
+        for doc_id in kept_out:
+            del docs[doc_id]
+        earlier_skipped = {file: warnings for file, warnings in (previous.manifest.skipped if previous else {}).items()
+                           if file not in read_files and os.path.exists(file)}
+        skipped = count_skipped(problems) + sum(map(len, earlier_skipped.values()))
         if strict and skipped:
-            raise DocumentsSkipped(f"{skipped} input(s) skipped and --strict given; the index was not changed")
+            earlier = sum(map(len, earlier_skipped.values()))
+            raise DocumentsSkipped(f"{skipped} input(s) skipped"
+                                   f"{f' ({earlier} of them in files unchanged since an earlier run)' if earlier else ''}"
+                                   f" and --strict given; the index was not changed")
 
         old = previous.records if previous else {}
         balance_stored = previous is not None and previous.manifest.language_vectors is None
@@ -139,14 +164,18 @@ def build_index(
         read_roots = [resolved(path) for path in walk] + sorted(linked)
         gone = [doc_id for doc_id, rec in old.items() if doc_id not in docs and doc_id not in files.reused
                 and pruned(rec, read_roots, failed, prune)]
+        still_removed = [entry for entry in removed if entry["id"] in held_out
+                         and (os.path.exists(entry["file"]) or not pruned(entry, read_roots, failed, prune))]
+        skipped_now = {**earlier_skipped, **_skipped_by_file(problems)}
         replaced = {doc.id for doc in fresh} | set(gone)
         kept = [rec for doc_id, rec in old.items() if doc_id not in replaced]
-        details = dict(other_types=dict(sorted(others.items())), roots=roots, roots_from_files=origin == "documents", **(
+        details = dict(other_types=dict(sorted(others.items())), roots=roots, roots_from_files=origin == "documents",
+                       kept_out=kept_out, earlier_skipped=earlier_skipped, balance_stored=balance_stored, **(
             _changes_since(index_dir, docs) if rebuild else
             dict(added_ids=[d.id for d in fresh if d.id not in old], changed_ids=[d.id for d in fresh if d.id in old],
                  removed_ids=gone, unchanged=len(kept))))
-        details["balance_stored"] = balance_stored
-        if previous and not fresh and not gone and roots == previous.manifest.roots and not balance_stored:
+        if (previous and not fresh and not gone and roots == previous.manifest.roots and not balance_stored
+                and still_removed == removed and skipped_now == previous.manifest.skipped):
             return _report(index_dir, previous.manifest, started, problems, **details)
         for rec in kept:  # read again this run, unchanged: note the file's hash for next time
             if rec["id"] in docs:
@@ -154,19 +183,39 @@ def build_index(
         fingerprints = {doc.id: (docs[doc.id][1], files.hash(doc.file)) for doc in fresh}
         manifest = _write_generation(index_dir, embedder, previous, kept, fresh, fingerprints, roots,
                                      remove_ids=[*gone, *(d.id for d in fresh if d.id in old)],
-                                     progress=progress, cache=cache)
+                                     removed=still_removed, skipped=skipped_now, progress=progress, cache=cache)
     return _report(index_dir, manifest, started, problems, **details)
 
 
-def _read(walk: list[Path], files: KnownFiles, on_error: ErrorSink,
-          progress: ProgressFn) -> tuple[dict[str, tuple[Document, str]], Counter, set[str]]:
+def _skipped_by_file(problems: list[DocumentError]) -> dict[str, list[str]]:
+    """This run's skipped inputs by resolved file: what the next runs report while the file is
+    not read again."""
+    found: dict[str, list[str]] = {}
+    for problem in problems:
+        if "skipped" in problem.reason:
+            file = resolved(problem.path)
+            found.setdefault(file, []).append(str(DocumentError(file, problem.reason, problem.line)))
+    return found
+
+
+def _read(walk: list[Path], files: KnownFiles, on_error: ErrorSink, progress: ProgressFn,
+          read_anyway: set[str]) -> tuple[dict[str, tuple[Document, str]], Counter, set[str], set[str]]:
     """The documents read this run, each with its fingerprint (files unchanged since the last
-    run are not read: ``files.reused``), the files of other types met, by suffix, and the
-    resolved targets of the symlinked folders walked (read this run as much as the roots)."""
+    run are not read: ``files.reused``, unless in ``read_anyway``), the files of other types
+    met, by suffix, the resolved targets of the symlinked folders walked (read this run as much
+    as the roots), and the files read (resolved)."""
     docs: dict[str, tuple[Document, str]] = {}
     others: Counter = Counter()
     linked: set[str] = set()
-    for doc in read_documents(walk, on_error=on_error, known=files.unchanged, others=others, linked=linked):
+    read_files: set[str] = set()
+
+    def known(file: str) -> list[str] | None:
+        ids = None if file in read_anyway else files.unchanged(file)
+        if ids is None:
+            read_files.add(file)
+        return ids
+
+    for doc in read_documents(walk, on_error=on_error, known=known, others=others, linked=linked):
         if doc.id in docs:  # an explicit id that spells another document's id: never silently
             on_error(DocumentError(doc.path, f"id {doc.id!r} is already the id of {docs[doc.id][0].path}; skipped"))
             continue
@@ -176,7 +225,7 @@ def _read(walk: list[Path], files: KnownFiles, on_error: ErrorSink,
         on_error(DocumentError(docs.pop(doc_id)[0].path, f"id {doc_id!r} is already the id of "
                                                          f"{files.path_of(doc_id)}; skipped"))
     checkpoint("read")
-    return docs, others, linked
+    return docs, others, linked, read_files
 
 
 def _roots(index_dir: Path, previous: _Previous | None, paths: Iterable[Path] | None, rebuild: bool,
@@ -223,8 +272,9 @@ def _changes_since(index_dir: Path, docs: dict[str, tuple[Document, str]]) -> di
 
 
 def add_documents(files: Iterable[Path], index_dir: Path, embedder: Embedder, **options) -> BuildReport:
-    """Add or update single files, keeping every other document: build_index without pruning."""
-    return build_index(files, index_dir, embedder, prune=False, **options)
+    """Add or update single files (or bring back removed documents), keeping every other
+    document: build_index without pruning."""
+    return build_index(files, index_dir, embedder, prune=False, bring_back=True, **options)
 
 
 def remove_documents(index_dir: Path, ids: Iterable[str], cwd: Path | None = None) -> BuildReport:
@@ -244,7 +294,11 @@ def remove_documents(index_dir: Path, ids: Iterable[str], cwd: Path | None = Non
             try:
                 chosen.append(table.resolve(text, cwd))
             except DocumentNotFound:
-                unknown.append(text)
+                whole_file = table.of_file(text, cwd)  # a JSONL/CSV/JSON file's path: all its documents
+                if whole_file:
+                    chosen.extend(whole_file)
+                else:
+                    unknown.append(text)
         if unknown:
             raise UnknownDocuments(f"no document with id {', '.join(map(repr, unknown))} in {index_dir}; "
                                    f"nothing removed (lintas search --json shows ids)")
@@ -254,14 +308,50 @@ def remove_documents(index_dir: Path, ids: Iterable[str], cwd: Path | None = Non
         kept_files = {rec.get("file") for rec in kept}
         emptied = {records[doc_id].get("file") for doc_id in chosen} - kept_files
         roots = [root for root in manifest.roots if root not in emptied]
+        removed = _with_removed(manifest.removed, [records[doc_id] for doc_id in chosen])
         manifest = _write_generation(index_dir, _Recorded(manifest), previous, kept, [], {}, roots,
-                                     remove_ids=chosen)
+                                     remove_ids=chosen, removed=removed, skipped=manifest.skipped)
     return _report(index_dir, manifest, started, [], removed_ids=chosen, unchanged=len(kept), roots=roots)
 
 
 def _model_change(index_dir: Path, built_with: str, asked: str) -> IndexMismatch:
     return IndexMismatch(f"the index at {index_dir} was built with model {built_with}; changing it to "
                          f"{asked!r} needs a full rebuild: lintas index --rebuild --model {asked}")
+
+
+def _with_removed(removed: list[dict], records: list[dict]) -> list[dict]:
+    """The index's list of removed documents with ``records`` added (by id, once each)."""
+    entries = {entry["id"]: entry for entry in removed}
+    for rec in records:
+        entries[rec["id"]] = {"id": rec["id"], "file": rec.get("file"), "key": rec.get("key"), "path": rec.get("path")}
+    return list(entries.values())
+
+
+def _removed_table(removed: list[dict]) -> DocumentIds:
+    return DocumentIds((entry["id"], entry.get("file"), entry.get("key"), entry.get("path")) for entry in removed)
+
+
+def _bring_back(paths: list[Path], removed: list[dict]) -> tuple[list[Path], set[str]]:
+    """`lintas add`: the paths to read, and the removed documents they bring back. A path on
+    disk brings back every removed document of the files under it; a name that is no path but
+    a removed document's id (FILE#ID, FILE:N, a bare explicit id) brings back that one, and
+    its file is read."""
+    table = _removed_table(removed)
+    files, restored = [], set()
+    for path in paths:
+        if path.exists():
+            root = resolved(path)
+            restored |= {entry["id"] for entry in removed if under(entry["file"], root)}
+            files.append(path)
+            continue
+        try:
+            doc_id = table.resolve(str(path))
+        except LintasError:
+            files.append(path)  # read_documents says it is no file or folder
+            continue
+        restored.add(doc_id)
+        files.append(Path(next(entry["file"] for entry in removed if entry["id"] == doc_id)))
+    return files, restored
 
 
 class _Recorded:
@@ -289,7 +379,7 @@ def _load_previous(index_dir: Path, embedder: Embedder) -> _Previous | None:
 
 def _write_generation(index_dir: Path, embedder: Embedder, previous: _Previous | None, kept: list[dict],
                       fresh: list[Document], fingerprints: dict[str, tuple], roots: list[str], *,
-                      remove_ids: list[str],
+                      remove_ids: list[str], removed: list[dict], skipped: dict[str, list[str]],
                       progress: ProgressFn = _no_progress, cache: VectorCache | None = None) -> store.Manifest:
     """Stage a generation holding ``kept`` records plus ``fresh`` documents, then commit it."""
     spans = [passage_spans(doc.full_text) for doc in fresh]
@@ -323,7 +413,7 @@ def _write_generation(index_dir: Path, embedder: Embedder, previous: _Previous |
             documents=len(records), passages=sum(len(rec["passages"]) for rec in records),
             languages=languages, created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             segments=segments, engine=getattr(embedder, "engine", embedder.backend), roots=roots,
-            language_vectors=language_vectors,
+            language_vectors=language_vectors, removed=removed, skipped=skipped,
         )
         store.write_manifest(staged, manifest)
         checkpoint("staged")

@@ -59,10 +59,12 @@ class DocumentIds:
         self._files: set[str] = set()
         self._by_path: dict[str, str] = {}
         self._by_key: dict[str, list[str]] = {}
+        self._by_file: dict[str, list[str]] = {}
         for doc_id, file, key, path in entries:
             self._ids.add(doc_id)
             if file:
                 self._files.add(file)
+                self._by_file.setdefault(file, []).append(doc_id)
             if path:
                 self._by_path.setdefault(path, doc_id)
             if key is not None:
@@ -103,3 +105,11 @@ class DocumentIds:
         if matches:
             raise AmbiguousId(text, [display_id(doc_id, base) for doc_id in sorted(matches)])
         raise DocumentNotFound(text)
+
+    def of_file(self, text: str, cwd: Path | str | None = None) -> list[str]:
+        """Every document of the file ``text`` names (relative to ``cwd`` or absolute), in
+        order; empty when it names no file of the index."""
+        if not text or len(text) >= PATH_MAX:
+            return []
+        typed = os.path.join(cwd if cwd is not None else os.getcwd(), text)
+        return list(self._by_file.get(resolved(typed), []))

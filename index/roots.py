@@ -97,6 +97,16 @@ def _record_files(path: Path) -> list[str]:
                               if isinstance(rec.get("file"), str) and rec["file"]))
 
 
+def recorded_removed(index_dir: Path) -> list[dict]:
+    """The documents the newest manifest says were removed (kept out of a rebuild too), read
+    leniently: entries that are not as written are left out."""
+    folders = _generations_newest_first(index_dir)
+    data = _json_or_none(folders[0] / MANIFEST) if folders else None
+    entries = data.get("removed") if isinstance(data, dict) else None
+    return [entry for entry in entries or [] if isinstance(entry, dict) and isinstance(entry.get("id"), str)
+            and isinstance(entry.get("file"), str)]
+
+
 def recorded_records(index_dir: Path) -> list[dict]:
     """The newest generation's document table, read leniently (lines that do not parse are
     left out): what a rebuild compares its documents with."""

@@ -5,8 +5,9 @@
       LOCK                held (flock) by the one process writing; holds its pid
       gen-000007/         one complete index
         manifest.json     format, model, backend, vector size, analyzer, counts, segments,
-                          the roots it was built from (the paths given, resolved), and each
-                          language's passage vector sum (index.balance)
+                          the roots it was built from (the paths given, resolved), each
+                          language's passage vector sum (index.balance), the documents
+                          removed (kept out of updates) and the inputs skipped
         docs.jsonl        one line per live document: id, file, key, title, path, lang, ...,
                           passage spans, and where its vectors are (segment, first row)
         vec-000003.npy    float32, L2-normalised passage vectors; a segment is written once
@@ -61,6 +62,12 @@ class Manifest:
     roots: list[str] = field(default_factory=list)  # the files and folders it was built from, resolved
     # each language's passage count and vector sum (index.balance); None: written before it was kept
     language_vectors: dict[str, dict] | None = None
+    # documents `lintas remove` took out, kept out of every update and rebuild until `lintas add`
+    # names them: id, file, key, path each (index.ids.DocumentIds resolves them)
+    removed: list[dict] = field(default_factory=list)
+    # inputs skipped in files not changed since (resolved file -> the warnings): reported and
+    # counted for --strict by every update that does not read those files again
+    skipped: dict[str, list[str]] = field(default_factory=dict)
 
 
 def resolve_index_dir(option: Path | None) -> Path:

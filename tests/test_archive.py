@@ -26,6 +26,9 @@ def here(tmp_path, monkeypatch) -> Path:
     return tmp_path
 
 
+KEPT_OUT = "(they stay out of later updates and rebuilds; lintas add ID brings one back)\n"
+
+
 def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
@@ -156,10 +159,10 @@ def test_remove_and_show_take_paths_lines_and_explicit_ids(runner, here):
         "Error: 2 documents have id 'k1': feed.jsonl#k1, more.jsonl#k1; name one of them\n")
     assert lintas(runner, "remove", "more.jsonl#k1", "k2", "a/kompas/2020-09-14.txt") == (
         f"Removed 3 documents; 1 left → {here / 'ix'}\n"
-        f"  removed: more.jsonl#k1, feed.jsonl#k2, a/kompas/2020-09-14.txt\n")
+        f"  removed: more.jsonl#k1, feed.jsonl#k2, a/kompas/2020-09-14.txt\n{KEPT_OUT}")
     info = run(runner, "info").stdout  # more.jsonl has no document left: no longer a root
     assert f"roots:\n  {here / 'a'}\n  {here / 'feed.jsonl'}\ndocuments" in info
-    assert lintas(runner, "remove", "k1") == f"Removed 1 document; 0 left → {here / 'ix'}\n  removed: feed.jsonl#k1\n"
+    assert lintas(runner, "remove", "k1") == f"Removed 1 document; 0 left → {here / 'ix'}\n  removed: feed.jsonl#k1\n{KEPT_OUT}"
     assert f"roots:\n  {here / 'a'}\n" in run(runner, "info").stdout  # a folder stays a root
 
 
@@ -186,9 +189,11 @@ def test_json_by_name_and_other_types_in_a_folder(runner, here):
         "warning: x.json: element 2 is not an object with a 'text' string; element skipped\n"
         + summary("1 document (languages: id 1), 1 passage", "1 added, 0 changed, 0 removed, 0 unchanged; 1 skipped "
                   "(see warnings)", here / "ix", "added: x.json:1"))
-    assert lintas(runner, "index", "a") == summary(
-        "2 documents (languages: id 2), 2 passages", "1 added, 0 changed, 0 removed, 1 unchanged", here / "ix",
-        "added: a/kompas/2020-09-14.txt") + "Skipped 3 files of other types: .pdf 2, .docx 1\n"
+    assert lintas(runner, "index", "a") == summary(  # x.json is not read again: its skipped element is recalled
+        "2 documents (languages: id 2), 2 passages", "1 added, 0 changed, 0 removed, 1 unchanged; 1 skipped (below)",
+        here / "ix", "added: a/kompas/2020-09-14.txt") + (
+        "Still skipped: 1 input of files unchanged since an earlier run: x.json (1) (lintas info lists them; a "
+        "changed file is read again)\nSkipped 3 files of other types: .pdf 2, .docx 1\n")
 
 
 @pytest.mark.parametrize("command", [["index", "a"], ["index"], ["add", "a/kompas/2020-09-14.txt"],
@@ -226,3 +231,79 @@ def test_help_lists_the_inputs_really_read(runner):
         assert ".txt, .md, .html, .htm, .json, .jsonl, .csv" in text, command
         assert "folders" in text
     assert sorted(".txt, .md, .html, .htm, .json, .jsonl, .csv".split(", ")) == sorted(READERS)
+
+
+def ids_in(runner, index_dir: Path) -> list[str]:
+    return sorted(doc["id"] for doc in run_json(runner, "search", "berita", "--mode", "keyword", "-k", "50",
+                                                  "--index", index_dir))
+
+
+def feed_line(key: str, text: str) -> str:
+    return json.dumps({"id": key, "title": f"Berita {key}", "text": text}) + "\n"
+
+
+def test_a_removed_article_stays_removed_until_added_again(runner, here):
+    """Issue 19, item 1: removals survive updates of the file and rebuilds; `add` brings one back."""
+    feed = here / "archive" / "feeds" / "news.jsonl"
+    write(feed, feed_line("k1", "Berita banjir di Jakarta.") + feed_line("k2", "Berita gempa di Palu."))
+    lintas(runner, "index", "archive")
+    k1, k2 = str(feed) + "#k1", str(feed) + "#k2"
+    assert lintas(runner, "remove", "archive/feeds/news.jsonl#k2") == (
+        f"Removed 1 document; 1 left → {here / 'ix'}\n  removed: archive/feeds/news.jsonl#k2\n{KEPT_OUT}")
+    with open(feed, "a", encoding="utf-8") as out:  # the scraper appends a line: the file is read again
+        out.write(feed_line("k3", "Berita kopi dari Gayo."))
+    assert lintas(runner, "index") == summary(
+        "2 documents (languages: id 2), 2 passages", "1 added, 0 changed, 0 removed, 1 unchanged", here / "ix",
+        "added: archive/feeds/news.jsonl#k3") + (
+        "Left out 1 document removed earlier with lintas remove (lintas add ID brings one back)\n"
+        "  left out: archive/feeds/news.jsonl#k2\n")
+    assert ids_in(runner, here / "ix") == [k1, str(feed) + "#k3"]
+    lintas(runner, "index", "--rebuild")
+    assert ids_in(runner, here / "ix") == [k1, str(feed) + "#k3"]
+    info = run(runner, "info").stdout
+    assert "removed: 1 (kept out of every update; lintas add ID brings one back)\n" in info
+    assert lintas(runner, "add", "archive/feeds/news.jsonl#k2") == summary(
+        "3 documents (languages: id 3), 3 passages", "1 added, 0 changed, 0 removed, 2 unchanged", here / "ix",
+        "added: archive/feeds/news.jsonl#k2")
+    assert ids_in(runner, here / "ix") == sorted([k1, k2, str(feed) + "#k3"])
+    assert "removed: 0\n" in run(runner, "info").stdout
+
+
+def test_removing_a_file_removes_its_documents_and_adding_it_brings_them_back(runner, here):
+    """Issue 19, item 2: a JSON file's path names all its documents."""
+    scraped = write(here / "archive" / "feeds" / "scraped.json",
+                    json.dumps([{"id": "a1", "text": "Berita satu dari Medan."},
+                                {"id": "a3", "text": "Berita tiga dari Makassar."}]))
+    lintas(runner, "index", "archive")
+    assert lintas(runner, "remove", "archive/feeds/scraped.json") == (
+        f"Removed 2 documents; 0 left → {here / 'ix'}\n"
+        f"  removed: archive/feeds/scraped.json#a1, archive/feeds/scraped.json#a3\n{KEPT_OUT}")
+    assert lintas(runner, "remove", "archive/feeds/scraped.json", code=1).startswith(
+        "Error: no document with id 'archive/feeds/scraped.json'")
+    lintas(runner, "index", "archive")
+    assert ids_in(runner, here / "ix") == []
+    lintas(runner, "add", "archive/feeds/scraped.json")
+    assert ids_in(runner, here / "ix") == [str(scraped) + "#a1", str(scraped) + "#a3"]
+
+
+def test_skipped_lines_of_an_unchanged_file_still_count_for_strict(runner, here):
+    """Issue 19, item 3: an update that does not read a file again still reports its skipped lines."""
+    feed = write(here / "archive" / "news.jsonl", feed_line("k1", "Berita banjir.") + "{not json\n")
+    other = write(here / "archive" / "other.txt", "Berita lain\nBerita tentang kopi.")
+    assert lintas(runner, "index", "archive", "--strict", code=1).endswith(
+        "Error: 1 input(s) skipped and --strict given; the index was not changed\n")
+    lintas(runner, "index", "archive")
+    other.write_text("Berita lain\nBerita tentang kopi Gayo.", encoding="utf-8")  # news.jsonl unchanged
+    assert lintas(runner, "index", "--strict", code=1) == (
+        "Error: 1 input(s) skipped (1 of them in files unchanged since an earlier run) and --strict given; "
+        "the index was not changed\n")
+    out = lintas(runner, "index")
+    assert "; 1 skipped (below); " in out
+    assert ("Still skipped: 1 input of files unchanged since an earlier run: archive/news.jsonl (1) (lintas info "
+            "lists them; a changed file is read again)\n") in out
+    info = run(runner, "info").stdout
+    assert "skipped inputs: 1 (in files not changed since; each line below)\n" in info
+    assert "  archive/news.jsonl:2: " in info
+    feed.write_text(feed_line("k1", "Berita banjir."), encoding="utf-8")  # mended: read again, nothing skipped
+    assert " skipped " not in lintas(runner, "index", "--strict").replace(str(here), "HERE")
+    assert "skipped inputs: 0\n" in run(runner, "info").stdout

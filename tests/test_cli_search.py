@@ -131,7 +131,8 @@ def test_add_and_remove_through_the_cli(runner, seeds_index, tmp_path):
         str(article)]
     removed = run(runner, "remove", article, "--index", seeds_index)
     assert removed.exit_code == 0
-    assert removed.stderr == f"Removed 1 document; 5 left → {seeds_index}\n  removed: {article}\n"
+    assert removed.stderr == (f"Removed 1 document; 5 left → {seeds_index}\n  removed: {article}\n"
+                              "(they stay out of later updates and rebuilds; lintas add ID brings one back)\n")
     assert run_json(runner, "search", "Gayo", "--mode", "keyword", "--index", seeds_index) == []
     missing = run(runner, "remove", "kopi.txt", "--index", seeds_index)
     assert missing.exit_code == 1 and missing.stderr.startswith("Error: no document with id 'kopi.txt'")

@@ -177,6 +177,7 @@ def test_vectors_after_many_updates_equal_a_fresh_build(corpus, index_dir, embed
             remove_documents(index_dir, [f"new{step}.txt"])
     fresh = tmp_path / "fresh"
     build(corpus, fresh, embedder)
+    remove_documents(fresh, [str(corpus / "new1.txt"), str(corpus / "new3.txt")])  # removals stay removed
     updated, rebuilt = reader_for(index_dir, embedder), reader_for(fresh, embedder)
     assert len(store.read_manifest(updated.folder).segments) <= 3
     by_id = {doc.id: i for i, doc in enumerate(rebuilt.docs)}
