@@ -315,7 +315,7 @@ def _date_choice(value: Optional[str]) -> Optional[str]:
 
 @app.command("search")
 def search_command(
-    query: Annotated[str, typer.Argument(metavar="QUERY", show_default=False, help="Words to look for, in Indonesian or English; at least one letter or digit.")],
+    query: Annotated[str, typer.Argument(metavar="QUERY", show_default=False, help="Words to look for, in Indonesian or English; at least one letter or digit, at most 2,000 characters.")],
     top_k: Annotated[int, typer.Option("--top-k", "-k", min=1, help="Number of results.")] = 10,
     mode: Annotated[SearchMode, typer.Option(help="hybrid: both legs fused; keyword: BM25 only; semantic: vectors only.")] = SearchMode.hybrid,
     lang: Annotated[Optional[Language], typer.Option(help="Only articles in this language.")] = None,
@@ -334,14 +334,15 @@ def search_command(
     Each hit shows its rank, title, language, date, source, score, the id that `lintas show`
     and `lintas remove` take, and the passage that matched best.
     """
-    from search.engine import Mode, clean_query, search, unsearchable
+    from search.engine import Mode, clean_query, query_problem, search, unsearchable
     from search.reader import IndexReader
     from index.store import resolve_index_dir
 
     from search.filters import check_range
 
-    if not clean_query(query):
-        raise typer.BadParameter("is empty; give the words to look for", param_hint="QUERY")
+    problem = query_problem(query)
+    if problem:
+        raise typer.BadParameter(problem, param_hint="QUERY")
     try:
         check_range(since, until)
     except ValueError as error:
@@ -509,7 +510,7 @@ def _render_article(article, raw: bool) -> None:
             typer.echo(f"{key}: {value}")
     typer.echo("")
     if not raw:
-        typer.echo(article.text)
+        typer.echo(article.body)
         cut = sum(1 for c in article.removed if c.reason != "blank")  # blank lines are not news
         if cut:
             lines = "1 line" if cut == 1 else f"{cut} lines"

@@ -29,6 +29,15 @@ class Article:
     text: str  # the cleaned body (the title is prepended when indexed, unless the body starts with it)
     removed: list[Cut] = field(default_factory=list)
 
+    @property
+    def body(self) -> str:
+        """The text to show under the title: ``text`` without its first line when that line is
+        the title (a .txt file's first line becomes its title, and stays in its text)."""
+        head, newline, rest = self.text.lstrip("\n").partition("\n")
+        if self.title and head.strip().lstrip("#").strip() == self.title:
+            return rest.lstrip("\n")
+        return self.text
+
     def raw_lines(self) -> list[tuple[str, str | None]]:
         """The raw lines in order, each with the reason the cleaner cut it (None: kept)."""
         return rebuild_raw(self.text, [(c.line, c.text, c.reason) for c in self.removed])

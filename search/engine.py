@@ -23,7 +23,7 @@ from search.semantic import best_passage, document_scores, passage_scores, seman
 from search.snippets import make_snippet
 from search.stories import group_ranked
 
-MAX_QUERY_CHARS = 2000  # the model reads ~512 tokens; a longer query is cut, never refused
+MAX_QUERY_CHARS = 2000  # the model reads ~512 tokens: a longer query is refused (query_problem)
 
 
 _QUERY_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lintas-query")
@@ -59,6 +59,18 @@ def clean_query(query: str) -> str:
     """Control characters out, whitespace folded, length bounded."""
     kept = "".join(" " if unicodedata.category(ch).startswith("C") else ch for ch in query)
     return " ".join(kept.split())[:MAX_QUERY_CHARS]
+
+
+def query_problem(query: str) -> str | None:
+    """Why ``query`` (as typed) is no query at all, said after "the query" or the parameter's
+    name: empty, or over MAX_QUERY_CHARS once control characters and runs of spaces are folded."""
+    kept = "".join(" " if unicodedata.category(ch).startswith("C") else ch for ch in query)
+    length = len(" ".join(kept.split()))
+    if not length:
+        return "is empty; give the words to look for"
+    if length > MAX_QUERY_CHARS:
+        return f"is {length:,} characters long, over the limit of {MAX_QUERY_CHARS:,}; give fewer words"
+    return None
 
 
 def unsearchable(query: str) -> str | None:

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import anyio
 import jinja2
@@ -27,20 +27,44 @@ from index import store
 from index.errors import AmbiguousId, CannotListen, DocumentNotFound, LintasError
 from search.article import get_article
 from search.confidence import NO_GOOD_MATCH
-from search.engine import Mode, search
+from search.engine import Mode, clean_query, query_problem, search, unsearchable
 from search.filters import check_date, check_range
 from search.reader import IndexReader
 from search.results import Hit
 from search.stories import confident_and_weak, story_members
 
 MAX_K = 100
+# A request's line and headers: h11's own limit (16 KiB) answers a longer query in plain text
+# before the app sees it; up to this size the app answers 400 in its JSON (the query limit).
+MAX_REQUEST_HEAD = 4 * 2**20
 TEMPLATES = Path(__file__).parent / "templates"
 SEARCH_PARAMETERS = ("q", "k", "mode", "lang", "since", "until", "source", "group")
 TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
 class BadRequest(Exception):
-    """A parameter the API cannot take; answered 400 with this message."""
+    """A parameter the API cannot take; answered 400 with this message. ``parameter``: the one
+    at fault ("since and until" for the pair), ``reason``: what is wrong with it, so the page
+    can say it with its own field's label."""
+
+    def __init__(self, message: str, parameter: str | None = None, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.parameter, self.reason = parameter, reason
+
+    def on_page(self) -> str:
+        """The message with the page's label of the field at fault in place of the parameter's name."""
+        if self.parameter == "q" and self.reason:
+            return f"The query {self.reason}"  # "is empty; ..."
+        if self.parameter in FIELD_LABELS and self.reason:
+            return f"{FIELD_LABELS[self.parameter]}: {self.reason}"
+        return str(self)
+
+
+FIELD_LABELS = {"since": "From", "until": "To", "since and until": "From and To"}
+
+
+def _bad(parameter: str, reason: str) -> BadRequest:
+    return BadRequest(f"parameter {parameter!r}: {reason}", parameter, reason)
 
 
 @dataclass(frozen=True)
@@ -69,6 +93,10 @@ class SearchRequest:
                 raise BadRequest(f"parameter {name!r} is given more than once")
         if require_query and "q" not in params:
             raise BadRequest("parameter 'q' (the query) is required")
+        if require_query or params.get("q", "").strip():  # the page's empty box is its start, no error
+            problem = query_problem(params.get("q", ""))
+            if problem:
+                raise BadRequest(f"parameter 'q' {problem}", "q", problem)
         values = {name: params[name] for name in SEARCH_PARAMETERS if params.get(name, "") != ""}
         since, until = _date("since", values.get("since")), _date("until", values.get("until"))
         _range(since, until)
@@ -106,14 +134,14 @@ def _date(name: str, value: str | None) -> str | None:
     try:
         return None if value is None else check_date(value)
     except ValueError as error:
-        raise BadRequest(f"parameter {name!r}: {error}") from None
+        raise _bad(name, str(error)) from None
 
 
 def _range(since: str | None, until: str | None) -> None:
     try:
         check_range(since, until)
     except ValueError as error:
-        raise BadRequest(f"parameters 'since' and 'until': {error}") from None
+        raise BadRequest(f"parameters 'since' and 'until': {error}", "since and until", str(error)) from None
 
 
 def _flag(name: str, value: str | None) -> bool:
@@ -213,15 +241,18 @@ class Site:
         return JSONResponse(await self.run(self.live.info))
 
     async def page_search(self, request: Request) -> Response:
-        context = {"wanted": SearchRequest(), "error": None, "stories": None, "weak": []}
+        context = {"wanted": SearchRequest(), "error": None, "stories": None, "weak": [], "unsearchable": None,
+                   "back": ""}
         status = 200
         try:
             wanted = context["wanted"] = SearchRequest.parse(request, require_query=False, ignore_unknown=True)
             if wanted.q.strip():
                 # only stories above the relevance floor are results; the others are weak matches
                 context["stories"], context["weak"] = confident_and_weak(await self.run(self.live.search, wanted))
+                context["unsearchable"] = unsearchable(clean_query(wanted.q))
+                context["back"] = back_query(request)
         except BadRequest as error:
-            context["error"], status = str(error), 400
+            context["error"], status = error.on_page(), 400
             context["wanted"] = as_typed(request)  # the form shows back what to correct
         except LintasError as error:
             context["error"], status = str(error), _status(error)
@@ -232,12 +263,13 @@ class Site:
         return HTMLResponse(self.pages.get_template("search.html").render(**context), status_code=status)
 
     async def page_doc(self, request: Request) -> Response:
+        back = back_query(request)  # the search the article was opened from, to return to it
         try:
             found = await self.run(self.live.article, request.path_params["doc_id"])
         except LintasError as error:
-            html = self.pages.get_template("error.html").render(error=str(error))
+            html = self.pages.get_template("error.html").render(error=str(error), back=back)
             return HTMLResponse(html, status_code=_status(error))
-        return HTMLResponse(self.pages.get_template("article.html").render(**found))
+        return HTMLResponse(self.pages.get_template("article.html").render(**found, back=back))
 
 
 async def _bad_request(request: Request, error: BadRequest) -> Response:
@@ -257,6 +289,13 @@ def create_app(index_dir: Path, warn: Callable[[LintasError], None] | None = Non
     if warn is not None and (problem := live.warm()) is not None:
         warn(problem)
     return app
+
+
+def back_query(request: Request) -> str:
+    """The request's search parameters as a query string (the others dropped): article links
+    carry it, and the article page links back to the results with it."""
+    return urlencode([(name, value) for name, value in request.query_params.multi_items()
+                      if name in SEARCH_PARAMETERS and value])
 
 
 def _status(error: LintasError) -> int:
@@ -290,7 +329,7 @@ def safe_url(url: str | None) -> str | None:
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                              undefined=jinja2.StrictUndefined)
-    env.filters["doc_url"] = lambda doc_id: "/doc/" + quote(doc_id, safe="")
+    env.filters["doc_url"] = lambda doc_id, back="": "/doc/" + quote(doc_id, safe="") + (f"?{back}" if back else "")
     env.filters["marked"] = marked
     env.filters["safe_url"] = safe_url
     env.globals["no_good_match"] = NO_GOOD_MATCH  # the terminal's words, on the page too
@@ -313,4 +352,5 @@ def serve(index_dir: Path, host: str, port: int, warn: Callable[[LintasError], N
     import uvicorn
 
     check_address(host, port)
-    uvicorn.run(create_app(index_dir, warn=warn), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(index_dir, warn=warn), host=host, port=port, log_level="warning",
+                h11_max_incomplete_event_size=MAX_REQUEST_HEAD)

@@ -19,7 +19,9 @@ from urllib.parse import quote, unquote
 
 import pytest
 
-from conftest import EN_SEED, ID_SEEDS, ROOT, SUPPORT_QUERY_TOP, seed_id
+from typer.testing import CliRunner
+
+from conftest import EN_SEED, ID_SEEDS, ROOT, SUPPORT_QUERY_TOP, run, seed_id
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 QUERY = "Lukashenko asks Putin for support"
@@ -70,7 +72,12 @@ def server(seeds_index, tmp_path):
         log.close()
 
 
-def test_search_page_in_chromium(server, tmp_path):
+def shown_id(link) -> str:
+    """The document a result's link opens (the link also carries the search, to come back to)."""
+    return unquote(link.get_attribute("href").removeprefix("/doc/").split("?")[0])
+
+
+def test_search_page_in_chromium(server, seeds_index, tmp_path):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -87,27 +94,30 @@ def test_search_page_in_chromium(server, tmp_path):
             # The English article and the Indonesian one of the phone call first; the other
             # Indonesian ones shown too, as hits or in "also:" lines.
             links = page.locator("li.story a[href^='/doc/']")
-            shown = [unquote(link.get_attribute("href").removeprefix("/doc/")) for link in links.all()]
+            shown = [shown_id(link) for link in links.all()]
             assert set(shown[:2]) == SUPPORT_QUERY_TOP
             assert set(shown) == ID_SEEDS | {EN_SEED}
             languages = page.locator("li.story .lang").all_inner_texts()
             assert languages.count("EN") == 1 and languages.count("ID") == 4  # shown in upper case
 
-            # Open an Indonesian article from the results.
-            page.click(f"a[href='/doc/{quote(seed_id('004_111cb5bf34ac05bb'), safe='')}']")
+            # Open an Indonesian article from the results: its title once (a .txt file's first
+            # line is its title), and a link back to these results.
+            page.click(f"a[href^='/doc/{quote(seed_id('004_111cb5bf34ac05bb'), safe='')}?']")
             page.wait_for_selector("article h1")
-            assert page.inner_text("article h1") == \
-                "Terus Didesak Mundur, Presiden Belarus Akan ke Rusia Minta Bantuan Putin"
+            title = "Terus Didesak Mundur, Presiden Belarus Akan ke Rusia Minta Bantuan Putin"
+            assert page.inner_text("article h1") == title
+            assert title not in page.inner_text("article .text")
             assert "Wanita berusia 38 tahun itu kini sedang berlindung di Lithuani" in page.inner_text("article")
             page.screenshot(path=str(tmp_path / "article.png"), full_page=True)
 
-            # Back to the results, then keep only English articles.
-            page.go_back()
+            # Back to the results by the page's own link, then keep only English articles.
+            page.click("p.back a")
+            page.wait_for_selector("li.story")
+            assert page.input_value("input[name=q]") == QUERY
             page.select_option("select[name=lang]", "en")
             page.click("form.search button")
             page.wait_for_url("**lang=en**")
-            shown = [unquote(link.get_attribute("href").removeprefix("/doc/"))
-                     for link in page.locator("li.story a[href^='/doc/']").all()]
+            shown = [shown_id(link) for link in page.locator("li.story a[href^='/doc/']").all()]
             assert shown == [EN_SEED]
             assert page.input_value("input[name=q]") == QUERY
             assert page.locator("select[name=lang]").input_value() == "en"
@@ -121,6 +131,31 @@ def test_search_page_in_chromium(server, tmp_path):
             assert page.locator("ol.results.weak li.story").count() == 5
             assert page.locator("ol.results:not(.weak)").count() == 0
             page.screenshot(path=str(tmp_path / "filtered.png"), full_page=True)
+
+            # A title taken from a long first sentence is clamped to two lines, as in the terminal.
+            long_title = tmp_path / "long.txt"
+            long_title.write_text(" ".join(["Gubernur Aceh meresmikan pabrik kopi Gayo di Takengon"] * 8) +
+                                  ".\n\nPetani kopi Gayo menyambut pabrik baru itu.", encoding="utf-8")
+            assert run(CliRunner(), "add", long_title, "--index", seeds_index).exit_code == 0
+            page.goto(server + "/?q=kopi+Gayo+Takengon&mode=keyword")
+            link = page.locator("li.story a.title").first
+            line = float(link.evaluate("a => getComputedStyle(a).lineHeight").removesuffix("px"))
+            assert link.bounding_box()["height"] <= 2 * line + 1
         finally:
             browser.close()
     assert (tmp_path / "results.png").stat().st_size > 10_000
+
+
+def test_a_500_kb_query_is_answered_in_the_api_json_by_the_real_server(server):
+    """uvicorn's HTTP parser alone would answer a request line this long with a plain-text
+    "Invalid HTTP request"; the server lets it through to the query limit's JSON 400."""
+    import json
+    import urllib.error
+
+    words = "banjir+" * 75_000  # 525,000 bytes of request line
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(f"{server}/api/search?q={words}", timeout=30)
+    assert refused.value.code == 400
+    assert refused.value.headers["content-type"] == "application/json"
+    assert json.loads(refused.value.read()) == {
+        "error": "parameter 'q' is 524,999 characters long, over the limit of 2,000; give fewer words"}

@@ -132,5 +132,6 @@ def test_show_counts_removed_lines_only_when_there_are_some(runner, tmp_path):
     }
     # The text, then the list of the other documents of its story (the three tell one story).
     text, story = results["clean"].stdout.split("\n\nSame story", 1)
-    assert text.endswith("Kopi Gayo\n\nPetani kopi Gayo panen raya.\n\nHarga naik.")
+    assert text.startswith("Kopi Gayo\nid: ")  # the title once: the body's first line is not printed again
+    assert text.endswith("\n\nPetani kopi Gayo panen raya.\n\nHarga naik.") and text.count("Kopi Gayo") == 1
     assert story.startswith(" (2 other articles):\n")

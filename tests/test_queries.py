@@ -81,8 +81,17 @@ def test_fuzz_the_query_path(reader, query, mode, lang, k):
     check(reader, query, mode, lang, k)
 
 
-@pytest.mark.parametrize("query", ['"unclosed AND (', "a" * 10_000, "🌧️ \x1b[31m title:*"])
+@pytest.mark.parametrize("query", ['"unclosed AND (', "a" * 2_000, "🌧️ \x1b[31m title:*"])
 def test_hostile_queries_through_the_cli(runner, seeds_index: Path, query):
     result = run(runner, "search", query, "--index", seeds_index, "--json")
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("[")
+
+
+def test_a_query_over_the_documented_limit_is_a_usage_error(runner, seeds_index: Path):
+    from search.engine import MAX_QUERY_CHARS
+
+    result = run(runner, "search", "a" * 10_000, "--index", seeds_index)
+    assert result.exit_code == 2
+    assert "Invalid value for QUERY: is 10,000 characters long, over the limit of 2,000; give fewer words" in result.stderr
+    assert f"at most {MAX_QUERY_CHARS:,} characters" in " ".join(run(runner, "search", "--help").stdout.split())

@@ -68,13 +68,36 @@ def test_bad_parameters_are_400_with_a_message(client, params, message):
     assert (answer.status_code, answer.json()) == (400, {"error": message})
     page = client.get("/", params=params if params else {"k": "0"})
     assert page.status_code == 400
-    assert "parameter" in page.text and 'class="error"' in page.text
+    assert 'class="error"' in page.text
+    # the page names the fields by their labels (From, To), the API by the parameters' names
+    assert ("parameter" not in page.text) == any(name in str(params) for name in ("since", "until"))
 
 
-def test_blank_and_punctuation_queries_find_nothing(client):
-    for query in ("", "   ", "\x00\x1f", "?!…", "'\"()"):
+def test_blank_queries_are_400_and_punctuation_finds_nothing(client):
+    """As on the command line: an empty query is an error, one of punctuation only finds nothing
+    (and the page says why)."""
+    for query in ("", "   ", "\x00\x1f"):
+        answer = client.get("/api/search", params={"q": query})
+        assert (answer.status_code, answer.json()) == (
+            400, {"error": "parameter 'q' is empty; give the words to look for"}), repr(query)
+    for query in ("?!…", "'\"()"):
         answer = client.get("/api/search", params={"q": query})
         assert (answer.status_code, answer.json()) == (200, []), repr(query)
+        page = client.get("/", params={"q": query})
+        assert '<p class="none">No results: the query has no letters or digits.</p>' in page.text
+
+
+def test_a_query_over_the_limit_is_400_in_json_on_every_path(client):
+    from search.engine import MAX_QUERY_CHARS
+
+    words = "banjir " * (MAX_QUERY_CHARS // 7 + 1)
+    answer = client.get("/api/search", params={"q": words})
+    length = len(words.strip())
+    assert (answer.status_code, answer.json()) == (400, {"error": f"parameter 'q' is {length:,} characters long, "
+                                                                  f"over the limit of 2,000; give fewer words"})
+    page = client.get("/", params={"q": words})
+    assert page.status_code == 400 and f"The query is {length:,} characters long" in page.text
+    assert client.get("/api/search", params={"q": words[:MAX_QUERY_CHARS]}).status_code == 200
 
 
 def test_api_doc_is_show_json_with_the_story(runner, client, seeds_index):
@@ -108,7 +131,7 @@ def test_page_shows_stories_with_highlighted_snippets(client):
     page = client.get("/", params={"q": "paratroopers", "mode": "keyword"})
     assert page.status_code == 200
     assert '<mark>paratroopers</mark>' in page.text
-    assert f'href="/doc/{quote(EN_SEED, safe="")}"' in page.text
+    assert f'href="/doc/{quote(EN_SEED, safe="")}?q=paratroopers&amp;mode=keyword"' in page.text
     hits = client.get("/api/search", params={"q": "Sochi", "mode": "keyword"}).json()
     page = client.get("/", params={"q": "Sochi", "mode": "keyword"})
     assert page.text.count('<li class="story">') == len({hit["group"] for hit in hits})
@@ -144,7 +167,7 @@ def test_every_text_is_escaped_and_every_id_link_works(runner, seeds_index, tmp_
     assert "&lt;script&gt;alert(&#39;title&#39;)&lt;/script&gt;" in page.text
     link = "/doc/" + quote(hostile_id, safe="")
     assert link.endswith("hostile.jsonl%23feeds%2Fwire.jsonl%3A12%23a%20b%3Fc%25")
-    assert f'href="{link}"' in page.text
+    assert f'href="{link}?q=Gayo+%3Cscript%3E&amp;mode=keyword"' in page.text
     assert 'value="Gayo &lt;script&gt;"' in page.text
     article = client.get(link)
     assert article.status_code == 200
@@ -168,10 +191,15 @@ def test_a_new_generation_is_picked_up_without_a_restart(runner, client, seeds_i
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(query=st.text(max_size=3000))
 def test_no_query_gives_a_500(client, query):
+    from search.engine import query_problem
+
+    refused = query_problem(query) is not None  # empty, or over the limit: 400 with the reason
     for path in ("/api/search", "/"):
         answer = client.get(path, params={"q": query})
-        assert answer.status_code == 200, (path, query, answer.text[:500])
-    assert isinstance(client.get("/api/search", params={"q": query, "group": "false"}).json(), list)
+        expected = 400 if refused and (path == "/api/search" or query.strip()) else 200
+        assert answer.status_code == expected, (path, query, answer.text[:500])
+    answer = client.get("/api/search", params={"q": query, "group": "false"})
+    assert isinstance(answer.json(), dict if refused else list)
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
