@@ -66,7 +66,7 @@ def _reading_code() -> bytes:
     from importlib.util import find_spec
 
     names = ("index.documents", "index.ids", "index.readers", "index.encoding", "index.cleaning", "index.dates",
-             "index.html")
+             "index.html", "index.outlets")
     digest = hashlib.sha256()
     for name in names:
         spec = find_spec(name)

@@ -7,7 +7,8 @@ problem with one file (or one JSONL/CSV line, or JSON array element) is reported
 ``on_error`` and the rest of the run goes on. Each document's id says where it came from
 (index.ids). Each article is cleaned of boilerplate (index.cleaning), keeping a record of
 what was cut, and given a date (metadata, else its datelines: index.dates) and a source
-(metadata, else the URL's host, else the folder it was found in).
+(metadata, else the URL's host, else the outlet its dateline names, else the folder it was
+found in).
 
 Bad input is skipped and reported, never fatal: binary files, empty files, files over the
 size limit, unreadable files, things that are not regular files (FIFOs, devices) and symlink
@@ -36,6 +37,7 @@ from index.dates import find_date, parse_date
 from index.encoding import Encoding, NotText, choose_encoding, decode
 from index.errors import DocumentError, InputError
 from index.ids import document_id, resolved
+from index.outlets import dateline_outlet
 from index.readers import READERS, UNITS, Record
 
 SUFFIXES = tuple(READERS)
@@ -311,7 +313,7 @@ def make_document(record: Record, file: str, folder: str | None) -> Document | N
         path=file if record.position is None else f"{file}:{record.position}",
         date=parse_date(record.date) if record.date else find_date(cleaned.text),
         url=record.url,
-        source=_source(record.source, record.url, folder),
+        source=_source(record.source, record.url, folder, cleaned.text),
         author=record.author or cleaned.author,
         removed=cleaned.removed,
         file=file,
@@ -328,14 +330,15 @@ def _first_line(text: str) -> str:
     return ""
 
 
-def _source(given: str | None, url: str | None, folder: str | None) -> str | None:
-    """Lower-case: the record's own source, else the URL's host without www., else the folder."""
+def _source(given: str | None, url: str | None, folder: str | None, text: str) -> str | None:
+    """Lower-case: the record's own source, else the URL's host without www., else the outlet
+    the text's dateline names (index.outlets), else the folder."""
     if given:
         return given.strip().lower().removeprefix("www.")
     host = _host(url) if url and "//" in url else None
     if host:
         return host.removeprefix("www.")
-    return folder.lower() if folder else None
+    return dateline_outlet(text) or (folder.lower() if folder else None)
 
 
 def _host(url: str) -> str | None:

@@ -18,7 +18,7 @@ def test_show_prints_the_cleaned_article_with_metadata(runner, seeds_index):
     lines = result.stdout.splitlines()
     assert lines[:7] == [
         "Terus Didesak Mundur, Presiden Belarus Akan ke Rusia Minta Bantuan Putin",
-        f"id: {KOMPAS}", "lang: id", "date: 2020-09-11", "source: seeds", "author: Aditya Jaya Iswara",
+        f"id: {KOMPAS}", "lang: id", "date: 2020-09-11", "source: kompas.com", "author: Aditya Jaya Iswara",
         f"path: {lines[6][6:]}",
     ]
     assert "Terkini Lainnya" not in result.stdout and "Singapore" not in result.stdout
@@ -71,9 +71,16 @@ def test_date_filters_keep_only_dated_documents_in_range(runner, seeds_index):
 
 
 def test_source_filter(runner, seeds_index):
+    """Two seeds name their outlet in the dateline ("MOSKWA, KOMPAS.com -", "(Klikanggaran)--");
+    the other three have only their folder."""
+    kompas, klik = seed_id("004_111cb5bf34ac05bb"), seed_id("000_0dfaffacd213fe91")
     hits = run_json(runner, "search", "Putin", "--source", "Seeds", "--index", seeds_index)
-    assert {hit["id"] for hit in hits} == ID_SEEDS | {EN_SEED}
-    assert run_json(runner, "search", "Putin", "--source", "kompas", "--index", seeds_index) == []
+    assert {hit["id"] for hit in hits} == (ID_SEEDS | {EN_SEED}) - {kompas, klik}
+    for source in ("kompas.com", "kompas"):
+        assert [hit["id"] for hit in run_json(runner, "search", "Putin", "--source", source,
+                                              "--index", seeds_index)] == [kompas]
+    assert [hit["source"] for hit in run_json(runner, "search", "Putin", "--source", "klikanggaran",
+                                              "--index", seeds_index)] == ["klikanggaran"]
 
 
 def test_bad_date_is_a_usage_error(runner, seeds_index):

@@ -112,7 +112,7 @@ def test_api_doc_is_show_json_with_the_story(runner, client, seeds_index):
 def test_api_info(client, seeds_index):
     info = client.get("/api/info").json()
     assert info["index"] == str(seeds_index)
-    assert (info["documents"], info["languages"], info["sources"]) == (5, {"en": 1, "id": 4}, {"seeds": 5})
+    assert (info["documents"], info["languages"], info["sources"]) == (5, {"en": 1, "id": 4}, {"seeds": 3, "klikanggaran": 1, "kompas.com": 1})
     assert info["generation"] == "gen-000001"
 
 
