@@ -1,0 +1,144 @@
+"""Story links, decided once at index time: which documents tell the same story, in any language.
+
+Two documents are linked when the rule (StoryRule) says so from what the index already has:
+
+- the passage vectors: a translation or a close rewrite of an article has, for each of its
+  passages, a close passage in the other (``alignments``: the smaller of the two directions'
+  mean best passage cosine). The model scores two texts in one language higher than two in
+  different languages, so a pair in one language must clear a higher bar;
+- the numbers: a translation or a rewrite keeps the story's figures (832 dead, 7.5, 2018),
+  where two articles on one topic report different ones (``number_agreement``);
+- the dates: two dated documents further apart than ``max_days`` are different stories.
+
+A story is a set of documents joined by links (search.stories groups hits by it), so the
+groups are the index's, the same for every query, `lintas show`, the JSON and the page. Every
+write computes the links of its new and changed documents against every document
+(``link_documents``) and keeps the others' links. The rule's values were chosen by
+measurement (bench/stories.py, bench/story_pairs.py; figures and method in bench/STORIES.md).
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+@dataclass(frozen=True)
+class StoryRule:
+    """When two documents tell the same story (bench/STORIES.md says how each value was chosen)."""
+
+    min_alignment: float = 0.85  # two documents in different languages
+    same_language_lift: float = 0.05  # added to min_alignment for two documents in one language
+    min_number_agreement: float = 0.6  # shared numbers over the smaller set's, when either has one
+    no_numbers_margin: float = 0.02  # added to the alignment needed when neither has a number
+    max_days: int = 3  # two dated documents further apart are different stories
+
+    def needed(self, same_language: bool) -> float:
+        """The least alignment that can make two documents one story."""
+        return self.min_alignment + (self.same_language_lift if same_language else 0.0)
+
+    def same(self, aligned: float, same_language: bool, numbers: tuple[frozenset, frozenset],
+             days_apart: int | None) -> bool:
+        if days_apart is not None and days_apart > self.max_days:
+            return False
+        needed = self.needed(same_language)
+        agreement = number_agreement(*numbers)
+        if agreement is None:
+            return aligned >= needed + self.no_numbers_margin
+        return aligned >= needed and agreement >= self.min_number_agreement
+
+
+DEFAULT_RULE = StoryRule()
+
+
+def numbers_in(text: str) -> frozenset[str]:
+    """The numbers a text mentions, separators dropped ("1,000" and "1.000" are both "1000")."""
+    return frozenset(re.sub(r"[.,]", "", match) for match in _NUMBER.findall(text))
+
+
+def number_agreement(first: frozenset, second: frozenset) -> float | None:
+    """The share of the smaller set's numbers that the other mentions too (a rewrite that keeps
+    some of an article's figures agrees with it); 0 when only one has numbers; None when
+    neither has one (no evidence either way)."""
+    if not first and not second:
+        return None
+    if not first or not second:
+        return 0.0
+    return len(first & second) / min(len(first), len(second))
+
+
+def days_apart(first: str | None, second: str | None) -> int | None:
+    if not first or not second:
+        return None
+    try:
+        return abs((date.fromisoformat(first) - date.fromisoformat(second)).days)
+    except ValueError:
+        return None
+
+
+def alignments(ours: np.ndarray, vectors: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The alignment of one document (its passage vectors ``ours``) with each of many
+    (``vectors``, document i's passages at ``starts[i]``, ``counts[i]`` of them), in a few
+    array passes: one product, then per document both directions' mean best cosine."""
+    scores = vectors @ ours.T  # every passage against ours
+    theirs_matched = np.add.reduceat(scores.max(axis=1), starts) / counts
+    ours_matched = np.maximum.reduceat(scores, starts, axis=0).mean(axis=1)
+    return np.minimum(theirs_matched, ours_matched)
+
+
+@dataclass(frozen=True)
+class StoryFacts:
+    """What the rule needs of one document besides its vectors."""
+
+    lang: str
+    date: str | None
+    numbers: frozenset[str]
+
+
+def link_documents(vectors: np.ndarray, counts: Sequence[int], facts: Sequence[StoryFacts],
+                   linking: Iterable[int], rule: StoryRule = DEFAULT_RULE) -> dict[int, dict[int, float]]:
+    """The story links of the documents ``linking`` (positions) with every document: for each
+    linked pair (both directions), its alignment. ``vectors``: every document's passages in
+    order, ``counts[i]`` of them for document i."""
+    counts_array = np.asarray(counts)
+    starts = np.concatenate([[0], np.cumsum(counts_array)[:-1]]).astype(np.int64)
+    lowest = rule.needed(False)
+    links: dict[int, dict[int, float]] = {}
+    if len(counts_array) < 2:
+        return links
+    for position in linking:
+        start = starts[position]
+        aligned = alignments(vectors[start:start + counts_array[position]], vectors, starts, counts_array)
+        aligned[position] = -1.0
+        for other in np.flatnonzero(aligned >= lowest).tolist():
+            mine, theirs = facts[position], facts[other]
+            value = float(aligned[other])
+            if rule.same(value, mine.lang == theirs.lang, (mine.numbers, theirs.numbers),
+                         days_apart(mine.date, theirs.date)):
+                links.setdefault(position, {})[other] = round(value, 4)
+                links.setdefault(other, {})[position] = round(value, 4)
+    return links
+
+
+def story_ids(links: Sequence[Iterable[int]]) -> list[int]:
+    """Each document's story: the smallest position of the documents joined to it by links
+    (``links[i]``: the positions linked to i), so a story's number is stable and readable."""
+    parent = list(range(len(links)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, others in enumerate(links):
+        for j in others:
+            a, b = root(i), root(j)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    return [root(i) for i in range(len(links))]
