@@ -219,6 +219,9 @@ def _render_report(console, report, index_dir: Path, verbose: bool) -> None:
     if report.balance_stored:
         console.print("(the index now keeps its language balance, which searches computed on opening it "
                       "since it was built: see \"How hybrid merges the two\" in the README)", markup=False)
+    if report.stories_stored:
+        console.print("(the index now keeps its story links, decided once for every document: until this "
+                      "update, its searches showed every hit on its own)", markup=False)
     if report.roots_from_files:
         console.print(f"(that index did not record its folders, so the {_count(len(report.roots), 'file')} "
                       f"it named are now what it is built from: run lintas index FOLDER once, and new files in "

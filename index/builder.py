@@ -36,6 +36,7 @@ from index.ids import DocumentIds, resolved, under
 from index.keyword import check_keyword_index, update_keyword_index, write_keyword_index
 from index.language import detect_language
 from index.passages import PASSAGES_VERSION, passage_spans, passage_texts
+from index.stories import numbers_in, update_links
 
 # progress(stage, advance, total): stage is "read", "embed" or "write"
 ProgressFn = Callable[[str, int, int | None], None]
@@ -60,6 +61,7 @@ class BuildReport:
     upgraded_from: int | None = None  # a rebuild of an index of this older format
     roots_from_files: bool = False  # the roots are the files an index without recorded roots named
     balance_stored: bool = False  # the index predated its stored language balance, which it now keeps
+    stories_stored: bool = False  # the index predated its stored story links, which it now keeps
     kept_out: list[str] = field(default_factory=list)  # read, but removed earlier: left out
     earlier_skipped: dict[str, list[str]] = field(default_factory=dict)  # by file: skipped, not read again
 
@@ -158,6 +160,7 @@ def build_index(
 
         old = previous.records if previous else {}
         balance_stored = previous is not None and previous.manifest.language_vectors is None
+        stories_stored = previous is not None and any("story" not in rec for rec in previous.records.values())
         fresh = [doc.with_lang(detect_language(doc.full_text))
                  for doc_id, (doc, print_) in docs.items() if old.get(doc_id, {}).get("hash") != print_]
         failed = {resolved(p.path) for p in problems}
@@ -170,12 +173,13 @@ def build_index(
         replaced = {doc.id for doc in fresh} | set(gone)
         kept = [rec for doc_id, rec in old.items() if doc_id not in replaced]
         details = dict(other_types=dict(sorted(others.items())), roots=roots, roots_from_files=origin == "documents",
-                       kept_out=kept_out, earlier_skipped=earlier_skipped, balance_stored=balance_stored, **(
+                       kept_out=kept_out, earlier_skipped=earlier_skipped, balance_stored=balance_stored,
+                       stories_stored=stories_stored, **(
             _changes_since(index_dir, docs) if rebuild else
             dict(added_ids=[d.id for d in fresh if d.id not in old], changed_ids=[d.id for d in fresh if d.id in old],
                  removed_ids=gone, unchanged=len(kept))))
         if (previous and not fresh and not gone and roots == previous.manifest.roots and not balance_stored
-                and still_removed == removed and skipped_now == previous.manifest.skipped):
+                and not stories_stored and still_removed == removed and skipped_now == previous.manifest.skipped):
             return _report(index_dir, previous.manifest, started, problems, **details)
         for rec in kept:  # read again this run, unchanged: note the file's hash for next time
             if rec["id"] in docs:
@@ -397,8 +401,11 @@ def _write_generation(index_dir: Path, embedder: Embedder, previous: _Previous |
         segment = store.next_segment_name(index_dir, previous.folder if previous else None)
         records = [*kept, *_new_records(fresh, spans, fingerprints, segment)]
         segments = _write_vectors(staged, previous, records, segment, vectors)
-        language_vectors = record_sums(records, {name: store.load_segment(staged, name, rows, embedder.dim)
-                                                 for name, rows in segments.items()})
+        arrays = {name: store.load_segment(staged, name, rows, embedder.dim) for name, rows in segments.items()}
+        language_vectors = record_sums(records, arrays)
+        if previous is not None:
+            _fill_numbers(previous.folder, records)
+        update_links(records, _in_order(records, arrays, embedder.dim), {doc.id for doc in fresh})
         checkpoint("vectors")
         if previous is not None:
             _update_keyword(previous.folder, staged, remove_ids, fresh)
@@ -424,6 +431,28 @@ def _write_generation(index_dir: Path, embedder: Embedder, previous: _Previous |
     return manifest
 
 
+def _in_order(records: list[dict], arrays: dict[str, np.ndarray], dim: int) -> np.ndarray:
+    """Every record's passage vectors, records in order."""
+    parts = [arrays[rec["segment"]][rec["row"]:rec["row"] + len(rec["passages"])] for rec in records]
+    return np.concatenate(parts).astype(np.float32) if parts else np.zeros((0, dim), dtype=np.float32)
+
+
+def _fill_numbers(previous: Path, records: list[dict]) -> None:
+    """The numbers of records written before records kept them, from the stored texts."""
+    missing = [rec for rec in records if "numbers" not in rec]
+    if not missing:
+        return
+    from whoosh import index as whoosh_index
+
+    try:
+        with whoosh_index.open_dir(str(previous / store.WHOOSH)).searcher() as searcher:
+            for rec in missing:
+                fields = searcher.document(id=rec["id"]) or {}
+                rec["numbers"] = sorted(numbers_in(fields.get("content", "")))
+    except Exception as error:  # Whoosh raises EOFError, struct and pickle errors on damaged files
+        raise IndexCorrupt(previous / store.WHOOSH, f"{type(error).__name__}: {error}") from None
+
+
 def _update_keyword(previous: Path, staged: Path, remove_ids: list[str], fresh: list[Document]) -> None:
     store.link_whoosh(previous, staged)
     try:
@@ -439,6 +468,7 @@ def _new_records(docs: list[Document], spans: list[list[tuple[int, int]]], finge
         records.append({"id": doc.id, "file": doc.file, "key": doc.key, "title": doc.title, "path": doc.path,
                         "lang": doc.lang, "date": doc.date, "source": doc.source, "url": doc.url,
                         "hash": fingerprints[doc.id][0], "raw": fingerprints[doc.id][1],
+                        "numbers": sorted(numbers_in(doc.full_text)), "story": {},
                         "passages": [list(s) for s in sp], "segment": segment, "row": row})
         row += len(sp)
     return records

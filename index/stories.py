@@ -32,10 +32,10 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 class StoryRule:
     """When two documents tell the same story (bench/STORIES.md says how each value was chosen)."""
 
-    min_alignment: float = 0.85  # two documents in different languages
-    same_language_lift: float = 0.05  # added to min_alignment for two documents in one language
-    min_number_agreement: float = 0.6  # shared numbers over the smaller set's, when either has one
-    no_numbers_margin: float = 0.02  # added to the alignment needed when neither has a number
+    min_alignment: float = 0.84  # two documents in different languages
+    same_language_lift: float = 0.12  # added to min_alignment for two documents in one language
+    min_number_agreement: float = 0.8  # shared numbers over the smaller set's, when either has one
+    no_numbers_margin: float = 0.01  # added to the alignment needed when neither has a number
     max_days: int = 3  # two dated documents further apart are different stories
 
     def needed(self, same_language: bool) -> float:
@@ -125,20 +125,49 @@ def link_documents(vectors: np.ndarray, counts: Sequence[int], facts: Sequence[S
     return links
 
 
-def story_ids(links: Sequence[Iterable[int]]) -> list[int]:
-    """Each document's story: the smallest position of the documents joined to it by links
-    (``links[i]``: the positions linked to i), so a story's number is stable and readable."""
-    parent = list(range(len(links)))
+def story_groups(links: Sequence[dict[int, float]]) -> list[int]:
+    """Each document's story (the position of its story's first document), from the links
+    (``links[i]``: position -> alignment): the strongest links first, a link makes a story of two
+    documents in none yet, or adds one to the story of the other when it is linked to that
+    story's first document too. So a story never grows by a chain of look-alikes (A like B like
+    C), and a translation pair, whose link is the strongest either has, stays together. Depends
+    only on the links: the same for every query."""
+    edges = sorted(((value, i, j) for i, others in enumerate(links) for j, value in others.items() if i < j),
+                   key=lambda edge: (-edge[0], edge[1], edge[2]))
+    story = [-1] * len(links)
+    for _, i, j in edges:
+        if story[i] < 0 and story[j] < 0:
+            story[i] = story[j] = min(i, j)
+        elif story[j] < 0 and (story[i] == i or story[i] in links[j]):
+            story[j] = story[i]
+        elif story[i] < 0 and (story[j] == j or story[j] in links[i]):
+            story[i] = story[j]
+    return [own if own >= 0 else i for i, own in enumerate(story)]
 
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
 
-    for i, others in enumerate(links):
-        for j in others:
-            a, b = root(i), root(j)
-            if a != b:
-                parent[max(a, b)] = min(a, b)
-    return [root(i) for i in range(len(links))]
+MAX_LINKS = 20  # a document keeps its strongest links: a story is rarely bigger
+
+
+def update_links(records: list[dict], vectors: np.ndarray, changed: set[str], rule: StoryRule = DEFAULT_RULE) -> None:
+    """Keep every record's ``story`` links current (record id -> alignment): the documents in
+    ``changed`` (new or re-indexed) are linked anew with every document, the others keep theirs
+    to documents still there. ``vectors``: every record's passages, in record order; each record
+    needs ``numbers``. Records written before links were kept are all linked.
+
+    The vectors are the model's own (not the language-balanced ones of the vector leg): they
+    never change, so a link made once holds however the archive grows."""
+    everything = any("story" not in rec for rec in records)
+    ids = [rec["id"] for rec in records]
+    live = set(ids) - changed
+    relink = [i for i, rec in enumerate(records) if everything or rec["id"] in changed]
+    for i in relink:
+        records[i]["story"] = {}
+    for rec in records:  # links to documents gone or re-indexed go (the latter are made again below)
+        rec["story"] = {other: value for other, value in rec["story"].items() if other in live}
+    facts = [StoryFacts(rec["lang"], rec.get("date"), frozenset(rec["numbers"])) for rec in records]
+    links = link_documents(vectors, [len(rec["passages"]) for rec in records], facts, relink, rule)
+    for i, others in links.items():
+        records[i]["story"].update({ids[j]: value for j, value in others.items()})
+    for rec in records:
+        if len(rec["story"]) > MAX_LINKS:
+            rec["story"] = dict(sorted(rec["story"].items(), key=lambda item: -item[1])[:MAX_LINKS])

@@ -15,6 +15,7 @@ from index.balance import language_direction, language_sums
 from index.embedding import Embedder, canonical_model, load_embedder
 from index.errors import IndexCorrupt, IndexMismatch, LintasError
 from index.ids import DocumentIds
+from index.stories import story_groups
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class DocInfo:
     row: int = 0  # its first row there
     file: str = ""  # the file it was read from (resolved)
     key: str | None = None  # its own id in that file, if it has one
+    story: dict | None = None  # story links: id -> alignment (index.stories); None: not kept yet
 
 
 def _doc_info(record: dict) -> DocInfo:
@@ -54,7 +56,7 @@ def _doc_info(record: dict) -> DocInfo:
                    passages=[tuple(span) for span in record["passages"]])
 
 
-FIELDS = ("id", "title", "path", "lang", "date", "source", "url", "hash", "segment", "row", "file", "key")
+FIELDS = ("id", "title", "path", "lang", "date", "source", "url", "hash", "segment", "row", "file", "key", "story")
 
 
 class IndexReader:
@@ -148,6 +150,15 @@ class IndexReader:
         """The vector leg's language balance (search.semantic), None for an archive of one language."""
         direction = language_direction(self.language_vectors)
         return None if direction is None else Balance.of(self.vectors, direction)
+
+    @cached_property
+    def stories(self) -> list[int]:
+        """Each document's story (index.stories.story_groups over the links the index keeps):
+        the position of its story's first document; its own for a document alone, and for
+        every document of an index written before links were kept."""
+        links = [{self._positions[other]: value for other, value in (doc.story or {}).items() if other in self._positions}
+                 for doc in self.docs]
+        return story_groups(links)
 
     @cached_property
     def language_counts(self) -> dict[str, int]:

@@ -137,8 +137,10 @@ def test_show_counts_removed_lines_only_when_there_are_some(runner, tmp_path):
         "teaser": (0, "(1 line removed as boilerplate; --raw shows them)\n"),
         "two": (0, "(2 lines removed as boilerplate; --raw shows them)\n"),
     }
-    # The text, then the list of the other documents of its story (the three tell one story).
+    # The text, then the list of the other documents of its story: the teaser and the other
+    # copy are one text once cleaned (one story); "clean" says one more thing, so it stands apart.
     text, story = results["clean"].stdout.split("\n\nSame story", 1)
     assert text.startswith("Kopi Gayo\nid: ")  # the title once: the body's first line is not printed again
     assert text.endswith("\n\nPetani kopi Gayo panen raya.\n\nHarga naik.") and text.count("Kopi Gayo") == 1
-    assert story.startswith(" (2 other articles):\n")
+    assert story == ": no other article in the index.\n"
+    assert results["teaser"].stdout.split("\n\nSame story", 1)[1].startswith(" (1 other article):\n")
