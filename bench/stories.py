@@ -1,252 +1,322 @@
-"""How well story groups match the truth on ntrex-mixed, and how the rule was chosen.
+"""Story groups on four kinds of pairs: how well they match the truth, how stable they are across
+wordings of a query, and how the rule was chosen.
 
-    python bench/stories.py [--task /work/shared/bench/ntrex-mixed]   # default: $LINTAS_BENCH/ntrex-mixed
+    LINTAS_CACHE=/work/tmp/cache .venv/bin/python bench/stories.py
 
-In ntrex-mixed every English NTREX article (ntrex-en-N) and its Indonesian translation
-(ntrex-id-N) are one story, and the issue counts every other pair as two stories; the other
-3,744 documents (IndoSum Indonesian news, FLORES English texts) are distractors. Over the
-top-20 hybrid hits of every query, every pair of hits is "same group" or not: precision and
-recall of that against the translation pairs, and the groups formed among distractors only
-(over-merging).
+Each archive is indexed as `lintas eval` indexes a task (vectors from the cache). Its story
+links are made by index.stories.link_documents, the code `lintas index` runs, and grouped by
+index.stories.story_groups, as every search reads them. For the queries of each archive, the
+top 20 hybrid hits are taken (ungrouped), and every pair of them is "one story" or not:
+**precision**, of the pairs put in one story, the share that are a true pair; **recall**, of the
+true pairs that come up together in a top 20, the share put in one story (STORIES.md's measure
+since issue 14). The truth: a document and its translation (or rewrite) are one story, every
+other pair two.
 
-The rule's values are chosen on the even-numbered queries (half A) and checked on the odd ones
-(half B): ``same_language_lift`` is measured without labels (how much higher the model scores
-two hits in one language than two in different languages: the difference of the medians over
-all of half A's pairs); the other three are the grid point with the best recall among those
-with precision >= 0.99 on half A (ties: the stricter values). The script then checks that
-search.stories.DEFAULT_RULE is that choice.
+The kinds of pairs:
+- ntrex articles: ntrex-mixed (123 English news articles and their Indonesian translations among
+  3,744 distractors in both languages); the queries are its 123 English headlines;
+- ntrex rewrites: the same archive with each Indonesian translation cut to its first half, a
+  rewrite that keeps only some of the story's figures; the same queries;
+- news sentences: the 1,012 FLORES sentences in English and in Indonesian as one archive
+  (neighbouring sentences of one article are the distractors: one topic, other figures); 300
+  of the English sentences (seeded) are the queries;
+- short sentences: the 1,000 Tatoeba sentences in both languages, the same way: not news, and
+  full of near-identical lines ("Tom is here." / "Tom was here."), a stress test of precision.
+
+"before" is issue 14's rule as it ran: per query, each hit joining the first better-ranked
+story leader it passes the rule with (alignment 0.85, 0.90 in one language, Jaccard of the
+numbers 0.6, +0.02 without numbers). The grid below chooses the index-time rule: every point
+is scored on all four kinds; the choice is the best lowest recall over the three news kinds
+among the points with precision >= 0.98 on each of them (ties: the stricter values), and the
+script checks that index.stories.DEFAULT_RULE is it.
+
+Stability: each ntrex story is searched with three wordings (the English headline, the
+Indonesian title, the English article's first sentence); for every story whose two articles
+are in the top 20 of all three, the story is stable when the three results group them alike.
 """
 from __future__ import annotations
 
-import argparse
 import itertools
+import json
 import os
-import shlex
-import statistics
+import random
 import sys
-import time
 from dataclasses import dataclass, replace
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from search import evaluation  # noqa: E402
-from search.engine import Mode, rank, search  # noqa: E402
-from search.stories import (DEFAULT_RULE, StoryRule, _numbers, _passages, alignment, days_apart,  # noqa: E402
-                            group_ranked, leader_groups)
+from index.embedding import cache_dir  # noqa: E402
+from index.stories import (DEFAULT_RULE, StoryFacts, StoryRule, alignments, days_apart,  # noqa: E402
+                           link_documents, number_agreement, numbers_in, story_groups)
+from search.engine import Mode, search  # noqa: E402
+from search.evaluation import open_task_index, read_task  # noqa: E402
 
+BENCH = Path(os.environ.get("LINTAS_BENCH", "/work/shared/bench"))
+KINDS = ("ntrex articles", "ntrex rewrites", "news sentences", "short sentences")
+NEWS = KINDS[:3]
 TOP = 20
+SENTENCE_QUERIES = 300
+LOWEST = 0.80  # candidate pairs: aligned at least this (below every rule of the grid)
 GRID = {
-    "min_alignment": [round(0.78 + 0.01 * i, 2) for i in range(13)],  # 0.78 .. 0.90
-    "min_number_agreement": [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0],
-    "no_numbers_margin": [0.0, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06],
+    "min_alignment": [0.82, 0.83, 0.84, 0.85, 0.86, 0.87],
+    "same_language_lift": [0.05, 0.08, 0.12],
+    "min_number_agreement": [0.6, 0.8, 1.0],
+    "no_numbers_margin": [0.0, 0.01, 0.02, 0.03],
 }
-TARGET_PRECISION = 0.99  # on half A: above the issue's 0.98, so that half B has room
+BEFORE = StoryRule(min_alignment=0.85, same_language_lift=0.05, min_number_agreement=0.6, no_numbers_margin=0.02)
 
 
-@dataclass(frozen=True)
-class Pair:
-    aligned: float
-    same_language: bool
-    numbers: tuple[frozenset, frozenset]
-    days_apart: int | None
+def _jsonl(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines if line.strip()]
 
 
-def corpus_id(doc_id: str) -> str:
-    """A corpus document's own id (its ``_id``): the index names it CORPUS#_id."""
-    return doc_id.rsplit("#", 1)[-1]
+def _write_task(folder: Path, documents: list[dict]) -> Path:
+    """A BEIR folder holding ``documents`` (with one judged query, which nothing here runs)."""
+    (folder / "qrels").mkdir(parents=True, exist_ok=True)
+    body = "".join(json.dumps(doc, ensure_ascii=False) + "\n" for doc in documents)
+    if not (folder / "corpus.jsonl").exists() or (folder / "corpus.jsonl").read_text(encoding="utf-8") != body:
+        (folder / "corpus.jsonl").write_text(body, encoding="utf-8")
+    (folder / "queries.jsonl").write_text(json.dumps({"_id": "q", "text": "unused"}) + "\n", encoding="utf-8")
+    (folder / "qrels" / "test.tsv").write_text(f"query-id\tcorpus-id\tscore\nq\t{documents[0]['_id']}\t1\n",
+                                               encoding="utf-8")
+    return folder
 
 
-def story_of(doc_id: str) -> str | None:
-    """The truth: ntrex-en-N and ntrex-id-N are story N; every other document is its own."""
-    if corpus_id(doc_id).startswith(("ntrex-en-", "ntrex-id-")):
-        return corpus_id(doc_id).rsplit("-", 1)[1]
-    return None
-
-
-def truly_same(a: str, b: str) -> bool:
-    return story_of(a) is not None and story_of(a) == story_of(b)
-
-
-def pair_features(reader, tops: dict[str, list[str]]) -> dict[tuple[str, str], Pair]:
-    features = {}
-    for top in tops.values():
-        for a, b in itertools.combinations(top, 2):
-            if (a, b) in features:
-                continue
-            pa, pb = reader.position(a), reader.position(b)
-            da, db = reader.docs[pa], reader.docs[pb]
-            pair = Pair(alignment(reader, pa, pb), da.lang == db.lang, (_numbers(reader, pa), _numbers(reader, pb)),
-                        days_apart(da.date, db.date))
-            features[(a, b)] = features[(b, a)] = pair
-    return features
+def _first_half(text: str) -> str:
+    sentences = [s for s in text.replace("\n", " ").split(". ") if s.strip()]
+    return ". ".join(sentences[:max(1, len(sentences) // 2)]).rstrip(".") + "."
 
 
 @dataclass
+class Archive:
+    reader: object
+    truth: list[str | None]  # each document's pair name; None for a distractor
+    queries: list[str]
+
+
+def archives() -> dict[str, Archive]:
+    work = cache_dir() / "story-pairs"
+    mixed = _jsonl(BENCH / "ntrex-mixed" / "corpus.jsonl")
+    pairs = {doc["_id"]: doc["_id"].rsplit("-", 1)[1] for doc in mixed if doc["_id"].startswith("ntrex-")}
+    headlines = [query["text"] for query in _jsonl(BENCH / "ntrex-mixed" / "queries.jsonl")]
+    rewritten = [{**doc, "text": _first_half(doc["text"])} if doc["_id"].startswith("ntrex-id-") else doc
+                 for doc in mixed]
+    folders = {"ntrex articles": (BENCH / "ntrex-mixed", pairs, headlines),
+               "ntrex rewrites": (_write_task(work / "ntrex-rewrites", rewritten), pairs, headlines)}
+    random.seed(7)
+    for kind, name in (("news sentences", "flores-en-id"), ("short sentences", "tatoeba-en-id")):
+        corpus, queries = _jsonl(BENCH / name / "corpus.jsonl"), _jsonl(BENCH / name / "queries.jsonl")
+        documents = ([{"_id": f"id-{doc['_id']}", "title": "", "text": doc["text"]} for doc in corpus]
+                     + [{"_id": f"en-{query['_id']}", "title": "", "text": query["text"]} for query in queries])
+        truth: dict[str, str] = {}
+        for line in (BENCH / name / "qrels" / "test.tsv").read_text(encoding="utf-8").splitlines()[1:]:
+            query_id, doc_id, _ = line.split("\t")
+            truth[f"en-{query_id}"] = truth.setdefault(f"id-{doc_id}", query_id)
+        sample = random.sample([query["text"] for query in queries], SENTENCE_QUERIES)
+        folders[kind] = (_write_task(work / name, documents), truth, sample)
+    loaded = {}
+    for kind, (folder, truth, queries) in folders.items():
+        reader = open_task_index(read_task(folder), None)
+        loaded[kind] = Archive(reader, [truth.get(doc.id.rsplit("#", 1)[-1]) for doc in reader.docs], queries)
+    return loaded
+
+
+def facts(reader) -> list[StoryFacts]:
+    return [StoryFacts(doc.lang, doc.date, numbers_in(reader.stored_text(doc.id))) for doc in reader.docs]
+
+
+@dataclass
+class Pairs:
+    """Every pair (i < j) aligned at least LOWEST, as arrays: what any rule of the grid needs."""
+
+    i: np.ndarray
+    j: np.ndarray
+    aligned: np.ndarray
+    same_language: np.ndarray
+    overlap: np.ndarray  # index.stories.number_agreement; NaN when neither has a number
+    jaccard: np.ndarray
+    days: np.ndarray  # NaN when either is undated
+
+
+def candidates(reader, known: list[StoryFacts]) -> Pairs:
+    counts = np.array([len(doc.passages) for doc in reader.docs])
+    vectors = np.asarray(reader.vectors)
+    rows = []
+    for i in range(len(counts)):
+        start = reader.passage_starts[i]
+        aligned = alignments(vectors[start:start + counts[i]], vectors, reader.passage_starts, counts)[i + 1:]
+        rows += [(i, i + 1 + j, float(aligned[j])) for j in np.flatnonzero(aligned >= LOWEST).tolist()]
+    i, j, aligned = (np.array(column) for column in zip(*rows)) if rows else (np.zeros(0, int),) * 2 + (np.zeros(0),)
+    overlap, jaccard, days = (np.full(len(rows), np.nan) for _ in range(3))
+    for n, (a, b, _) in enumerate(rows):
+        x, y = known[a].numbers, known[b].numbers
+        if x or y:
+            overlap[n] = number_agreement(x, y)
+            jaccard[n] = len(x & y) / len(x | y)
+        apart = days_apart(known[a].date, known[b].date)
+        if apart is not None:
+            days[n] = apart
+    same_language = np.array([known[a].lang == known[b].lang for a, b, _ in rows], dtype=bool)
+    return Pairs(i, j, aligned, same_language, overlap, jaccard, days)
+
+
+def passing(pairs: Pairs, size: int, rule: StoryRule, jaccard: bool = False) -> list[dict[int, float]]:
+    """The links ``rule`` makes (StoryRule.same over the arrays; ``jaccard``: the numbers'
+    agreement as a Jaccard, as before)."""
+    needed = rule.min_alignment + np.where(pairs.same_language, rule.same_language_lift, 0.0)
+    agreement = pairs.jaccard if jaccard else pairs.overlap
+    none = np.isnan(agreement)
+    ok = np.where(none, pairs.aligned >= needed + rule.no_numbers_margin,
+                  (pairs.aligned >= needed) & (np.nan_to_num(agreement) >= rule.min_number_agreement))
+    ok &= ~(pairs.days > rule.max_days)
+    links: list[dict[int, float]] = [{} for _ in range(size)]
+    for a, b, value in zip(pairs.i[ok].tolist(), pairs.j[ok].tolist(), pairs.aligned[ok].tolist()):
+        links[a][b] = links[b][a] = value
+    return links
+
+
+def before_groups(top: list[int], links: list[dict[int, float]]) -> list[int]:
+    """Issue 14's grouping of one ranked list: each hit joins the first leader it is linked to."""
+    leaders: list[int] = []
+    groups = []
+    for doc in top:
+        leader = next((lead for lead in leaders if doc in links[lead]), None)
+        if leader is None:
+            leaders.append(doc)
+            leader = doc
+        groups.append(leader)
+    return groups
+
+
+@dataclass(frozen=True)
 class Score:
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-    queries: int = 0
-    distractor_groups: int = 0  # groups of two or more distractors only
-    queries_with_distractor_groups: int = 0
-    mixed_groups: int = 0  # groups holding a pair that is not a translation pair (any documents)
+    joined: int
+    right: int
+    pairs: int
 
     @property
     def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+        return self.right / self.joined if self.joined else 1.0
 
     @property
     def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+        return self.right / self.pairs if self.pairs else 1.0
 
-    def line(self) -> str:
-        return (f"precision {self.precision:.4f} ({self.tp}/{self.tp + self.fp}), recall {self.recall:.4f} "
-                f"({self.tp}/{self.tp + self.fn}); groups among distractors only: {self.distractor_groups} "
-                f"in {self.queries} queries ({self.distractor_groups / max(self.queries, 1):.3f} per query, "
-                f"{self.queries_with_distractor_groups} queries with any); groups holding a wrong pair: "
-                f"{self.mixed_groups}")
+    def cell(self) -> str:
+        return f"{self.precision:.3f} / {self.recall:.3f}"
 
 
-def score(groups_by_query: dict[str, dict[str, int]]) -> Score:
-    result = Score()
-    for groups in groups_by_query.values():
-        result.queries += 1
-        members: dict[int, list[str]] = {}
-        for doc, number in groups.items():
-            members.setdefault(number, []).append(doc)
-        for a, b in itertools.combinations(groups, 2):
-            predicted, truth = groups[a] == groups[b], truly_same(a, b)
-            result.tp += predicted and truth
-            result.fp += predicted and not truth
-            result.fn += truth and not predicted
-        merged = [docs for docs in members.values() if len(docs) > 1]
-        only_distractors = [docs for docs in merged if all(story_of(d) is None for d in docs)]
-        result.distractor_groups += len(only_distractors)
-        result.queries_with_distractor_groups += bool(only_distractors)
-        result.mixed_groups += sum(any(not truly_same(a, b) for a, b in itertools.combinations(docs, 2))
-                                   for docs in merged)
-    return result
+def score(archive: Archive, tops: list[list[int]], grouped: list[list[int]]) -> Score:
+    joined, truth = set(), set()
+    for top, groups in zip(tops, grouped):
+        for (a, ga), (b, gb) in itertools.combinations(zip(top, groups), 2):
+            pair = (min(a, b), max(a, b))
+            if archive.truth[a] is not None and archive.truth[a] == archive.truth[b]:
+                truth.add(pair)
+            if ga == gb:
+                joined.add(pair)
+    return Score(len(joined), len(joined & truth), len(truth))
 
 
-def group_all(rule: StoryRule, tops: dict[str, list[str]], features) -> dict[str, dict[str, int]]:
-    def same(a: str, b: str) -> bool:
-        pair = features[(a, b)]
-        return rule.same(pair.aligned, pair.same_language, pair.numbers, pair.days_apart)
-    return {q: leader_groups(top, same, TOP) for q, top in tops.items()}
+def ranked(reader, query: str) -> list[int]:
+    return [reader.position(hit.id) for hit in search(reader, query, k=TOP, mode=Mode.hybrid, group=False)]
 
 
-def language_lift(features, tops: dict[str, list[str]]) -> float:
-    same, cross = [], []
-    for top in tops.values():
-        for a, b in itertools.combinations(top, 2):
-            pair = features[(a, b)]
-            (same if pair.same_language else cross).append(pair.aligned)
-    return round(statistics.median(same) - statistics.median(cross), 2)
-
-
-def choose(features, tops: dict[str, list[str]]) -> tuple[StoryRule, Score]:
-    lift = language_lift(features, tops)
-    best = None
-    for values in itertools.product(*GRID.values()):
-        rule = replace(DEFAULT_RULE, same_language_lift=lift, **dict(zip(GRID, values)))
-        result = score(group_all(rule, tops, features))
-        if result.precision < TARGET_PRECISION:
+def stability(archive: Archive, stories: list[int], links_before: list[dict[int, float]]) -> tuple[str, str]:
+    """(before, now): the share of ntrex stories grouped alike under three wordings."""
+    reader = archive.reader
+    by_name = {doc.id.rsplit("#", 1)[-1]: i for i, doc in enumerate(reader.docs)}
+    headlines = archive.queries
+    counts = {"before": [0, 0], "now": [0, 0]}
+    for number, headline in enumerate(headlines):
+        en, id_ = by_name.get(f"ntrex-en-{number}"), by_name.get(f"ntrex-id-{number}")
+        if en is None or id_ is None:
             continue
-        key = (result.recall, *values)  # the best recall; then the strictest values
-        if best is None or key > best[0]:
-            best = (key, rule, result)
-    return best[1], best[2]
+        first = reader.stored_text(reader.docs[en].id).split(". ")[0]
+        wordings = [headline, reader.docs[id_].title, first]
+        tops = [ranked(reader, wording) for wording in wordings]
+        if not all(en in top and id_ in top for top in tops):
+            continue
+        for name, grouped in (("before", [before_groups(top, links_before) for top in tops]),
+                              ("now", [[stories[doc] for doc in top] for top in tops])):
+            together = {groups[top.index(en)] == groups[top.index(id_)] for top, groups in zip(tops, grouped)}
+            counts[name][0] += len(together) == 1
+            counts[name][1] += 1
+    return tuple(f"{counts[name][0]}/{counts[name][1]} ({counts[name][0] / counts[name][1]:.1%})"
+                 for name in ("before", "now"))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--task", default=str(Path(os.environ.get("LINTAS_BENCH", "/work/shared/bench")) / "ntrex-mixed"))
-    args = parser.parse_args()
-    print(f"command: python {shlex.join(['bench/stories.py', *sys.argv[1:]])}")
-    task = evaluation.read_task(Path(args.task))
-    reader = evaluation.open_task_index(task, None)
-    print(f"{task.name}: {len(task.queries)} queries, {reader.manifest.documents} documents")
-    tops = {q: [d for d, _ in rank(evaluation.query_legs(reader, text), Mode.hybrid)[:TOP]]
-            for q, text in task.queries.items()}
-    features = pair_features(reader, tops)
-    ids = list(tops)
-    half_a = {q: tops[q] for q in ids[0::2]}
-    half_b = {q: tops[q] for q in ids[1::2]}
-    print(f"half A: {len(half_a)} queries (even positions), half B: {len(half_b)} (odd positions)")
+    print(f"$ LINTAS_CACHE={os.environ.get('LINTAS_CACHE', '')} .venv/bin/python bench/stories.py")
+    loaded = archives()
+    known = {kind: facts(archive.reader) for kind, archive in loaded.items()}
+    pairs = {kind: candidates(archive.reader, known[kind]) for kind, archive in loaded.items()}
+    size = {kind: len(archive.reader.docs) for kind, archive in loaded.items()}
+    tops = {kind: [ranked(archive.reader, query) for query in archive.queries] for kind, archive in loaded.items()}
+    for kind, archive in loaded.items():
+        print(f"{kind}: {size[kind]} documents, {len(archive.queries)} queries, "
+              f"{sum(1 for name in archive.truth if name) // 2} true pairs, "
+              f"{score(archive, tops[kind], [list(range(len(top))) for top in tops[kind]]).pairs} of them in a top {TOP}")
 
-    started = time.perf_counter()
-    chosen, on_a = choose(features, half_a)
-    print(f"\nchosen on half A ({time.perf_counter() - started:.0f} s): {chosen}")
-    print(f"  half A: {on_a.line()}")
-    print(f"  half B: {score(group_all(chosen, half_b, features)).line()}")
-    print(f"search.stories.DEFAULT_RULE {'is' if chosen == DEFAULT_RULE else 'is NOT'} this rule: {DEFAULT_RULE}")
+    def now(kind: str, rule: StoryRule, jaccard: bool = False) -> tuple[Score, list[int]]:
+        stories = story_groups(passing(pairs[kind], size[kind], rule, jaccard))
+        return score(loaded[kind], tops[kind], [[stories[doc] for doc in top] for top in tops[kind]]), stories
 
-    print("\nwhat each part of the rule does (all queries; each line changes the chosen rule so):")
-    ablations = {
-        "chosen": {},
-        "no number test": {"min_number_agreement": 0.0, "no_numbers_margin": 0.0},
-        "no number test, alignment >= 0.88": {"min_number_agreement": 0.0, "no_numbers_margin": 0.0, "min_alignment": 0.88},
-        "no number test, alignment >= 0.90": {"min_number_agreement": 0.0, "no_numbers_margin": 0.0, "min_alignment": 0.90},
-        "no same-language lift": {"same_language_lift": 0.0},
-        "alignment >= 0.80 (numbers decide)": {"min_alignment": 0.80},
-    }
-    for name, change in ablations.items():
-        print(f"  {name}: {score(group_all(replace(chosen, **change), tops, features)).line()}")
+    rows = []
+    for values in itertools.product(*GRID.values()):
+        rule = replace(DEFAULT_RULE, **dict(zip(GRID, values)))
+        rows.append((rule, [now(kind, rule)[0] for kind in KINDS]))
+    eligible = [row for row in rows if all(s.precision >= 0.98 for s in row[1][:3])]
+    chosen = max(eligible, key=lambda row: (round(min(s.recall for s in row[1][:3]), 4),
+                                            round(sum(s.recall for s in row[1][:3]), 4),
+                                            row[0].min_alignment, row[0].same_language_lift,
+                                            row[0].min_number_agreement, row[0].no_numbers_margin))
+    print(f"\ngrid: {len(rows)} rules, {len(eligible)} with precision >= 0.98 on the three news kinds; chosen: "
+          f"{chosen[0]}")
+    print(f"index.stories.DEFAULT_RULE {'is' if chosen[0] == DEFAULT_RULE else 'is NOT'} this rule: {DEFAULT_RULE}")
+    print("leave one kind out (chosen on the other two news kinds, then scored on it):")
+    for held in NEWS:
+        others = [KINDS.index(kind) for kind in NEWS if kind != held]
+        fair = [row for row in rows if all(row[1][k].precision >= 0.98 for k in others)]
+        pick = max(fair, key=lambda row: (round(min(row[1][k].recall for k in others), 4),
+                                          round(sum(row[1][k].recall for k in others), 4), row[0].min_alignment,
+                                          row[0].same_language_lift, row[0].min_number_agreement,
+                                          row[0].no_numbers_margin))
+        values = ", ".join(f"{name} {getattr(pick[0], name)}" for name in GRID)
+        print(f"  {held}: {pick[1][KINDS.index(held)].cell()} ({values})")
 
-    print("\nDEFAULT_RULE through the library (search.stories.group_ranked over each query's top 20):")
-    timings = []
-    groups_by_query = {}
-    for q, top in tops.items():
-        t = time.perf_counter()
-        groups_by_query[q] = group_ranked(reader, top, TOP)
-        timings.append((time.perf_counter() - t) * 1000)
-    for name, part in (("half A", half_a), ("half B", half_b), ("all", tops)):
-        print(f"  {name}: {score({q: groups_by_query[q] for q in part}).line()}")
-    print(f"  grouping 20 hits: median {statistics.median(timings):.1f} ms, max {max(timings):.1f} ms")
+    print(f"\nprecision / recall of the pairs of each top {TOP}:\n")
+    print("| grouping | " + " | ".join(KINDS) + " |")
+    print("|---|" + "---|" * len(KINDS))
+    before_links = {kind: passing(pairs[kind], size[kind], BEFORE, jaccard=True) for kind in KINDS}
+    print("| before: issue 14's rule, per query | " + " | ".join(
+        score(loaded[kind], tops[kind], [before_groups(top, before_links[kind]) for top in tops[kind]]).cell()
+        for kind in KINDS) + " |")
+    shipped = {kind: now(kind, DEFAULT_RULE) for kind in KINDS}
+    print("| now: DEFAULT_RULE, at index time | " + " | ".join(shipped[kind][0].cell() for kind in KINDS) + " |")
+    for label, change, jaccard in (("now, numbers agreeing as a Jaccard >= 0.6", {"min_number_agreement": 0.6}, True),
+                                   ("now, same-language lift 0.05", {"same_language_lift": 0.05}, False),
+                                   ("now, alignment 0.85", {"min_alignment": 0.85}, False),
+                                   ("now, no number test", {"min_number_agreement": 0.0, "no_numbers_margin": 0.0},
+                                    False)):
+        cells = [now(kind, replace(DEFAULT_RULE, **change), jaccard)[0].cell() for kind in KINDS]
+        print(f"| {label} | " + " | ".join(cells) + " |")
 
-    print("\nfalse pairs (grouped, not a translation pair), all queries:")
-    seen = set()
-    for q, groups in groups_by_query.items():
-        for a, b in itertools.combinations(groups, 2):
-            if groups[a] == groups[b] and not truly_same(a, b) and frozenset((a, b)) not in seen:
-                seen.add(frozenset((a, b)))
-                pair = features[(a, b)]
-                titles = " | ".join(reader.docs[reader.position(d)].title[:60] for d in (a, b))
-                print(f"  {corpus_id(a)} ~ {corpus_id(b)}: alignment {pair.aligned:.3f}, numbers {sorted(pair.numbers[0] & pair.numbers[1])} "
-                      f"of {len(pair.numbers[0] | pair.numbers[1])}; {titles}")
-    print("missed translation pairs (both in a top 20, not grouped), all queries:")
-    seen = set()
-    for q, groups in groups_by_query.items():
-        for a, b in itertools.combinations(groups, 2):
-            if truly_same(a, b) and groups[a] != groups[b] and frozenset((a, b)) not in seen:
-                seen.add(frozenset((a, b)))
-                pair = features[(a, b)]
-                print(f"  {corpus_id(a)} ~ {corpus_id(b)}: alignment {pair.aligned:.3f}, numbers {len(pair.numbers[0] & pair.numbers[1])} "
-                      f"shared of {len(pair.numbers[0] | pair.numbers[1])}")
+    # the library's own path on one archive: link_documents makes the links the grid scores
+    reader = loaded["ntrex articles"].reader
+    counts = [len(doc.passages) for doc in reader.docs]
+    made = link_documents(np.asarray(reader.vectors), counts, known["ntrex articles"], range(len(counts)))
+    expected = passing(pairs["ntrex articles"], size["ntrex articles"], DEFAULT_RULE)
+    same = all(set(made.get(i, {})) == set(expected[i]) for i in range(len(counts)))
+    print(f"\nindex.stories.link_documents gives {'the same' if same else 'OTHER'} links as the grid on ntrex articles")
 
-    print("\n`lintas search --group` as users get it (k=10 stories per query, hybrid):")
-    together = both_found = 0
-    distractor_groups = 0
-    merged: list[str] = []
-    for text_id, text in task.queries.items():
-        hits = search(reader, text, k=10, group=True)
-        relevant = [hit for hit in hits if corpus_id(hit.id) in task.qrels[text_id]]
-        if len(relevant) == 2:
-            both_found += 1
-            together += relevant[0].group == relevant[1].group
-        groups: dict[int, list[str]] = {}
-        for hit in hits:
-            groups.setdefault(hit.group, []).append(hit.id)
-        for docs in groups.values():
-            if len(docs) > 1 and all(story_of(d) is None for d in docs):
-                distractor_groups += 1
-                merged.append(" ~ ".join(corpus_id(d) for d in docs))
-    print(f"  queries whose two relevant articles are both in the 10 stories: {both_found} of {len(task.queries)}; "
-          f"shown as one story: {together}; groups among distractors only: {distractor_groups}")
-    for line in dict.fromkeys(merged):
-        print(f"  distractors grouped: {line}")
+    before, after = stability(loaded["ntrex articles"], shipped["ntrex articles"][1], before_links["ntrex articles"])
+    print(f"stability (ntrex, three wordings per story, both articles in every top {TOP}): before {before}, now {after}")
 
 
 if __name__ == "__main__":

@@ -104,25 +104,54 @@ def link_documents(vectors: np.ndarray, counts: Sequence[int], facts: Sequence[S
                    linking: Iterable[int], rule: StoryRule = DEFAULT_RULE) -> dict[int, dict[int, float]]:
     """The story links of the documents ``linking`` (positions) with every document: for each
     linked pair (both directions), its alignment. ``vectors``: every document's passages in
-    order, ``counts[i]`` of them for document i."""
-    counts_array = np.asarray(counts)
+    order, ``counts[i]`` of them for document i. The documents are aligned with all others
+    in batches of about BATCH_PASSAGES passages: one matrix product per batch."""
+    counts_array = np.asarray(counts, dtype=np.int64)
     starts = np.concatenate([[0], np.cumsum(counts_array)[:-1]]).astype(np.int64)
     lowest = rule.needed(False)
     links: dict[int, dict[int, float]] = {}
     if len(counts_array) < 2:
         return links
-    for position in linking:
-        start = starts[position]
-        aligned = alignments(vectors[start:start + counts_array[position]], vectors, starts, counts_array)
-        aligned[position] = -1.0
-        for other in np.flatnonzero(aligned >= lowest).tolist():
-            mine, theirs = facts[position], facts[other]
-            value = float(aligned[other])
-            if rule.same(value, mine.lang == theirs.lang, (mine.numbers, theirs.numbers),
-                         days_apart(mine.date, theirs.date)):
-                links.setdefault(position, {})[other] = round(value, 4)
-                links.setdefault(other, {})[position] = round(value, 4)
+    for batch in _batches(sorted(set(linking)), counts_array):
+        aligned = _aligned_with_all(batch, vectors, starts, counts_array)
+        for row, position in enumerate(batch):
+            aligned[row, position] = -1.0
+            for other in np.flatnonzero(aligned[row] >= lowest).tolist():
+                mine, theirs = facts[position], facts[other]
+                value = float(aligned[row, other])
+                if rule.same(value, mine.lang == theirs.lang, (mine.numbers, theirs.numbers),
+                             days_apart(mine.date, theirs.date)):
+                    links.setdefault(position, {})[other] = round(value, 4)
+                    links.setdefault(other, {})[position] = round(value, 4)
     return links
+
+
+BATCH_PASSAGES = 256
+
+
+def _batches(positions: list[int], counts: np.ndarray) -> Iterable[list[int]]:
+    batch, size = [], 0
+    for position in positions:
+        batch.append(position)
+        size += int(counts[position])
+        if size >= BATCH_PASSAGES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _aligned_with_all(batch: list[int], vectors: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """``alignments`` of each document of ``batch`` with every document: (len(batch), documents)."""
+    own_counts = counts[batch]
+    own = np.concatenate([vectors[starts[p]:starts[p] + counts[p]] for p in batch])
+    own_starts = np.concatenate([[0], np.cumsum(own_counts)[:-1]]).astype(np.int64)
+    scores = vectors @ own.T  # every passage against the batch's passages
+    # each passage's best match in each batch document, averaged over each document's passages
+    theirs = np.add.reduceat(np.maximum.reduceat(scores, own_starts, axis=1), starts, axis=0) / counts[:, None]
+    # each batch passage's best match in each document, averaged over the batch document's passages
+    ours = np.add.reduceat(np.maximum.reduceat(scores, starts, axis=0), own_starts, axis=1) / own_counts[None, :]
+    return np.minimum(theirs, ours).T
 
 
 def story_groups(links: Sequence[dict[int, float]]) -> list[int]:
