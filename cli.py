@@ -155,6 +155,7 @@ def _update(paths: Optional[list[Path]], index: Optional[Path], *, model: Option
         console.print(f"warning: {error}", markup=False)
 
     progress = None
+    before = _live_name(index_dir)
     try:
         if paths is None and not exists(index_dir):
             if not SEEDS.is_dir():
@@ -163,7 +164,6 @@ def _update(paths: Optional[list[Path]], index: Optional[Path], *, model: Option
                 raise RootsError(f"no paths given, no index at {index_dir} to read again, and no seeds/ "
                                  f"folder here; nothing was indexed. Run lintas index PATHS (files or folders)")
             paths = [SEEDS]
-        before = _live_name(index_dir)
         embedder = embedder_for(index_dir, model, rebuild, ray=ray)
         with _Progress(console, embedder) as progress:
             report = build_index(paths, index_dir, embedder, progress=progress, on_error=warn,
@@ -171,7 +171,7 @@ def _update(paths: Optional[list[Path]], index: Optional[Path], *, model: Option
     except LintasError as error:
         _fail(error)
     except KeyboardInterrupt:
-        _interrupted(console, index_dir, before if "before" in locals() else None, progress)
+        _interrupted(console, index_dir, before, progress)
     _render_report(console, report, index_dir, verbose)
 
 
@@ -187,7 +187,8 @@ def _live_name(index_dir: Path) -> Optional[str]:
 
 def _interrupted(console, index_dir: Path, before: Optional[str], progress) -> None:
     """Ctrl-C during an update: whether the index changed, and what the next run will not redo."""
-    if before is not None and _live_name(index_dir) not in (before, None):
+    after = _live_name(index_dir)
+    if after is not None and after != before:
         state = "after the new index was written: it is complete and searchable"
     elif before is None:
         state = "no index was written"
