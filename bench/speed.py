@@ -587,6 +587,45 @@ def run_profiled(arguments: list[str], out: Path) -> None:
     print(text)
 
 
+def story_links(args) -> None:
+    """What deciding story links costs at index time (index.stories.link_documents): one new
+    document against an index, and every document of it at once (a first build), on the
+    index's own vectors and its documents' numbers."""
+    import time
+
+    import numpy as np
+
+    from index.stories import StoryFacts, link_documents, numbers_in
+    from search.reader import IndexReader
+
+    say_command()
+    reader = IndexReader(Path(args.dir))
+    facts = [StoryFacts(doc.lang, doc.date, numbers_in(reader.stored_text(doc.id))) for doc in reader.docs]
+    counts = [len(doc.passages) for doc in reader.docs]
+    vectors = np.asarray(reader.vectors)
+    print(f"{len(counts)} documents, {len(vectors)} passages; CPU: {_cpu()}")
+    for label, linking in (("one document (an update adding one)", [len(counts) // 2]),
+                           (f"{args.sample} documents", range(args.sample))):
+        times = []
+        for _ in range(args.repeats):
+            started = time.perf_counter()
+            link_documents(vectors, counts, facts, linking)
+            times.append(time.perf_counter() - started)
+        best = min(times)
+        whole = f"; all {len(counts)} at this rate: {best * len(counts) / len(linking):.1f} s" if len(linking) > 1 else ""
+        print(f"{label}: best of {args.repeats} {best * 1000:.1f} ms{whole}")
+
+
+def _cpu() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return f"{line.split(':', 1)[1].strip()} x{os.cpu_count()}"
+    except OSError:
+        pass
+    return f"unknown x{os.cpu_count()}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -608,6 +647,8 @@ def main() -> None:
     p = sub.add_parser("cold"); p.add_argument("dir"); p.add_argument("--repeats", type=int, default=11); p.set_defaults(func=cold)
     p = sub.add_parser("profile-search"); p.add_argument("dir"); p.set_defaults(func=profile_search)
     p = sub.add_parser("profile-build"); p.add_argument("--docs", type=int, default=20); p.set_defaults(func=profile_build)
+    p = sub.add_parser("story-links"); p.add_argument("dir"); p.add_argument("--sample", type=int, default=500)
+    p.add_argument("--repeats", type=int, default=3); p.set_defaults(func=story_links)
     args = parser.parse_args()
     args.func(args)
 
