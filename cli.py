@@ -22,7 +22,7 @@ app = typer.Typer(
 )
 
 SEEDS = Path("seeds")
-INPUTS = ".txt, .md, .html, .htm, .json, .jsonl, .csv"  # index.readers.READERS (a test holds them equal)
+INPUTS = ".txt, .md, .html, .htm, .json, .jsonl, .csv"  # index.reading.readers.READERS (a test holds them equal)
 LISTED = 5  # ids shown per kind of change in a summary; --verbose shows all
 RAY_ADDRESS = re.compile(r"(ray://)?[\w.\-\[\]:]+:\d+")
 
@@ -129,8 +129,8 @@ def remove_command(
 ) -> None:
     """Remove documents from the index; they stay out of every later lintas index, rebuilds
     included, until lintas add names them (or their file) again."""
-    from index.builder import remove_documents
-    from index.store import resolve_index_dir
+    from index.storage.builder import remove_documents
+    from index.storage.store import resolve_index_dir
 
     index_dir = resolve_index_dir(index)
     try:
@@ -145,8 +145,8 @@ def remove_command(
 
 def _update(paths: Optional[list[Path]], index: Optional[Path], *, model: Optional[str], rebuild: bool,
             prune: bool, strict: bool, verbose: bool, ray: Optional[str], bring_back: bool = False) -> None:
-    from index.builder import build_index, embedder_for
-    from index.store import exists, resolve_index_dir
+    from index.storage.builder import build_index, embedder_for
+    from index.storage.store import exists, resolve_index_dir
 
     index_dir = resolve_index_dir(index)
     console = _stderr()
@@ -176,7 +176,7 @@ def _update(paths: Optional[list[Path]], index: Optional[Path], *, model: Option
 
 
 def _live_name(index_dir: Path) -> Optional[str]:
-    from index.store import live_generation
+    from index.storage.store import live_generation
 
     try:
         folder = live_generation(index_dir)
@@ -234,7 +234,7 @@ def _render_report(console, report, index_dir: Path, verbose: bool) -> None:
                       f"(lintas add ID brings one back)", markup=False)
         _list_ids(console, "left out", report.kept_out, verbose)
     if report.earlier_skipped:
-        from index.ids import display_id
+        from index.reading.ids import display_id
 
         files = sorted(report.earlier_skipped)
         named = ", ".join(f"{display_id(file)} ({len(report.earlier_skipped[file])})" for file in files[:LISTED])
@@ -251,7 +251,7 @@ def _render_report(console, report, index_dir: Path, verbose: bool) -> None:
 
 def _list_ids(console, kind: str, ids: list[str], verbose: bool) -> None:
     """One line naming the documents of one kind of change, in the form people type them."""
-    from index.ids import display_id
+    from index.reading.ids import display_id
 
     if not ids:
         return
@@ -286,7 +286,7 @@ class _Progress:
 
     def __call__(self, stage: str, advance: int, total: int | None) -> None:
         if stage == "embed" and stage not in self._tasks and self._embedder is not None and total:
-            from index.embedding import slow_embedding_note
+            from index.embedding.choose import slow_embedding_note
 
             note = slow_embedding_note(self._embedder, total)
             if note:
@@ -340,7 +340,7 @@ def search_command(
     """
     from search.engine import Mode, clean_query, query_problem, search, unsearchable
     from search.reader import IndexReader
-    from index.store import resolve_index_dir
+    from index.storage.store import resolve_index_dir
 
     from search.filters import check_range
 
@@ -382,7 +382,7 @@ def _render_hits(hits, explain: bool = False, weak: bool = False) -> None:
     from rich.console import Console
     from rich.text import Text
 
-    from index.ids import display_id
+    from index.reading.ids import display_id
     from search.confidence import NO_GOOD_MATCH
     from search.stories import confident_and_weak
 
@@ -487,7 +487,7 @@ def show_command(
 ) -> None:
     """Show one indexed article: its metadata, language and cleaned text, then the other
     documents of its story."""
-    from index.store import resolve_index_dir
+    from index.storage.store import resolve_index_dir
     from search.article import get_article
     from search.reader import IndexReader
     from search.stories import story_members
@@ -525,7 +525,7 @@ def _render_article(article, raw: bool) -> None:
 
 
 def _render_story(story) -> None:
-    from index.ids import display_id
+    from index.reading.ids import display_id
 
     typer.echo("")
     if not story:
@@ -546,8 +546,8 @@ def serve_command(
 ) -> None:
     """Search the index in the browser, and through a JSON API (/api/search, /api/doc/ID,
     /api/info), answered warm by one process that picks up index updates by itself."""
-    from index.store import resolve_index_dir
-    from search.server import check_address, serve
+    from index.storage.store import resolve_index_dir
+    from search.serving.server import check_address, serve
 
     index_dir = resolve_index_dir(index)
     try:
@@ -580,7 +580,7 @@ def eval_command(
     ray: RayOption = None,
 ) -> None:
     """Measure nDCG@10, MRR@10 and Recall@1/10/100 on a BEIR-format task."""
-    from search import evaluation
+    from search.serving import evaluation
 
     console = _stderr()
     try:
@@ -632,9 +632,9 @@ def export_command(
     lang, path, date, source, url, the cleaned text and its passages (character spans, and
     each passage's vector unless --no-vectors).
     """
-    from search.export import export_documents, export_header
+    from search.serving.export import export_documents, export_header
     from search.reader import IndexReader
-    from index.store import resolve_index_dir
+    from index.storage.store import resolve_index_dir
 
     try:
         reader = IndexReader(resolve_index_dir(index))
@@ -651,8 +651,8 @@ def info_command(index: IndexOption = None) -> None:
     """Where the index is, its manifest and documents per language."""
     from dataclasses import asdict
 
-    from index.ids import display_id
-    from index.store import current_generation, read_manifest, resolve_index_dir
+    from index.reading.ids import display_id
+    from index.storage.store import current_generation, read_manifest, resolve_index_dir
 
     index_dir = resolve_index_dir(index)
     try:
@@ -678,8 +678,8 @@ def info_command(index: IndexOption = None) -> None:
 
 
 def _balance_state(sums: Optional[dict]) -> str:
-    """What `lintas info` says of the index's language balance (index.balance)."""
-    from index.balance import language_direction
+    """What `lintas info` says of the index's language balance (index.storage.balance)."""
+    from index.storage.balance import language_direction
 
     if sums is None:
         return "computed by each search (the index predates it; the next lintas index stores it)"

@@ -1,6 +1,6 @@
 """How files that are not UTF-8 come out: charset-normalizer left to choose among every code
 page, charset-normalizer limited to Western legacy code pages, and what Lintas does
-(index.encoding: mostly-UTF-8 bytes kept as UTF-8 with U+FFFD, else the limited detection,
+(index.reading.encoding: mostly-UTF-8 bytes kept as UTF-8 with U+FFFD, else the limited detection,
 else U+FFFD; binary when no encoding reads the bytes as text).
 
     python bench/encodings.py
@@ -29,7 +29,7 @@ BENCH = Path(os.environ.get("LINTAS_BENCH", "/work/shared/bench"))
 
 from charset_normalizer import from_bytes  # noqa: E402
 
-from index.encoding import LEGACY, NotText, decode  # noqa: E402
+from index.reading.encoding import LEGACY, NotText, decode  # noqa: E402
 
 
 def real_texts() -> list[str]:

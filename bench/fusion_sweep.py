@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import dev_tasks  # noqa: E402
 from legs import BENCH, REFERENCES, load_legs, task_folders  # noqa: E402
-from search import metrics  # noqa: E402
+from search.serving import metrics  # noqa: E402
 from search.fusion import (STATS_TOP, WEIGHTS, Weights, language_groups, same_language_share, standardized,
                            standardized_fusion)  # noqa: E402
 

@@ -91,8 +91,8 @@ def trafilatura_precision(html: str, url: str) -> str:
 
 def lintas_reader(html: str, url: str) -> str:
     """What `lintas index` keeps: its HTML reader, then its boilerplate cleaner."""
-    from index.cleaning import clean_article
-    from index.html import extract_article
+    from index.reading.cleaning import clean_article
+    from index.reading.html import extract_article
 
     return clean_article(extract_article(html).text).text
 
@@ -132,8 +132,8 @@ def audit_cleaner(pages: dict[str, str], truth: dict[str, dict], evaluate) -> No
 
     A cut line counts as story when most of its 4-word shingles occur in the gold text (lines
     under 4 words: when all their words do)."""
-    from index.cleaning import clean_article
-    from index.html import extract_article
+    from index.reading.cleaning import clean_article
+    from index.reading.html import extract_article
 
     cut = story = 0
     examples: list[str] = []
@@ -182,8 +182,8 @@ def snippet_eval(repo: Path) -> None:
         f1 = 2 * precision * recall / (precision + recall)
         print(f"{name:<40} {f1:6.3f} {precision:6.3f} {recall:6.3f} {rate:8.1f}")
         sys.stdout.flush()
-    from index.cleaning import clean_article
-    from index.html import extract_article
+    from index.reading.cleaning import clean_article
+    from index.reading.html import extract_article
 
     lost = kept = 0
     examples = []

@@ -35,8 +35,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from index.builder import add_documents, build_index  # noqa: E402
-from index.embedding import VectorCache, load_embedder  # noqa: E402
+from index.storage.builder import add_documents, build_index  # noqa: E402
+from index.embedding.choose import load_embedder  # noqa: E402
+from index.embedding.engine import VectorCache  # noqa: E402
 
 DEFAULT_CORPUS = Path("/work/shared/bench/ntrex-en-id/corpus.jsonl")
 

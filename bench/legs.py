@@ -1,7 +1,7 @@
 """The bench tasks' two leg lists, gathered once by the real engine and cached, and the fusions
 the hybrid is measured against (what peer engines ship, and Lintas's own previous hybrid).
 
-Used by bench/fusion_sweep.py and bench/fusion_analysis.py: each query's legs (100 deep, as
+Used by bench/fusion_sweep.py and bench/studies/fusion_analysis.py: each query's legs (100 deep, as
 `lintas eval` runs them) are gathered once per eval index and code version into
 $LINTAS_CACHE/eval/legs-*.json, then re-fused under any setting with no model call.
 """
@@ -17,9 +17,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from index.embedding import cache_dir  # noqa: E402
+from index.embedding.engine import cache_dir  # noqa: E402
 from quality import CONVEX_WEIGHTS  # noqa: E402
-from search.evaluation import judged_names, open_task_index, query_legs, read_task  # noqa: E402
+from search.serving.evaluation import judged_names, open_task_index, query_legs, read_task  # noqa: E402
 from search.fusion import min_max_convex, reciprocal_rank_fusion  # noqa: E402
 
 BENCH = ROOT.parent / "shared" / "bench"
@@ -35,7 +35,7 @@ def _code_version() -> str:
     """The legs depend on the query path's code: a change there gathers them again."""
     digest = hashlib.sha256()
     for name in ("search/engine.py", "search/keyword.py", "search/semantic.py", "search/language.py",
-                 "index/language.py", "index/analysis.py", "index/balance.py", "search/reader.py"):
+                 "index/reading/language.py", "index/reading/analysis.py", "index/storage/balance.py", "search/reader.py"):
         digest.update((ROOT / name).read_bytes())
     return digest.hexdigest()[:8]
 
@@ -87,7 +87,7 @@ def query_parts_off(parts: Iterable[str]):
     in (the engine looks them up at call time): question words kept in the keyword terms; the
     language vote of function words alone (as before: no question words, acronyms or titles);
     no index vote."""
-    import index.language
+    import index.reading.language
     import search.keyword
     import search.language
 
@@ -103,9 +103,9 @@ def query_parts_off(parts: Iterable[str]):
     if "question words" in parts:
         replace(search.keyword, "question_language", lambda word: None)
     if "word rules" in parts:
-        replace(index.language, "question_language", lambda word: None)
-        replace(index.language, "_acronyms", lambda tokens: set())
-        replace(index.language, "_title_words", lambda tokens: set())
+        replace(index.reading.language, "question_language", lambda word: None)
+        replace(index.reading.language, "_acronyms", lambda tokens: set())
+        replace(index.reading.language, "_title_words", lambda tokens: set())
     if "index vote" in parts:
         replace(search.language, "language_in_index", lambda reader, query: None)
     try:

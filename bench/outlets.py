@@ -1,11 +1,11 @@
-"""How often an article's dateline names its outlet (index.outlets), and every distinct
+"""How often an article's dateline names its outlet (index.reading.outlets), and every distinct
 dateline with the outlet read from it, for a person to check that none is wrong.
 
     .venv/bin/python bench/outlets.py                      # seeds/, the test pages, ntrex-mixed
     .venv/bin/python bench/outlets.py --all > /tmp/o.txt   # also every dateline read, one per line
 
 The corpora: the seeds, the saved pages of tests/fixtures/pages (as extracted) and the 3,463
-IndoSum articles of ../shared/bench/ntrex-mixed (the cleaner's bench: bench/cleaner_audit.py),
+IndoSum articles of ../shared/bench/ntrex-mixed (the cleaner's bench: bench/studies/cleaner_audit.py),
 each cleaned as Lintas cleans it before the dateline is read.
 """
 from __future__ import annotations
@@ -19,9 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from index.cleaning import clean_article  # noqa: E402
-from index.html import extract_article  # noqa: E402
-from index.outlets import HEAD_LINES, dateline_outlet  # noqa: E402
+from index.reading.cleaning import clean_article  # noqa: E402
+from index.reading.html import extract_article  # noqa: E402
+from index.reading.outlets import HEAD_LINES, dateline_outlet  # noqa: E402
 
 BENCH = Path(os.environ.get("LINTAS_BENCH", "/work/shared/bench"))
 

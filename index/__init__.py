@@ -1,1 +1,3 @@
-"""Everything that turns files into a Lintas index on disk."""
+"""Files in, an index on disk out, in three rooms: reading/ (files to clean documents), embedding/
+(text to vectors) and storage/ (the index on disk, which uses the other two). errors.py is
+shared by all; nothing here imports search/."""

@@ -1,1 +1,3 @@
-"""Everything that answers a query from a Lintas index on disk."""
+"""Answering a query from an index on disk: reader, language, keyword and semantic legs, fusion,
+confidence, snippets, stories, articles. serving/ is what puts it before people and programs;
+imports index/, never the reverse."""

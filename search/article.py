@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from index.cleaning import rebuild_raw
+from index.reading.cleaning import rebuild_raw
 from index.errors import DocumentNotFound
 from search.reader import IndexReader
 

@@ -4,7 +4,7 @@ query (search.semantic), and the floor below which a hit is not shown as an answ
 The fused score ranks the candidates of one query against each other; it says nothing about
 whether the best of them is related at all (a query about a subject the archive never covers
 still has a best document). The balanced cosine does, in part: measured on every bench and dev
-task (bench/relevance_floor.py, bench/RESULTS.md "Relevance floor"), relevant documents sit
+task (bench/studies/relevance_floor.py, bench/RESULTS.md "Relevance floor"), relevant documents sit
 mostly above FLOOR and the best hits of questions with no answer in the archive straddle it.
 Of what else was measured (the cosine's distance above the archive's median or the 50 best
 candidates, in standard deviations or not, alone or added to it), nothing separated the two

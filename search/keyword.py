@@ -10,7 +10,7 @@ from whoosh.query import Term
 from whoosh.scoring import bm25
 from whoosh.util.numeric import byte_to_length
 
-from index.analysis import LANGUAGE_FIELD, TOKEN_RE, question_language, terms
+from index.reading.analysis import LANGUAGE_FIELD, TOKEN_RE, question_language, terms
 from search.filters import Filters
 from search.reader import IndexReader
 
@@ -123,7 +123,7 @@ def _split_by_frequency(
 
 def _clauses(field_terms: dict[str, list[str]]) -> tuple[tuple[str, str, float], ...]:
     """(field, term, boost) of each clause of the OR; the boost is the Term's (1 unless
-    bench/keyword_variants.py weighs a field through ``Term``)."""
+    bench/studies/keyword_variants.py weighs a field through ``Term``)."""
     return tuple((field, term, Term(field, term).boost) for field, words in field_terms.items() for term in words)
 
 

@@ -1,9 +1,9 @@
-"""The query's language: what its words say (index.language), and when they leave it unclear,
+"""The query's language: what its words say (index.reading.language), and when they leave it unclear,
 what the archive's own vocabulary says."""
 from __future__ import annotations
 
-from index.analysis import LANGUAGE_FIELD, term_spans
-from index.language import detect_query_language
+from index.reading.analysis import LANGUAGE_FIELD, term_spans
+from index.reading.language import detect_query_language
 from search.reader import IndexReader
 
 # Each language needs this many documents before its vocabulary is asked: in a handful of

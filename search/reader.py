@@ -9,18 +9,19 @@ from pathlib import Path
 
 import numpy as np
 
-from index import store
-from index.analysis import ANALYZER_VERSION
-from index.balance import language_direction, language_sums
-from index.embedding import Embedder, canonical_model, load_embedder
+from index.storage import store
+from index.reading.analysis import ANALYZER_VERSION
+from index.storage.balance import language_direction, language_sums
+from index.embedding.choose import load_embedder
+from index.embedding.engine import Embedder, canonical_model
 from index.errors import IndexCorrupt, IndexMismatch, LintasError
-from index.ids import DocumentIds
-from index.stories import story_groups
+from index.reading.ids import DocumentIds
+from index.storage.stories import story_groups
 
 
 @dataclass(frozen=True)
 class Balance:
-    """The archive's language direction (index.balance) and what every passage holds of it."""
+    """The archive's language direction (index.storage.balance) and what every passage holds of it."""
 
     direction: np.ndarray  # unit vector
     along: np.ndarray  # each passage's component along it, p·u
@@ -48,7 +49,7 @@ class DocInfo:
     row: int = 0  # its first row there
     file: str = ""  # the file it was read from (resolved)
     key: str | None = None  # its own id in that file, if it has one
-    story: dict | None = None  # story links: id -> alignment (index.stories); None: not kept yet
+    story: dict | None = None  # story links: id -> alignment (index.storage.stories); None: not kept yet
 
 
 def _doc_info(record: dict) -> DocInfo:
@@ -95,7 +96,7 @@ class IndexReader:
 
     def resolve_id(self, text: str, cwd: Path | None = None) -> str:
         """The id of the document ``text`` names (an id, a path, or an explicit id:
-        index.ids.DocumentIds.resolve); DocumentNotFound or AmbiguousId otherwise."""
+        index.reading.ids.DocumentIds.resolve); DocumentNotFound or AmbiguousId otherwise."""
         return self._ids.resolve(text, cwd)
 
     @cached_property
@@ -134,7 +135,7 @@ class IndexReader:
 
     @cached_property
     def language_vectors(self) -> dict[str, dict]:
-        """Each language's passage count and vector sum (index.balance): from the manifest, or
+        """Each language's passage count and vector sum (index.storage.balance): from the manifest, or
         computed here for an index written before the manifest kept them."""
         if self.manifest.language_vectors is not None:
             return self.manifest.language_vectors
@@ -153,7 +154,7 @@ class IndexReader:
 
     @cached_property
     def stories(self) -> list[int]:
-        """Each document's story (index.stories.story_groups over the links the index keeps):
+        """Each document's story (index.storage.stories.story_groups over the links the index keeps):
         the position of its story's first document; its own for a document alone, and for
         every document of an index written before links were kept."""
         links = [{self._positions[other]: value for other, value in (doc.story or {}).items() if other in self._positions}

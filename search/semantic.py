@@ -14,7 +14,7 @@ def passage_scores(reader: IndexReader, query_vector: np.ndarray) -> np.ndarray:
     A multilingual model scores a passage in the query's own language above an equally good one
     in the other language, so in an archive of both languages the unrelated same-language
     passages crowd out the answer; without the component that says which language a vector
-    is in, both languages compete on what they say (bench/language_balance.py). An archive of
+    is in, both languages compete on what they say (bench/studies/language_balance.py). An archive of
     one language (no balance) keeps the plain cosine.
 
     einsum, not ``@``: a matrix-vector product is bound by memory, and ``@`` hands it to

@@ -1,8 +1,8 @@
 """Snippets: the best sentence of the best passage, with the query's terms marked."""
 from __future__ import annotations
 
-from index.analysis import LANGUAGE_FIELD, term_spans
-from index.passages import sentence_spans
+from index.reading.analysis import LANGUAGE_FIELD, term_spans
+from index.embedding.passages import sentence_spans
 
 SNIPPET_CHARS = 240
 

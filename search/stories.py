@@ -1,7 +1,7 @@
 """Story groups in results: the documents that tell one story, in any language, shown as one.
 
 Which documents tell one story is the index's own decision, made once when they were indexed
-(index.stories: their passages align, their figures agree, their dates are close), so a
+(index.storage.stories: their passages align, their figures agree, their dates are close), so a
 search, `lintas show`, the JSON and the page always group alike, whatever the query's words.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.stories import alignments
+from index.storage.stories import alignments
 from search.reader import IndexReader
 from search.results import Hit
 

@@ -9,14 +9,14 @@ import pytest
 from typer.testing import CliRunner
 
 from cli import app
-from index import store
+from index.storage import store
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 
 
 def seed_id(name: str) -> str:
-    """A seed article's id: its file's resolved path (index.ids)."""
+    """A seed article's id: its file's resolved path (index.reading.ids)."""
     return str(SEEDS / f"{name}.txt")
 
 

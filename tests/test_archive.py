@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from conftest import make_format_2, run, run_json
-from index import store
-from index.readers import READERS
+from index.storage import store
+from index.reading.readers import READERS
 
 
 @pytest.fixture

@@ -12,10 +12,10 @@ import pytest
 
 from conftest import run, run_json, seed_id
 from fakes import FakeEmbedder
-from index import store
-from index.balance import MIN_PASSAGES, language_direction, language_sums
-from index.builder import build_index
-from index.embedding import VectorCache
+from index.storage import store
+from index.storage.balance import MIN_PASSAGES, language_direction, language_sums
+from index.storage.builder import build_index
+from index.embedding.engine import VectorCache
 from search.reader import IndexReader
 from search.semantic import passage_scores
 
@@ -86,7 +86,7 @@ def manifest_sums(index_dir: Path) -> dict | None:
 
 
 def test_the_index_keeps_each_languages_vector_sum_and_updates_keep_it_current(tmp_path, monkeypatch):
-    monkeypatch.setattr("index.builder.detect_language", lambda text: text.split()[0])  # the test's own tags
+    monkeypatch.setattr("index.storage.builder.detect_language", lambda text: text.split()[0])  # the test's own tags
     embedder, index_dir = FakeEmbedder(), tmp_path / "index"
     write_articles(tmp_path / "archive", "id", 6)
     build([tmp_path / "archive"], index_dir, embedder)

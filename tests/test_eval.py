@@ -7,8 +7,8 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import run
-from index.documents import read_documents
-from search import metrics
+from index.reading.documents import read_documents
+from search.serving import metrics
 
 CORPUS = [
     {"_id": "en-volcano", "title": "Volcano erupts on Bali",

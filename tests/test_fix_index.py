@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from fakes import FakeEmbedder
-from index import store
-from index.builder import build_index
-from index.embedding import VectorCache
+from index.storage import store
+from index.storage.builder import build_index
+from index.embedding.engine import VectorCache
 from test_eval import task  # noqa: F401 (a fixture: a tiny BEIR task)
 
 
@@ -146,7 +146,7 @@ def test_a_file_reached_through_a_symlinked_folder_is_pruned_when_deleted(tmp_pa
 
 
 def test_lines_appended_while_a_file_is_read_are_indexed_next_run(tmp_path, embedder, monkeypatch):
-    from index import documents
+    from index.reading import documents
 
     col = tmp_path / "col"
     col.mkdir()
@@ -229,7 +229,7 @@ def test_an_explicit_id_that_spells_an_unchanged_documents_id_is_named_and_skipp
 
 
 def test_remove_on_a_missing_index_says_so_and_makes_nothing(tmp_path):
-    from index.builder import remove_documents
+    from index.storage.builder import remove_documents
     from index.errors import IndexNotFound
 
     with pytest.raises(IndexNotFound, match="no index at"):

@@ -7,7 +7,7 @@ from starlette.testclient import TestClient
 
 from conftest import run, run_json
 from search.confidence import FLOOR, confidence, confident
-from search.server import create_app
+from search.serving.server import create_app
 
 NOTHING_RELATED = "zzqqxx"  # no word of it in the archive, no meaning the model knows
 

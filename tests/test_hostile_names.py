@@ -9,8 +9,8 @@ from starlette.testclient import TestClient
 
 from conftest import run
 from index.errors import DocumentNotFound
-from index.ids import DocumentIds
-from search.server import create_app
+from index.reading.ids import DocumentIds
+from search.serving.server import create_app
 
 MANY_COLONS = "/".join(["x:"] * 3000)  # 5,999 characters, 3,000 places a path could end
 

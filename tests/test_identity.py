@@ -1,7 +1,7 @@
 """A document's identity is where it came from; the index records what it was built from.
 
 Library tests with the fake embedder (ids and roots, not ranking). They run inside the
-archive folder, so ids read as people see them (index.ids.display_id).
+archive folder, so ids read as people see them (index.reading.ids.display_id).
 """
 from __future__ import annotations
 
@@ -13,13 +13,13 @@ import pytest
 
 from conftest import make_format_2
 from fakes import FakeEmbedder
-from index import store
-from index.builder import add_documents, build_index, remove_documents
-from index.documents import read_documents
-from index.embedding import VectorCache
+from index.storage import store
+from index.storage.builder import add_documents, build_index, remove_documents
+from index.reading.documents import read_documents
+from index.embedding.engine import VectorCache
 from index.errors import (AmbiguousId, DocumentError, DocumentNotFound, IndexMismatch, InputError, RootsError,
                           UnknownDocuments)
-from index.ids import DocumentIds, display_id
+from index.reading.ids import DocumentIds, display_id
 from search.reader import IndexReader
 
 

@@ -1,6 +1,6 @@
 """Incremental updates through the library API, with a fake embedder (I/O, not ranking).
 
-The tests run inside the corpus folder, so ids read as people see them (index.ids.display_id):
+The tests run inside the corpus folder, so ids read as people see them (index.reading.ids.display_id):
 `banjir.txt`, `feed.jsonl#f1`.
 """
 from __future__ import annotations
@@ -12,11 +12,12 @@ import numpy as np
 import pytest
 
 from fakes import FakeEmbedder
-from index import builder, store
-from index.builder import add_documents, build_index, remove_documents
-from index.embedding import VectorCache
+from index.storage import builder
+from index.storage import store
+from index.storage.builder import add_documents, build_index, remove_documents
+from index.embedding.engine import VectorCache
 from index.errors import DocumentsSkipped, IndexLocked, IndexMismatch, LintasError
-from index.ids import display_id
+from index.reading.ids import display_id
 from search.engine import Mode, search
 from search.reader import IndexReader
 
@@ -213,7 +214,7 @@ def test_strict_refuses_to_change_the_index(corpus, index_dir, embedder):
 
 
 def test_unchanged_files_are_not_read_again(corpus, index_dir, embedder, monkeypatch):
-    from index import documents
+    from index.reading import documents
 
     build(corpus, index_dir, embedder)
     read = []

@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 from conftest import run, run_json
-from index.documents import read_documents
+from index.reading.documents import read_documents
 from index.errors import DocumentError
 
 PAGES = Path(__file__).resolve().parent / "fixtures" / "pages"
@@ -115,7 +115,7 @@ def test_html_folder_indexes_and_undetectable_text_is_und(runner, tmp_path):
 
 
 def test_an_english_quote_leaves_an_indonesian_article_indonesian():
-    from index.language import detect_language
+    from index.reading.language import detect_language
 
     article = ("Presiden Belarus Alexander Lukashenko akan berbicara langsung dengan Presiden Rusia "
                "Vladimir Putin pada Senin mendatang di Sochi. Kunjungan ini dilakukan seiring gelombang "

@@ -7,8 +7,8 @@ import pytest
 
 from conftest import EN_SEED
 from fakes import FakeEmbedder
-from index.builder import build_index
-from index.embedding import VectorCache
+from index.storage.builder import build_index
+from index.embedding.engine import VectorCache
 from search import keyword
 from search.engine import Mode, search
 from search.reader import IndexReader
@@ -111,7 +111,7 @@ def _whoosh_search(reader, field_terms, limit, filter_query=None, boost=True):
 def test_keyword_search_scores_exactly_as_whoosh_over_segments_and_deletions(tmp_path, monkeypatch):
     from whoosh.query import Term
 
-    from index.builder import add_documents, remove_documents
+    from index.storage.builder import add_documents, remove_documents
     from search.filters import Filters
 
     words = ["banjir", "jakarta", "hujan", "gempa", "palu", "beras", "harga", "flood", "rice", "price"]
@@ -143,7 +143,7 @@ def test_keyword_search_scores_exactly_as_whoosh_over_segments_and_deletions(tmp
         filters = Filters(lang="id")
         assert keyword.keyword_search(reader, terms, 50, filters) == _whoosh_search(reader, terms, 50, filters.whoosh_query())
     assert f"{tmp_path / 'a.jsonl'}#d3" not in dict(keyword.keyword_search(reader, {"text_exact": words}, 50))
-    # A Term's boost multiplies its BM25, as in Whoosh (bench/keyword_variants.py weighs the exact field so)
+    # A Term's boost multiplies its BM25, as in Whoosh (bench/studies/keyword_variants.py weighs the exact field so)
     monkeypatch.setattr(keyword, "Term", lambda field, text: Term(field, text, boost=2.0 if field == "text_exact" else 1.0))
     terms = {"text_id": ["banjir", "harga"], "text_exact": ["banjir", "palu"]}
     boosted = keyword.keyword_search(reader, terms, 50)

@@ -6,8 +6,8 @@ import json
 import pytest
 
 from fakes import FakeEmbedder
-from index.builder import build_index
-from index.embedding import VectorCache
+from index.storage.builder import build_index
+from index.embedding.engine import VectorCache
 from search import language
 from search.engine import Mode, search
 from search.reader import IndexReader

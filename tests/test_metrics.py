@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from search.metrics import all_found_at, dcg, mrr_at, ndcg_at, recall_at
+from search.serving.metrics import all_found_at, dcg, mrr_at, ndcg_at, recall_at
 
 RANKING = ["d3", "d1", "d7", "d2"]
 RELEVANT = {"d1": 1, "d2": 1}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.outlets import dateline_outlet
+from index.reading.outlets import dateline_outlet
 
 
 @pytest.mark.parametrize("text, outlet", [

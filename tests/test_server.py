@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from conftest import EN_SEED, ID_SEEDS, ROOT, SUPPORT_QUERY_TOP, run, run_json, seed_id
-from search.server import create_app
+from search.serving.server import create_app
 
 QUERY = "Lukashenko asks Putin for support"
 KOMPAS = seed_id("004_111cb5bf34ac05bb")

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from conftest import EN_SEED, ID_SEEDS, SEEDS, SUPPORT_QUERY_TOP, run, run_json
-from index.ids import display_id
-from index.stories import StoryRule, days_apart, number_agreement, numbers_in, story_groups
+from index.reading.ids import display_id
+from index.storage.stories import StoryRule, days_apart, number_agreement, numbers_in, story_groups
 
 STORIES = Path(__file__).resolve().parent / "fixtures" / "stories"
 FLOODS = STORIES / "floods.jsonl"
@@ -163,7 +163,7 @@ def test_story_groups_are_the_index_s_whatever_the_query(runner, tmp_path):
 def test_an_index_from_before_story_links_gets_them_on_its_next_update(runner, tmp_path):
     import json
 
-    from index import store
+    from index.storage import store
 
     index_dir = tmp_path / "index"
     assert run(runner, "index", STORIES, "--index", index_dir).exit_code == 0

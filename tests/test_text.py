@@ -6,11 +6,11 @@ import json
 import pytest
 
 from conftest import EN_SEED, ID_SEEDS, SEEDS
-from index.analysis import question_language, terms
-from index.documents import read_documents
+from index.reading.analysis import question_language, terms
+from index.reading.documents import read_documents
 from index.errors import DocumentError
-from index.language import detect_language, detect_query_language
-from index.passages import MAX_WORDS, passage_spans
+from index.reading.language import detect_language, detect_query_language
+from index.embedding.passages import MAX_WORDS, passage_spans
 
 
 def test_seeds_read_with_ids_titles_and_languages():
@@ -102,7 +102,7 @@ def test_passages_cover_a_long_document_whole():
 
 @pytest.mark.parametrize("field", ["text_id", "text_en", "text_exact"])
 def test_term_spans_equal_the_whoosh_analyzers(field):
-    from index.analysis import FIELDS, term_spans
+    from index.reading.analysis import FIELDS, term_spans
 
     texts = [path.read_text(encoding="utf-8") for path in sorted(SEEDS.glob("*.txt"))]
     texts.append("A 9 x di The 100.000 orang-orang 11/09/2020 İstanbul ÉLYSÉE straße Ⅻ ½ n't")

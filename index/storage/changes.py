@@ -7,9 +7,9 @@ import json
 import os
 from pathlib import Path
 
-from index.documents import Document
-from index.ids import under
-from index.roots import walked_under
+from index.reading.documents import Document
+from index.reading.ids import under
+from index.storage.roots import walked_under
 
 
 class KnownFiles:
@@ -65,8 +65,8 @@ def _reading_code() -> bytes:
     from importlib.metadata import PackageNotFoundError, version
     from importlib.util import find_spec
 
-    names = ("index.documents", "index.ids", "index.readers", "index.encoding", "index.cleaning", "index.dates",
-             "index.html", "index.outlets")
+    names = ("index.reading.documents", "index.reading.ids", "index.reading.readers", "index.reading.encoding",
+             "index.reading.cleaning", "index.reading.dates", "index.reading.html", "index.reading.outlets")
     digest = hashlib.sha256()
     for name in names:
         spec = find_spec(name)

@@ -15,11 +15,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from index import store
-from index.analysis import ANALYZER_VERSION
+from index.storage import store
+from index.reading.analysis import ANALYZER_VERSION
 from index.errors import DocumentError, IndexNotFound
-from index.passages import PASSAGES_VERSION
-from search import metrics
+from index.embedding.passages import PASSAGES_VERSION
+from search.serving import metrics
 from search.engine import Legs, Mode, clean_query, gather_legs, rank
 from search.reader import IndexReader
 
@@ -95,8 +95,8 @@ def read_task(folder: Path) -> Task:
 def default_index_dir(task: Task, model: str) -> Path:
     """An eval index per indexed content (documents as read and cleaned now), model and index
     format, in the user's cache: a change in reading or cleaning gets a fresh index."""
-    from index.documents import read_documents
-    from index.embedding import cache_dir
+    from index.reading.documents import read_documents
+    from index.embedding.engine import cache_dir
 
     digest = hashlib.sha256()
     for doc in read_documents([task.corpus], on_error=lambda error: None):
@@ -168,8 +168,9 @@ def open_task_index(task: Task, index_dir: Path | None, model: str | None = None
     """The task's index: ``index_dir`` when it holds one, else built there (or in the cache)
     by build_index with the embedder ``lintas index`` would choose (the bulk engine when
     installed; a Ray cluster with ``ray``), with cached vectors reused."""
-    from index.builder import build_index
-    from index.embedding import canonical_model, load_index_embedder
+    from index.storage.builder import build_index
+    from index.embedding.choose import load_index_embedder
+    from index.embedding.engine import canonical_model
 
     target = index_dir or default_index_dir(task, canonical_model(model))
     if not has_index(target):

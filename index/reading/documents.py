@@ -5,15 +5,15 @@ left alone; files of other types are counted, not read). A path given by name mu
 if a file, be of a type read here: otherwise InputError, before anything is read. Every
 problem with one file (or one JSONL/CSV line, or JSON array element) is reported through
 ``on_error`` and the rest of the run goes on. Each document's id says where it came from
-(index.ids). Each article is cleaned of boilerplate (index.cleaning), keeping a record of
-what was cut, and given a date (metadata, else its datelines: index.dates) and a source
+(index.reading.ids). Each article is cleaned of boilerplate (index.reading.cleaning), keeping a record of
+what was cut, and given a date (metadata, else its datelines: index.reading.dates) and a source
 (metadata, else the URL's host, else the outlet its dateline names, else the folder it was
 found in).
 
 Bad input is skipped and reported, never fatal: binary files, empty files, files over the
 size limit, unreadable files, things that are not regular files (FIFOs, devices) and symlink
 loops. Text is UTF-8, or UTF-16/32 with a BOM, or a legacy code page (cp1252, Latin-1) that
-index.encoding detects, with a warning naming it; invalid UTF-8 in mostly-UTF-8 text is
+index.reading.encoding detects, with a warning naming it; invalid UTF-8 in mostly-UTF-8 text is
 decoded with U+FFFD replacement characters and indexed, with a warning. JSONL and CSV are read
 line by line (a file not in UTF-8 is re-encoded as it streams), so memory stays bounded by the
 longest line (itself limited), whatever the file's size; other formats are one article per
@@ -32,13 +32,13 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlsplit
 
-from index.cleaning import Removed, clean_article
-from index.dates import find_date, parse_date
-from index.encoding import Encoding, NotText, choose_encoding, decode
+from index.reading.cleaning import Removed, clean_article
+from index.reading.dates import find_date, parse_date
+from index.reading.encoding import Encoding, NotText, choose_encoding, decode
 from index.errors import DocumentError, InputError
-from index.ids import document_id, resolved
-from index.outlets import dateline_outlet
-from index.readers import READERS, UNITS, Record
+from index.reading.ids import document_id, resolved
+from index.reading.outlets import dateline_outlet
+from index.reading.readers import READERS, UNITS, Record
 
 SUFFIXES = tuple(READERS)
 MAX_FILE_BYTES = 16 * 1024 * 1024  # one article file, or one line of a JSONL/CSV file
@@ -51,7 +51,7 @@ ErrorSink = Callable[[DocumentError], None]
 
 @dataclass(frozen=True)
 class Document:
-    id: str  # where it came from: FILE, FILE:N or FILE#KEY (index.ids)
+    id: str  # where it came from: FILE, FILE:N or FILE#KEY (index.reading.ids)
     title: str
     text: str
     path: str  # the file, with :N for a line, row or array element
@@ -332,7 +332,7 @@ def _first_line(text: str) -> str:
 
 def _source(given: str | None, url: str | None, folder: str | None, text: str) -> str | None:
     """Lower-case: the record's own source, else the URL's host without www., else the outlet
-    the text's dateline names (index.outlets), else the folder."""
+    the text's dateline names (index.reading.outlets), else the folder."""
     if given:
         return given.strip().lower().removeprefix("www.")
     host = _host(url) if url and "//" in url else None

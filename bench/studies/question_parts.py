@@ -1,6 +1,6 @@
 """What each question part of the query's analysis does, measured by switching it off.
 
-    .venv/bin/python bench/question_parts.py [BENCH_DIR [TASK...]] [--no-write]
+    .venv/bin/python bench/studies/question_parts.py [BENCH_DIR [TASK...]] [--no-write]
 
 The parts (bench/legs.py, QUERY_PARTS): question words dropped from the keyword terms; the
 word rules of the language vote (question words count twice, acronyms and the function words
@@ -24,13 +24,13 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from fusion_sweep import Query, measure, ndcg_of  # noqa: E402
 from legs import BENCH, QUERY_PARTS, legs_of, query_parts_off, task_folders  # noqa: E402
-from search.evaluation import open_task_index, read_task  # noqa: E402
+from search.serving.evaluation import open_task_index, read_task  # noqa: E402
 from search.fusion import WEIGHTS, Weights  # noqa: E402
 
 START, END = "<!-- questions:start -->", "<!-- questions:end -->"
@@ -94,7 +94,7 @@ def other_texts(bench: Path) -> dict[str, tuple[list[str], str]]:
 
 
 def main(bench: Path, only: list[str]) -> list[str]:
-    from index.language import detect_query_language
+    from index.reading.language import detect_query_language
     from search.engine import clean_query
     from search.language import query_language
 

@@ -1,6 +1,6 @@
 """What the boilerplate cleaner cuts from a real news corpus, by reason, with every cut line.
 
-    .venv/bin/python bench/cleaner_audit.py /work/shared/bench/ntrex-mixed/corpus.jsonl > /tmp/cuts.txt
+    .venv/bin/python bench/studies/cleaner_audit.py /work/shared/bench/ntrex-mixed/corpus.jsonl > /tmp/cuts.txt
 
 Reads a JSONL corpus (`text`, and `_id` or `id`), prints a summary line per reason and then
 every cut line with its document id, so a person can read them all and look for story.
@@ -12,10 +12,11 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-from index.cleaning import clean_article  # noqa: E402
+from index.reading.cleaning import clean_article  # noqa: E402
 
 
 def main(corpus: Path) -> None:

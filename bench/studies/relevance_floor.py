@@ -1,6 +1,6 @@
 """The relevance floor (issue 24): where a hit stops being a confident answer, measured.
 
-    .venv/bin/python bench/relevance_floor.py [--no-write]
+    .venv/bin/python bench/studies/relevance_floor.py [--no-write]
 
 Answerable: every query of the shared bench and the dev tasks (bench/dev_tasks.py), ranked by
 the hybrid from the same cached legs as bench/fusion_sweep.py. Unanswerable: the questions of
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
@@ -28,7 +28,7 @@ import dev_tasks  # noqa: E402
 from legs import BENCH, load_legs, task_folders  # noqa: E402
 from search import confidence as floor  # noqa: E402
 from search.engine import Mode, clean_query, gather_legs, rank  # noqa: E402
-from search.evaluation import open_task_index, read_task  # noqa: E402
+from search.serving.evaluation import open_task_index, read_task  # noqa: E402
 from search.fusion import standardized_fusion  # noqa: E402
 
 START, END = "<!-- floor:start -->", "<!-- floor:end -->"

@@ -22,21 +22,21 @@ from pathlib import Path
 
 import numpy as np
 
-from index import roots as index_roots
-from index import store
-from index.analysis import ANALYZER_VERSION
-from index.balance import record_sums
-from index.checkpoints import checkpoint
-from index.documents import Document, ErrorSink, read_documents
-from index.changes import KnownFiles, fingerprint, pruned
-from index.embedding import Embedder, VectorCache, embed_passages_cached
+from index.storage import roots as index_roots
+from index.storage import store
+from index.reading.analysis import ANALYZER_VERSION
+from index.storage.balance import record_sums
+from index.storage.checkpoints import checkpoint
+from index.reading.documents import Document, ErrorSink, read_documents
+from index.storage.changes import KnownFiles, fingerprint, pruned
+from index.embedding.engine import Embedder, VectorCache, embed_passages_cached
 from index.errors import (DocumentError, DocumentNotFound, DocumentsSkipped, IndexCorrupt, IndexMismatch, IndexNotFound,
                           LintasError, RootsError, UnknownDocuments)
-from index.ids import DocumentIds, resolved, under
-from index.keyword import check_keyword_index, update_keyword_index, write_keyword_index
-from index.language import detect_language
-from index.passages import PASSAGES_VERSION, passage_spans, passage_texts
-from index.stories import numbers_in, update_links
+from index.reading.ids import DocumentIds, resolved, under
+from index.storage.keyword import check_keyword_index, update_keyword_index, write_keyword_index
+from index.reading.language import detect_language
+from index.embedding.passages import PASSAGES_VERSION, passage_spans, passage_texts
+from index.storage.stories import numbers_in, update_links
 
 # progress(stage, advance, total): stage is "read", "embed" or "write"
 ProgressFn = Callable[[str, int, int | None], None]
@@ -119,7 +119,7 @@ def build_index(
     """Bring the index at ``index_dir`` up to date with the documents under ``paths``.
 
     ``paths=None`` reads the roots the index records again (for ``rebuild``, even from a
-    damaged or older index: index.roots.recorded_roots). ``rebuild`` ignores the existing
+    damaged or older index: index.storage.roots.recorded_roots). ``rebuild`` ignores the existing
     index (and may change the model), and reports what it dropped; ``prune=False`` keeps
     documents that this run did not see; ``strict`` refuses to write anything when an input
     was skipped, this run or in a file not read again since. Documents removed by
@@ -235,7 +235,7 @@ def _read(walk: list[Path], files: KnownFiles, on_error: ErrorSink, progress: Pr
 def _roots(index_dir: Path, previous: _Previous | None, paths: Iterable[Path] | None, rebuild: bool,
            on_error: ErrorSink) -> tuple[list[Path], list[str], str]:
     """(what this run reads, the roots the index records after it, where they came from:
-    "given", or index.roots.recorded_roots's origin)."""
+    "given", or index.storage.roots.recorded_roots's origin)."""
     if paths is not None:
         given = [Path(p) for p in paths]
         new = index_roots.given_roots(given)
@@ -282,7 +282,7 @@ def add_documents(files: Iterable[Path], index_dir: Path, embedder: Embedder, **
 
 
 def remove_documents(index_dir: Path, ids: Iterable[str], cwd: Path | None = None) -> BuildReport:
-    """Remove documents, each named as people name them (index.ids.DocumentIds.resolve); an
+    """Remove documents, each named as people name them (index.reading.ids.DocumentIds.resolve); an
     id the index does not have is an error and nothing changes. A file root none of whose
     documents is left is dropped from the roots."""
     started = time.perf_counter()
@@ -521,7 +521,8 @@ def embedder_for(index_dir: Path, model: str | None, rebuild: bool, ray: str | N
     (a different ``model`` without ``rebuild`` is refused by build_index). A rebuild keeps the
     model the index names, even when the index is damaged or of an older format. ``ray``: a Ray
     cluster's address (or "auto") to embed on."""
-    from index.embedding import canonical_model, load_index_embedder
+    from index.embedding.choose import load_index_embedder
+    from index.embedding.engine import canonical_model
 
     if not rebuild:
         folder = store.live_generation(index_dir)

@@ -6,7 +6,7 @@ equally good passage in the other language: every vector carries a component tha
 language it is in. The difference of the two languages' mean passage vectors, taken over a
 whole archive, points along that component (the subjects of the two halves average out), and
 the vector leg takes it out of query and passages before their cosine (search.semantic;
-measured against the alternatives in bench/language_balance.py). It is computed from the
+measured against the alternatives in bench/studies/language_balance.py). It is computed from the
 archive itself each time an index generation is written and kept in its manifest, as each
 language's passage count and vector sum.
 """

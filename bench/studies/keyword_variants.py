@@ -1,6 +1,6 @@
 """The keyword leg's own settings at search time, each measured through the whole sweep.
 
-    .venv/bin/python bench/keyword_variants.py [BENCH_DIR [TASK...]] [--no-write]
+    .venv/bin/python bench/studies/keyword_variants.py [BENCH_DIR [TASK...]] [--no-write]
 
 Variants: Whoosh's BM25F parameters (K1, B; the engine uses Whoosh's defaults, K1 1.2, B 0.75,
 which are also Elasticsearch's) and the weight of the exact field against the stemmed one
@@ -31,14 +31,14 @@ import sys
 from functools import cached_property
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from fusion_sweep import label, sweep  # noqa: E402
 from legs import BENCH, QUESTION_TASKS, legs_of, task_folders  # noqa: E402
 from question_parts import vectors_once  # noqa: E402
-from search.evaluation import open_task_index, read_task  # noqa: E402
+from search.serving.evaluation import open_task_index, read_task  # noqa: E402
 
 START, END = "<!-- keyword-variants:start -->", "<!-- keyword-variants:end -->"
 SHIPPED = "shipped: K1 1.2, B 0.75, exact field 1"

@@ -1,7 +1,7 @@
 """Why the hybrid is built the way it is: per-query and per-part measurements over the cached
 legs of bench/legs.py (no model call).
 
-    .venv/bin/python bench/fusion_analysis.py [BENCH_DIR [TASK...]] [--no-write]
+    .venv/bin/python bench/studies/fusion_analysis.py [BENCH_DIR [TASK...]] [--no-write]
 
 Prints, in Markdown, and writes into bench/RESULTS.md (between the analysis markers):
 1. where BM25 helps: on each task, queries better / worse than the vector leg under min-max
@@ -24,13 +24,13 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from fusion_sweep import Query, measure, ndcg_of  # noqa: E402
 from legs import BENCH, QUESTION_TASKS, convex, load_legs, task_folders  # noqa: E402
-from search import metrics  # noqa: E402
+from search.serving import metrics  # noqa: E402
 from search.fusion import WEIGHTS  # noqa: E402
 
 START, END = "<!-- analysis:start -->", "<!-- analysis:end -->"

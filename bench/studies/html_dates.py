@@ -4,7 +4,7 @@ Data: htmldate's evaluation set (~1,000 real pages in many languages, each with 
 publication date checked by hand), not committed here:
 
     git clone https://github.com/adbar/htmldate /tmp/htmldate
-    .venv/bin/python bench/html_dates.py /tmp/htmldate
+    .venv/bin/python bench/studies/html_dates.py /tmp/htmldate
 
 Each way of dating a page is scored as right (same day as the gold date), wrong (another
 day) or none (no date found). A wrong date is worse than none for --since/--until, so both
@@ -18,8 +18,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 
 def htmldate_fast(html: str) -> str | None:
@@ -36,8 +37,8 @@ def htmldate_extensive(html: str) -> str | None:
 
 def lintas_reader(html: str) -> str | None:
     """What `lintas index` stores: the page's metadata date, else a dateline in its cleaned text."""
-    from index.documents import make_document
-    from index.readers import read_html
+    from index.reading.documents import make_document
+    from index.reading.readers import read_html
 
     records = list(read_html(html, Path("page.html"), lambda error: None))
     doc = make_document(records[0], "/page.html", None) if records else None
@@ -83,5 +84,5 @@ def main(repo: Path) -> None:
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:
-        sys.exit("usage: python bench/html_dates.py PATH_TO_htmldate")
+        sys.exit("usage: python bench/studies/html_dates.py PATH_TO_htmldate")
     main(Path(sys.argv[1]))

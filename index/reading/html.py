@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from index.dates import parse_date
+from index.reading.dates import parse_date
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ import shlex
 from pathlib import Path
 
 from index.errors import RootsError
-from index.ids import resolved, under
-from index.store import CURRENT, DOCS, MANIFEST
+from index.reading.ids import resolved, under
+from index.storage.store import CURRENT, DOCS, MANIFEST
 
 
 def merge_roots(old: list[str], new: list[str]) -> list[str]:
@@ -22,7 +22,7 @@ def merge_roots(old: list[str], new: list[str]) -> list[str]:
 
 def walked_under(path: str, root: str) -> bool:
     """Whether a walk of ``root`` reaches resolved ``path``: it is ``root``, or lies below it
-    with no hidden file or folder on the way (a walk leaves those alone: index.documents)."""
+    with no hidden file or folder on the way (a walk leaves those alone: index.reading.documents)."""
     if path == root:
         return True
     if not under(path, root):
