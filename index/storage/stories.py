@@ -10,11 +10,11 @@ Two documents are linked when the rule (StoryRule) says so from what the index a
   where two articles on one topic report different ones (``number_agreement``);
 - the dates: two dated documents further apart than ``max_days`` are different stories.
 
-A story is a set of documents joined by links (search.stories groups hits by it), so the
-groups are the index's, the same for every query, `lintas show`, the JSON and the page. Every
-write computes the links of its new and changed documents against every document
-(``link_documents``) and keeps the others' links. The rule's values were chosen by
-measurement (bench/stories.py, bench/story_pairs.py; figures and method in bench/STORIES.md).
+Stories are made from the links, strongest first (``story_groups``), and search.stories groups
+hits by them, so the groups are the index's, the same for every query, `lintas show`, the
+JSON and the page. Every write computes the links of its new and changed documents against
+every document (``link_documents``) and keeps the others' links. The rule's values were
+chosen by measurement (bench/stories.py; figures and method in bench/STORIES.md).
 """
 from __future__ import annotations
 
@@ -83,12 +83,8 @@ def days_apart(first: str | None, second: str | None) -> int | None:
 
 def alignments(ours: np.ndarray, vectors: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """The alignment of one document (its passage vectors ``ours``) with each of many
-    (``vectors``, document i's passages at ``starts[i]``, ``counts[i]`` of them), in a few
-    array passes: one product, then per document both directions' mean best cosine."""
-    scores = vectors @ ours.T  # every passage against ours
-    theirs_matched = np.add.reduceat(scores.max(axis=1), starts) / counts
-    ours_matched = np.maximum.reduceat(scores, starts, axis=0).mean(axis=1)
-    return np.minimum(theirs_matched, ours_matched)
+    (``vectors``, document i's passages at ``starts[i]``, ``counts[i]`` of them)."""
+    return _aligned(ours, np.array([len(ours)]), vectors, starts, counts)[0]
 
 
 @dataclass(frozen=True)
@@ -141,17 +137,25 @@ def _batches(positions: list[int], counts: np.ndarray) -> Iterable[list[int]]:
         yield batch
 
 
-def _aligned_with_all(batch: list[int], vectors: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """``alignments`` of each document of ``batch`` with every document: (len(batch), documents)."""
-    own_counts = counts[batch]
-    own = np.concatenate([vectors[starts[p]:starts[p] + counts[p]] for p in batch])
+def _aligned(own: np.ndarray, own_counts: np.ndarray, vectors: np.ndarray, starts: np.ndarray,
+             counts: np.ndarray) -> np.ndarray:
+    """The alignment of each of some documents (their passages ``own``, ``own_counts[k]`` of
+    them for the k-th) with each of many (``vectors``, ``starts``, ``counts``), in a few array
+    passes: one product, then per pair of documents both directions' mean best cosine; the
+    smaller of the two. Shape (len(own_counts), len(counts))."""
     own_starts = np.concatenate([[0], np.cumsum(own_counts)[:-1]]).astype(np.int64)
-    scores = vectors @ own.T  # every passage against the batch's passages
-    # each passage's best match in each batch document, averaged over each document's passages
+    scores = vectors @ own.T  # every passage against each of ours
+    # each passage's best match in each of our documents, averaged over its document's passages
     theirs = np.add.reduceat(np.maximum.reduceat(scores, own_starts, axis=1), starts, axis=0) / counts[:, None]
-    # each batch passage's best match in each document, averaged over the batch document's passages
+    # each of our passages' best match in each document, averaged over our document's passages
     ours = np.add.reduceat(np.maximum.reduceat(scores, starts, axis=0), own_starts, axis=1) / own_counts[None, :]
     return np.minimum(theirs, ours).T
+
+
+def _aligned_with_all(batch: list[int], vectors: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """``_aligned`` for the documents ``batch`` (positions) with every document."""
+    own = np.concatenate([vectors[starts[p]:starts[p] + counts[p]] for p in batch])
+    return _aligned(own, counts[batch], vectors, starts, counts)
 
 
 def story_groups(links: Sequence[dict[int, float]]) -> list[int]:
