@@ -55,17 +55,21 @@ def candidates(k: int) -> int:
     return max(50, 5 * k)
 
 
+def _folded(query: str) -> str:
+    """Control characters out, whitespace folded."""
+    kept = "".join(" " if unicodedata.category(ch).startswith("C") else ch for ch in query)
+    return " ".join(kept.split())
+
+
 def clean_query(query: str) -> str:
     """Control characters out, whitespace folded, length bounded."""
-    kept = "".join(" " if unicodedata.category(ch).startswith("C") else ch for ch in query)
-    return " ".join(kept.split())[:MAX_QUERY_CHARS]
+    return _folded(query)[:MAX_QUERY_CHARS]
 
 
 def query_problem(query: str) -> str | None:
     """Why ``query`` (as typed) is no query at all, said after "the query" or the parameter's
     name: empty, or over MAX_QUERY_CHARS once control characters and runs of spaces are folded."""
-    kept = "".join(" " if unicodedata.category(ch).startswith("C") else ch for ch in query)
-    length = len(" ".join(kept.split()))
+    length = len(_folded(query))
     if not length:
         return "is empty; give the words to look for"
     if length > MAX_QUERY_CHARS:
