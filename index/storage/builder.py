@@ -151,9 +151,9 @@ def build_index(
             del docs[doc_id]
         earlier_skipped = {file: warnings for file, warnings in (previous.manifest.skipped if previous else {}).items()
                            if file not in read_files and os.path.exists(file)}
-        skipped = count_skipped(problems) + sum(map(len, earlier_skipped.values()))
+        earlier = sum(map(len, earlier_skipped.values()))
+        skipped = count_skipped(problems) + earlier
         if strict and skipped:
-            earlier = sum(map(len, earlier_skipped.values()))
             raise DocumentsSkipped(f"{skipped} input(s) skipped"
                                    f"{f' ({earlier} of them in files unchanged since an earlier run)' if earlier else ''}"
                                    f" and --strict given; the index was not changed")
