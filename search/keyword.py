@@ -36,9 +36,12 @@ def query_terms(query: str, query_lang: str | None) -> dict[str, list[str]]:
 
 
 def keyword_search(
-    reader: IndexReader, field_terms: dict[str, list[str]], limit: int, filters: Filters | None = None
+    reader: IndexReader, field_terms: dict[str, list[str]], limit: int, filters: Filters | None = None,
+    keep: np.ndarray | None = None,
 ) -> list[tuple[str, float]]:
-    """(doc id, BM25 score) best first; empty when the query has no searchable term.
+    """(doc id, BM25 score) best first; empty when the query has no searchable term. Only
+    documents the filters let through, and whose Whoosh number ``keep`` marks True when given
+    (search.syntax: phrases and exclusions).
 
     Common terms (in more than COMMON_FRACTION of the documents) are scored only for the
     documents the rare terms found, as Elasticsearch's common-terms query does: their postings
@@ -51,10 +54,10 @@ def keyword_search(
     depth = limit * RESCORE_DEPTH if any(common.values()) else limit
     with reader.searcher() as searcher:
         scores = _bm25_of_every_document(searcher, _clauses(rare))
-        if filters and (wanted := filters.whoosh_query()) is not None:
-            allowed = np.zeros(len(scores), dtype=bool)
-            allowed[list(searcher.docs_for_query(wanted))] = True
+        if (allowed := _allowed(searcher, filters)) is not None:
             scores = np.where(allowed, scores, 0.0)
+        if keep is not None:
+            scores = np.where(keep, scores, 0.0)
         # Whoosh's order: every document with a positive score, best first, then by number.
         matched = np.flatnonzero(scores > 0)
         best = matched[np.lexsort((matched, -scores[matched]))][:depth]
@@ -63,6 +66,28 @@ def keyword_search(
         extra = _scores_by_skipping(reader, common, [doc for doc, _ in found])
         found = sorted(((doc, score + extra[doc]) for doc, score in found), key=lambda item: -item[1])
     return found[:limit]
+
+
+def matching_numbers(reader: IndexReader, field_terms: dict[str, list[str]], filters: Filters | None = None) -> np.ndarray:
+    """Whoosh numbers of every document ``keyword_search`` could return: one that holds a query
+    term (a rare one, in an index large enough to have common ones), let through by the filters."""
+    rare, _ = _split_by_frequency(reader, field_terms)
+    if not any(rare.values()):
+        return np.zeros(0, dtype=np.int64)
+    with reader.searcher() as searcher:
+        matched = _bm25_of_every_document(searcher, _clauses(rare)) > 0
+        if (allowed := _allowed(searcher, filters)) is not None:
+            matched &= allowed
+    return np.flatnonzero(matched)
+
+
+def _allowed(searcher, filters: Filters | None) -> np.ndarray | None:
+    """True for each Whoosh document number the filters let through; None when all pass."""
+    if not filters or (wanted := filters.whoosh_query()) is None:
+        return None
+    allowed = np.zeros(searcher.doc_count_all(), dtype=bool)
+    allowed[list(searcher.docs_for_query(wanted))] = True
+    return allowed
 
 
 def keyword_scores_of(
@@ -101,7 +126,7 @@ def lead_matches(reader: IndexReader, exact_terms: list[str], doc_ids: list[str]
         # them to the wanted documents.
         shares = np.zeros(total)
         for term, term_idf in idf.items():
-            for _, offset, numbers, _ in _segment_postings(searcher, "lead_exact", term):
+            for _, offset, numbers, _ in segment_postings(searcher, "lead_exact", term):
                 shares[numbers + offset] += term_idf / weight
     return _look_up(reader, shares, doc_ids)
 
@@ -141,7 +166,7 @@ def _bm25_of_every_document(searcher, clauses: tuple[tuple[str, str, float], ...
     """
     scores = np.zeros(searcher.doc_count_all())
     for field, word, boost in clauses:
-        for leaf, offset, numbers, frequencies in _segment_postings(searcher, field, word):
+        for leaf, offset, numbers, frequencies in segment_postings(searcher, field, word):
             scorer = searcher.weighting.scorer(leaf, field, searcher.schema[field].to_bytes(word))
             lengths = _field_lengths(leaf.reader(), field)[numbers]
             term_scores = bm25(scorer.idf, frequencies, lengths, scorer.avgfl, scorer.B, scorer.K1)
@@ -150,7 +175,7 @@ def _bm25_of_every_document(searcher, clauses: tuple[tuple[str, str, float], ...
     return scores
 
 
-def _segment_postings(searcher, field: str, word: str):
+def segment_postings(searcher, field: str, word: str):
     """(leaf searcher, its first document number, document numbers within it, term
     frequencies) for each segment holding the term; Whoosh leaves deleted documents out."""
     term = searcher.schema[field].to_bytes(word)

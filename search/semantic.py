@@ -40,13 +40,15 @@ def document_scores(reader: IndexReader, scores: np.ndarray) -> np.ndarray:
 
 
 def semantic_search(
-    reader: IndexReader, doc_scores: np.ndarray, limit: int, filters: Filters | None = None
+    reader: IndexReader, doc_scores: np.ndarray, limit: int, filters: Filters | None = None,
+    keep: np.ndarray | None = None,
 ) -> list[tuple[str, float]]:
-    """(doc id, cosine of its best passage) best first, among the documents the filters let through."""
+    """(doc id, cosine of its best passage) best first, among the documents the filters let
+    through and ``keep`` (in index order, when given) marks True."""
     scores = doc_scores
-    keep = filters.mask(reader) if filters else None
-    if keep is not None:
-        scores = np.where(keep, scores, -np.inf)
+    for mask in (filters.mask(reader) if filters else None, keep):
+        if mask is not None:
+            scores = np.where(mask, scores, -np.inf)
     limit = min(limit, int(np.isfinite(scores).sum()))
     if limit <= 0:
         return []
