@@ -317,19 +317,31 @@ def _date_choice(value: Optional[str]) -> Optional[str]:
         raise typer.BadParameter(str(error)) from None
 
 
+class SortOrder(str, Enum):
+    relevance = "relevance"
+    date = "date"
+
+
+QUERY_HELP = ("Words to look for, in Indonesian or English; at least one letter or digit, at most 2,000 characters. "
+              '"a phrase" in quotes must be in the article; -word and -"a phrase" leave out the articles holding them.')
+
+
 @app.command("search")
 def search_command(
-    query: Annotated[str, typer.Argument(metavar="QUERY", show_default=False, help="Words to look for, in Indonesian or English; at least one letter or digit, at most 2,000 characters.")],
+    query: Annotated[str, typer.Argument(metavar="QUERY", show_default=False, help=QUERY_HELP)],
     top_k: Annotated[int, typer.Option("--top-k", "-k", min=1, help="Number of results.")] = 10,
+    offset: Annotated[int, typer.Option("--offset", min=0, help="Skip this many results first: --offset 10 -k 10 is the second page. Pages of one query never repeat or skip a hit.")] = 0,
     mode: Annotated[SearchMode, typer.Option(help="hybrid: both legs fused; keyword: BM25 only; semantic: vectors only.")] = SearchMode.hybrid,
+    sort: Annotated[SortOrder, typer.Option(help="relevance: best match first; date: every hit above the relevance floor, newest first, undated last.")] = SortOrder.relevance,
     lang: Annotated[Optional[Language], typer.Option(help="Only articles in this language.")] = None,
     since: Annotated[Optional[str], typer.Option(metavar="DATE", help="Only articles dated on or after this day: YYYY-MM-DD, YYYY-MM or YYYY (its first day); undated ones are left out.", callback=_date_choice)] = None,
     until: Annotated[Optional[str], typer.Option(metavar="DATE", help="Only articles dated on or before this day: YYYY-MM-DD, YYYY-MM or YYYY (its last day); undated ones are left out.", callback=_date_choice)] = None,
     source: Annotated[Optional[str], typer.Option(metavar="SOURCE", help="Only articles from this source, as hits show it: a site (kompas.com; kompas matches it too) or a folder name.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the hits as a JSON list ([] when none); the README lists the keys.")] = False,
+    facets: Annotated[bool, typer.Option("--facets", help="Also count the hits above the relevance floor by language, source and year (with --json: a facets object).")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the hits as a JSON list ([] when none); with --facets an object of hits, total and facets. The README lists the keys.")] = False,
     explain: Annotated[bool, typer.Option("--explain", help="Also print each hit's score as the sum of its parts, and its rank and score in each leg.")] = False,
     weak: Annotated[bool, typer.Option("--weak", help="Also show the weak matches: hits under the relevance floor (confidence below 0.5), listed after the results under 'Weak matches'.")] = False,
-    group: Annotated[bool, typer.Option("--group/--no-group", help="Show the articles that tell one story (a translation, a rewrite) as one result: the best, then 'also:' the others. -k then counts stories; --json keeps every hit, with its story's number in group.")] = True,
+    group: Annotated[bool, typer.Option("--group/--no-group", help="Show the articles that tell one story (a translation, a rewrite) as one result: the best, then 'also:' the others. -k and --offset then count stories; --json keeps every hit, with its story's number in group.")] = True,
     index: IndexOption = None,
     model: Annotated[Optional[str], typer.Option(metavar="MODEL", help="Stop with an error unless the index was built with this model (name or path).")] = None,
 ) -> None:
@@ -337,14 +349,23 @@ def search_command(
 
     Each hit shows its rank, title, language, date, source, score, the id that `lintas show`
     and `lintas remove` take, and the passage that matched best.
+
+    Query syntax: "Joko Widodo" (in quotes) finds only articles holding those words in that
+    order, in any language; letters are folded to lower case, punctuation is ignored, nothing
+    is stemmed. Names and numbers are written alike in both languages, so a quoted name finds
+    Indonesian and English articles; a quoted English phrase of common words ("the floods")
+    leaves out nearly every Indonesian article, since they do not contain it: quote names,
+    and give the rest as plain words. -Lukashenko or -"Black Sea" leaves out every article
+    holding the word or phrase. Everything else is searched as usual, by both legs.
     """
-    from search.engine import Mode, clean_query, query_problem, search, unsearchable
+    from search.engine import Mode, Sort, clean_query, find, query_problem, unsearchable
     from search.reader import IndexReader
+    from search.syntax import only_exclusions, parse
     from index.storage.store import resolve_index_dir
 
     from search.filters import check_range
 
-    problem = query_problem(query)
+    problem = query_problem(query) or only_exclusions(parse(clean_query(query)))
     if problem:
         raise typer.BadParameter(problem, param_hint="QUERY")
     try:
@@ -353,17 +374,41 @@ def search_command(
         raise typer.BadParameter(str(error), param_hint="'--since' / '--until'") from None
     try:
         reader = IndexReader(resolve_index_dir(index), model=model)
-        hits = search(reader, query, k=top_k, mode=Mode(mode.value), lang=lang and lang.value,
-                      since=since, until=until, source=source, group=group)
+        found = find(reader, query, k=top_k, mode=Mode(mode.value), lang=lang and lang.value,
+                     since=since, until=until, source=source, group=group, offset=offset,
+                     sort=Sort(sort.value), facets=facets)
     except LintasError as error:
         _fail(error)
-    reason = unsearchable(clean_query(query))
+    hits = found.hits
+    reason = unsearchable(clean_query(parse(clean_query(query)).words))
     if reason:
         _stderr().print(f"No results: {reason}.", markup=False)
     if as_json:
-        typer.echo(json.dumps([hit.to_json() for hit in hits], ensure_ascii=False, indent=2))
-    elif hits or not reason:
+        listed = [hit.to_json() for hit in hits]
+        typer.echo(json.dumps({"hits": listed, "total": found.total, "facets": found.facets} if facets else listed,
+                              ensure_ascii=False, indent=2))
+        return
+    if facets and not reason:
+        _render_facets(found)
+    if hits or not reason:
         _render_hits(hits, explain, weak)
+    if found.more:
+        _stderr().print(f"(more: --offset {offset + top_k} shows the next {'stories' if group else 'hits'})",
+                        markup=False)
+
+
+FACETS_LISTED = 8  # values per facet on the terminal; --json has them all
+
+
+def _render_facets(found) -> None:
+    """The hits above the relevance floor counted by language, source and year, one line each."""
+    typer.echo(f"{_count(found.total, 'hit')} above the relevance floor")
+    for name, label in (("lang", "language"), ("source", "source"), ("year", "year")):
+        values = list(found.facets[name].items())
+        shown = " · ".join(f"{value} {count}" for value, count in values[:FACETS_LISTED])
+        more = f" · {len(values) - FACETS_LISTED} more" if len(values) > FACETS_LISTED else ""
+        typer.echo(f"  {label}: {shown or 'none'}{more}")
+    typer.echo("")
 
 
 INDENT = "    "
@@ -524,10 +569,11 @@ def _render_article(article, raw: bool) -> None:
         typer.echo(f"- {line}  [{reason}]" if reason and reason != "blank" else ("-" if reason else f"  {line}"))
 
 
-def _render_story(story) -> None:
+def _render_story(story, gap: bool = True) -> None:
     from index.reading.ids import display_id
 
-    typer.echo("")
+    if gap:
+        typer.echo("")
     if not story:
         typer.echo("Same story: no other article in the index.")
         return
@@ -536,6 +582,42 @@ def _render_story(story) -> None:
         details = ", ".join(v for v in (member.date, member.source) if v)
         shown = display_id(member.id)
         typer.echo(f"  [{member.lang}] {member.title or shown}  ({shown}{', ' + details if details else ''})")
+
+
+@app.command("similar")
+def similar_command(
+    doc_id: Annotated[str, typer.Argument(metavar="ID", show_default=False, help="Document id: the id: line of a lintas search hit, or --json's id.")],
+    top_k: Annotated[int, typer.Option("--top-k", "-k", min=1, help="Number of articles.")] = 10,
+    offset: Annotated[int, typer.Option("--offset", min=0, help="Skip this many articles first (the next page).")] = 0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print an object: story (the article's own story) and hits (as lintas search --json).")] = False,
+    index: IndexOption = None,
+) -> None:
+    """More like this: the articles on the same subject as ID, in either language, best first.
+
+    The article's own story (its translations and rewrites) is listed apart first: it is the
+    same story, not a related one.
+    """
+    from index.storage.store import resolve_index_dir
+    from search.reader import IndexReader
+    from search.similar import similar
+
+    try:
+        reader = IndexReader(resolve_index_dir(index))
+        found = similar(reader, doc_id, k=top_k, offset=offset)
+    except LintasError as error:
+        _fail(error)
+    if as_json:
+        typer.echo(json.dumps(found.to_json(), ensure_ascii=False, indent=2))
+        return
+    _render_story(found.story, gap=False)
+    typer.echo("")
+    if found.hits:
+        typer.echo("Like it:")
+        _render_hits(found.hits)
+    else:
+        typer.echo("Like it: no other article in the index.")
+    if found.more:
+        _stderr().print(f"(more: --offset {offset + top_k} shows the next articles)", markup=False)
 
 
 @app.command("serve")

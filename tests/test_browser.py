@@ -146,6 +146,58 @@ def test_search_page_in_chromium(server, seeds_index, tmp_path):
     assert (tmp_path / "results.png").stat().st_size > 10_000
 
 
+def test_phrases_sorting_counts_pages_and_more_like_this_in_chromium(server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1100, "height": 900})
+            # A phrase and an exclusion typed in the box: the one seed that holds the phrase
+            # and does not name Lukashenko (it spells him Lukashenka).
+            page.goto(server + "/")
+            page.fill("input[name=q]", '"Vladimir Putin" -Lukashenko')
+            page.press("input[name=q]", "Enter")
+            page.wait_for_selector("li.story")
+            assert [shown_id(a) for a in page.locator("li.story a.title").all()] == [seed_id("002_a5b2618d017f9403")]
+
+            # Newest first, from the page's own switch; the counts beside the results.
+            page.fill("input[name=q]", "Lukashenko Putin")
+            page.select_option("select[name=sort]", "date")
+            page.click("form.search button")
+            page.wait_for_url("**sort=date**")
+            dates = [text.split(" · ")[1] for text in page.locator("li.story > .meta").all_inner_texts()
+                     if text.count(" · ") >= 1 and text.split(" · ")[1][:1].isdigit()]
+            assert dates == sorted(dates, reverse=True) and len(dates) >= 2
+            assert page.locator("aside.facets .facet-lang a").count() == 2
+            page.screenshot(path=str(tmp_path / "facets.png"), full_page=True)
+
+            # A count is a link that applies its filter.
+            page.click("aside.facets .facet-lang a:text-is('en')")
+            page.wait_for_url("**lang=en**")
+            assert [shown_id(a) for a in page.locator("li.story a.title").all()] == [EN_SEED]
+            assert page.locator("select[name=lang]").input_value() == "en"
+
+            # Pages: two stories a page, next then previous, never the same story twice.
+            page.goto(server + "/?q=Lukashenko+Putin&k=2&group=false")
+            first = [shown_id(a) for a in page.locator("li.story a.title").all()]
+            page.click("nav.pages a.next")
+            page.wait_for_url("**offset=2**")
+            second = [shown_id(a) for a in page.locator("li.story a.title").all()]
+            assert len(first) == 2 and second and not set(first) & set(second)
+            page.click("nav.pages a.previous")
+            page.wait_for_selector("li.story")
+            assert [shown_id(a) for a in page.locator("li.story a.title").all()] == first
+
+            # More like this, from an article.
+            page.goto(server + "/doc/" + quote(EN_SEED, safe=""))
+            page.click("a.similar")
+            page.wait_for_selector("h1.similar")
+            assert {shown_id(a) for a in page.locator("li.story a.title").all()} == ID_SEEDS
+        finally:
+            browser.close()
+
+
 def test_a_500_kb_query_is_answered_in_the_api_json_by_the_real_server(server):
     """uvicorn's HTTP parser alone would answer a request line this long with a plain-text
     "Invalid HTTP request"; the server lets it through to the query limit's JSON 400."""

@@ -43,7 +43,7 @@ def test_the_page_passes_over_unknown_parameters_the_api_refuses(client):
     tracked = [*wanted.items(), ("fbclid", "IwAR0x"), ("utm_source", "a"), ("utm_source", "b")]
     answer = client.get("/api/search", params=tracked)
     assert (answer.status_code, answer.json()) == (
-        400, {"error": "unknown parameter 'fbclid'; known: q, k, mode, lang, since, until, source, group"})
+        400, {"error": "unknown parameter 'fbclid'; known: q, k, mode, lang, since, until, source, group, sort, offset, facets"})
     page, plain = client.get("/", params=tracked), client.get("/", params=wanted)
     assert (page.status_code, plain.status_code) == (200, 200)
     assert "<mark>paratroopers</mark>" in page.text

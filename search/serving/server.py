@@ -12,7 +12,7 @@ import socket
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -27,18 +27,20 @@ from index.storage import store
 from index.errors import AmbiguousId, CannotListen, DocumentNotFound, LintasError
 from search.article import get_article
 from search.confidence import NO_GOOD_MATCH
-from search.engine import Mode, clean_query, query_problem, search, unsearchable
+from search.engine import Mode, Results, Sort, clean_query, find, query_problem, search, unsearchable
 from search.filters import check_date, check_range
 from search.reader import IndexReader
-from search.results import Hit
+from search.similar import Similar, similar
 from search.stories import confident_and_weak, story_members
+from search.syntax import only_exclusions, parse
 
 MAX_K = 100
 # A request's line and headers: h11's own limit (16 KiB) answers a longer query in plain text
 # before the app sees it; up to this size the app answers 400 in its JSON (the query limit).
 MAX_REQUEST_HEAD = 4 * 2**20
 TEMPLATES = Path(__file__).parent / "templates"
-SEARCH_PARAMETERS = ("q", "k", "mode", "lang", "since", "until", "source", "group")
+SEARCH_PARAMETERS = ("q", "k", "mode", "lang", "since", "until", "source", "group", "sort", "offset", "facets")
+MAX_OFFSET = 10_000
 TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
 
 
@@ -77,6 +79,9 @@ class SearchRequest:
     until: str | None = None
     source: str | None = None
     group: bool = True
+    sort: Sort = Sort.relevance
+    offset: int = 0
+    facets: bool = False
 
     @classmethod
     def parse(cls, request: Request, require_query: bool, ignore_unknown: bool = False) -> SearchRequest:
@@ -94,7 +99,7 @@ class SearchRequest:
         if require_query and "q" not in params:
             raise BadRequest("parameter 'q' (the query) is required")
         if require_query or params.get("q", "").strip():  # the page's empty box is its start, no error
-            problem = query_problem(params.get("q", ""))
+            problem = query_problem(params.get("q", "")) or only_exclusions(parse(clean_query(params.get("q", ""))))
             if problem:
                 raise BadRequest(f"parameter 'q' {problem}", "q", problem)
         values = {name: params[name] for name in SEARCH_PARAMETERS if params.get(name, "") != ""}
@@ -103,10 +108,17 @@ class SearchRequest:
         return cls(q=values.get("q", ""), k=_k(values.get("k")), mode=_mode(values.get("mode")),
                    lang=_choice("lang", values.get("lang"), ("id", "en")),
                    since=since, until=until,
-                   source=values.get("source"), group=_flag("group", values.get("group")))
+                   source=values.get("source"), group=_flag("group", values.get("group")),
+                   sort=_sort(values.get("sort")), offset=_offset(values.get("offset")),
+                   facets=_flag("facets", values.get("facets"), default=False))
 
     def filters(self) -> dict:
         return {"lang": self.lang, "since": self.since, "until": self.until, "source": self.source}
+
+    def options(self) -> dict:
+        """What ``find`` takes besides the query and the filters."""
+        return {"k": self.k, "mode": self.mode, "group": self.group, "sort": self.sort, "offset": self.offset,
+                "facets": self.facets}
 
 
 def _k(value: str | None) -> int:
@@ -115,6 +127,21 @@ def _k(value: str | None) -> int:
     if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= MAX_K:
         raise BadRequest(f"parameter 'k' must be a whole number from 1 to {MAX_K}, not {value!r}")
     return int(value)
+
+
+def _offset(value: str | None) -> int:
+    if value is None:
+        return 0
+    if not value.isascii() or not value.isdigit() or int(value) > MAX_OFFSET:
+        raise BadRequest(f"parameter 'offset' must be a whole number from 0 to {MAX_OFFSET:,}, not {value!r}")
+    return int(value)
+
+
+def _sort(value: str | None) -> Sort:
+    try:
+        return Sort(value or Sort.relevance.value)
+    except ValueError:
+        raise BadRequest(f"parameter 'sort' must be relevance or date, not {value!r}") from None
 
 
 def _mode(value: str | None) -> Mode:
@@ -144,8 +171,10 @@ def _range(since: str | None, until: str | None) -> None:
         raise BadRequest(f"parameters 'since' and 'until': {error}", "since and until", str(error)) from None
 
 
-def _flag(name: str, value: str | None) -> bool:
-    if value is None or value.lower() in TRUE:
+def _flag(name: str, value: str | None, default: bool = True) -> bool:
+    if value is None:
+        return default
+    if value.lower() in TRUE:
         return True
     if value.lower() in FALSE:
         return False
@@ -191,9 +220,11 @@ class LiveIndex:
             return error
         return None
 
-    def search(self, wanted: SearchRequest) -> list[Hit]:
-        return search(self.reader(), wanted.q, k=wanted.k, mode=wanted.mode, group=wanted.group,
-                      **wanted.filters())
+    def search(self, wanted: SearchRequest) -> Results:
+        return find(self.reader(), wanted.q, **wanted.options(), **wanted.filters())
+
+    def similar(self, doc_id: str, k: int, offset: int) -> Similar:
+        return similar(self.reader(), doc_id, k=k, offset=offset)
 
     def article(self, doc_id: str) -> dict:
         reader = self.reader()
@@ -220,8 +251,9 @@ class Site:
 
     def routes(self) -> list[Route]:
         return [Route("/", self.page_search), Route("/doc/{doc_id:path}", self.page_doc),
+                Route("/similar/{doc_id:path}", self.page_similar),
                 Route("/api/search", self.api_search), Route("/api/doc/{doc_id:path}", self.api_doc),
-                Route("/api/info", self.api_info)]
+                Route("/api/similar/{doc_id:path}", self.api_similar), Route("/api/info", self.api_info)]
 
     async def run(self, function, *args):
         return await anyio.to_thread.run_sync(functools.partial(function, *args), limiter=self.one_at_a_time)
@@ -229,9 +261,17 @@ class Site:
     async def api_search(self, request: Request) -> Response:
         wanted = SearchRequest.parse(request, require_query=True)
         started = time.perf_counter()
-        hits = await self.run(self.live.search, wanted)
+        found = await self.run(self.live.search, wanted)
         took = (time.perf_counter() - started) * 1000  # the search, with its wait for the worker slot
-        return JSONResponse([hit.to_json() for hit in hits], headers={"Server-Timing": f"search;dur={took:.1f}"})
+        hits = [hit.to_json() for hit in found.hits]
+        body = {"hits": hits, "total": found.total, "facets": found.facets} if wanted.facets else hits
+        return JSONResponse(body, headers={"Server-Timing": f"search;dur={took:.1f}",
+                                           "X-More-Hits": "true" if found.more else "false"})
+
+    async def api_similar(self, request: Request) -> Response:
+        k, offset = _similar_page(request)
+        found = await self.run(self.live.similar, request.path_params["doc_id"], k, offset)
+        return JSONResponse(found.to_json(), headers={"X-More-Hits": "true" if found.more else "false"})
 
     async def api_doc(self, request: Request) -> Response:
         found = await self.run(self.live.article, request.path_params["doc_id"])
@@ -242,14 +282,16 @@ class Site:
 
     async def page_search(self, request: Request) -> Response:
         context = {"wanted": SearchRequest(), "error": None, "stories": None, "weak": [], "unsearchable": None,
-                   "back": ""}
+                   "back": "", "found": None, "typed": as_typed(request)}
         status = 200
         try:
             wanted = context["wanted"] = SearchRequest.parse(request, require_query=False, ignore_unknown=True)
             if wanted.q.strip():
+                # the page always counts the hits (facets beside the results)
+                found = context["found"] = await self.run(self.live.search, replace(wanted, facets=True))
                 # only stories above the relevance floor are results; the others are weak matches
-                context["stories"], context["weak"] = confident_and_weak(await self.run(self.live.search, wanted))
-                context["unsearchable"] = unsearchable(clean_query(wanted.q))
+                context["stories"], context["weak"] = confident_and_weak(found.hits)
+                context["unsearchable"] = unsearchable(clean_query(parse(clean_query(wanted.q)).words))
                 context["back"] = back_query(request)
         except BadRequest as error:
             context["error"], status = error.on_page(), 400
@@ -261,6 +303,21 @@ class Site:
         except LintasError:
             context["sources"], context["documents"] = [], None
         return HTMLResponse(self.pages.get_template("search.html").render(**context), status_code=status)
+
+    async def page_similar(self, request: Request) -> Response:
+        back = ""
+        try:
+            k, offset = _similar_page(request, ignore_unknown=True)
+            found = await self.run(self.live.similar, request.path_params["doc_id"], k, offset)
+            article = await self.run(self.live.article, request.path_params["doc_id"])
+        except BadRequest as error:
+            html = self.pages.get_template("error.html").render(error=str(error), back=back)
+            return HTMLResponse(html, status_code=400)
+        except LintasError as error:
+            html = self.pages.get_template("error.html").render(error=str(error), back=back)
+            return HTMLResponse(html, status_code=_status(error))
+        return HTMLResponse(self.pages.get_template("similar.html").render(
+            found=found, article=article["article"], back=back, k=k, offset=offset))
 
     async def page_doc(self, request: Request) -> Response:
         back = back_query(request)  # the search the article was opened from, to return to it
@@ -289,6 +346,42 @@ def create_app(index_dir: Path, warn: Callable[[LintasError], None] | None = Non
     if warn is not None and (problem := live.warm()) is not None:
         warn(problem)
     return app
+
+
+def _similar_page(request: Request, ignore_unknown: bool = False) -> tuple[int, int]:
+    """(k, offset) of a similar request; BadRequest for a wrong one or (unless
+    ``ignore_unknown``, the page) an unknown parameter."""
+    params = request.query_params
+    for name in params:
+        if name not in ("k", "offset") and not ignore_unknown:
+            raise BadRequest(f"unknown parameter {name!r}; known: k, offset")
+    return _k(params.get("k") or None), _offset(params.get("offset") or None)
+
+
+def page_link(typed: dict[str, str], **changes: object) -> str:
+    """The search page's address with the typed parameters and ``changes`` (None drops one);
+    a change of anything but the offset starts again at the first page."""
+    params = {name: value for name, value in typed.items() if value}
+    if "offset" not in changes:
+        params.pop("offset", None)
+    for name, value in changes.items():
+        if value is None or value == "":
+            params.pop(name, None)
+        else:
+            params[name] = str(value)
+    return "/?" + urlencode([(name, params[name]) for name in SEARCH_PARAMETERS if name in params])
+
+
+def facet_link(typed: dict[str, str], facet: str, value: str) -> str | None:
+    """The search page filtered to one facet value; None for a value no filter can ask for
+    (no source, undated, an unknown language)."""
+    if facet == "lang" and value in ("id", "en"):
+        return page_link(typed, lang=value)
+    if facet == "source" and value != "no source":
+        return page_link(typed, source=value)
+    if facet == "year" and value.isdigit():
+        return page_link(typed, since=value, until=value)
+    return None
 
 
 def back_query(request: Request) -> str:
@@ -333,6 +426,9 @@ def _environment() -> jinja2.Environment:
     env.filters["marked"] = marked
     env.filters["safe_url"] = safe_url
     env.globals["no_good_match"] = NO_GOOD_MATCH  # the terminal's words, on the page too
+    env.globals["page_link"] = page_link
+    env.globals["facet_link"] = facet_link
+    env.filters["similar_url"] = lambda doc_id, back="": "/similar/" + quote(doc_id, safe="") + (f"?{back}" if back else "")
     return env
 
 
