@@ -3,9 +3,11 @@
 An example is a fenced block whose first line is ``$ lintas ...`` (commands joined by ``&&``);
 the lines after it are the last command's stdout, up to a line ``...`` that stands for the rest.
 Commands run from the repository's root, on a fresh index of their own (of seeds/ when the
-block does not index), at COLUMNS=100. Scores and cosines may differ in the last digits from
-one CPU to another (SIMD kernels round differently), so numbers are compared to within 0.003;
-every other character must be equal.
+block does not index), at COLUMNS=100. Scores and cosines differ from one CPU to another (SIMD
+kernels round differently), and a standardized score divides a cosine's difference by the
+spread of the best candidates' cosines, which magnifies it: the same `--explain` gave semantic
+0.6620 on an Intel Xeon with AMX and 0.6484 on an AMD EPYC. So numbers are compared to within
+0.003 or 3 % of their size, whichever is more; every other character must be equal.
 
     LINTAS_README_UPDATE=1 pytest tests/test_readme.py   # write the outputs of today into README.md
 """
@@ -24,6 +26,7 @@ README = ROOT / "README.md"
 BLOCK = re.compile(r"^```\n(\$ lintas [^\n]*)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 NUMBER = re.compile(r"\d+\.\d+")
 TOLERANCE = 0.003
+RELATIVE = 0.03
 WIDTH = 100
 
 
@@ -49,7 +52,7 @@ def same(expected: str, actual: str) -> bool:
     """Equal but for numbers within TOLERANCE of each other."""
     if NUMBER.sub("#", expected) != NUMBER.sub("#", actual):
         return False
-    return all(abs(float(a) - float(b)) <= TOLERANCE
+    return all(abs(float(a) - float(b)) <= max(TOLERANCE, RELATIVE * abs(float(a)))
                for a, b in zip(NUMBER.findall(expected), NUMBER.findall(actual)))
 
 
