@@ -644,6 +644,22 @@ def serve_command(
     serve(index_dir, host, port, warn)
 
 
+@app.command("mcp")
+def mcp_command(index: IndexOption = None) -> None:
+    """Serve the index to AI assistants: a Model Context Protocol server on stdin/stdout, with
+    the tools search, show, similar and info. Register it with an MCP client as the command
+    `lintas mcp` (the README shows how); it runs until the client closes it."""
+    from index.storage.store import resolve_index_dir
+
+    try:
+        from search.serving.assistant import serve_stdio
+    except ImportError as error:  # the mcp package is an extra
+        typer.echo(f"Error: lintas mcp needs the mcp extra ({error.name} is missing): "
+                   f"pip install -e '.[mcp]'", err=True)
+        raise typer.Exit(code=1) from None
+    serve_stdio(resolve_index_dir(index))
+
+
 class EvalMode(str, Enum):
     all = "all"
     hybrid = "hybrid"
