@@ -351,12 +351,14 @@ def search_command(
     and `lintas remove` take, and the passage that matched best.
 
     Query syntax: "Joko Widodo" (in quotes) finds only articles holding those words in that
-    order, in any language; letters are folded to lower case, punctuation is ignored, nothing
-    is stemmed. Names and numbers are written alike in both languages, so a quoted name finds
-    Indonesian and English articles; a quoted English phrase of common words ("the floods")
-    leaves out nearly every Indonesian article, since they do not contain it: quote names,
-    and give the rest as plain words. -Lukashenko or -"Black Sea" leaves out every article
-    holding the word or phrase. Everything else is searched as usual, by both legs.
+    order; letters are folded to lower case, punctuation is ignored, nothing is stemmed. A
+    phrase binds the articles of its own language word for word; nothing is translated, so in
+    the other language it asks only for its names and numbers (its words with a capital
+    letter or a digit). A quoted English phrase of common words ("the floods", "looking like
+    muppets") therefore does nothing to Indonesian articles: they are found by meaning, as if
+    it were not quoted; a quoted name alone binds every article. -Lukashenko or -"Black Sea"
+    leaves out every article holding the word or phrase, in any language. Everything else is
+    searched as usual, by both legs.
     """
     from search.engine import Mode, Sort, clean_query, find, query_problem, unsearchable
     from search.reader import IndexReader

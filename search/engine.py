@@ -156,10 +156,10 @@ class Results:
 def search(reader: IndexReader, query: str, k: int = 10, mode: Mode = Mode.hybrid,
            lang: str | None = None, *, since: str | None = None, until: str | None = None,
            source: str | None = None, group: bool = False, offset: int = 0,
-           sort: Sort = Sort.relevance) -> list[Hit]:
+           sort: Sort = Sort.relevance, facets: bool = False) -> list[Hit]:
     """The hits of ``find``'s page."""
     return find(reader, query, k, mode, lang, since=since, until=until, source=source, group=group,
-                offset=offset, sort=sort).hits
+                offset=offset, sort=sort, facets=facets).hits
 
 
 def find(reader: IndexReader, query: str, k: int = 10, mode: Mode = Mode.hybrid,
@@ -188,10 +188,11 @@ def find(reader: IndexReader, query: str, k: int = 10, mode: Mode = Mode.hybrid,
     constraints = Constraints(reader, parsed) if parsed.constrained else None
     legs = gather_legs(reader, words, candidates(k), mode, filters, constraints)
     ranked = rank_parts(legs, mode)
-    # A document holding the query's quoted phrases answers what was asked, whatever its cosine
-    # (a short phrase such as a name has a low cosine even with the article it opens).
-    sure = bool(parsed.phrases)
-    above = _above_floor(reader, legs, mode, filters, constraints, sure) if sort == Sort.date or facets else None
+    # A document holding the query's quoted phrases word for word answers what was asked,
+    # whatever its cosine (a short phrase such as a name has a low cosine even with the article
+    # it opens).
+    holders = constraints.holder_mask() if constraints is not None else None
+    above = _above_floor(reader, legs, mode, filters, constraints, holders) if sort == Sort.date or facets else None
     if sort == Sort.date:
         ranked = _by_date(reader, legs, mode, ranked, above)
     if group:
@@ -206,22 +207,18 @@ def find(reader: IndexReader, query: str, k: int = 10, mode: Mode = Mode.hybrid,
     semantic_at = {doc: (place, score) for place, (doc, score) in enumerate(legs.semantic, start=1)}
     hits = [_hit(reader, place, item, keyword_at.get(item.doc), semantic_at.get(item.doc),
                  legs.lead.get(item.doc), legs.passage_scores, legs.field_terms, story, legs.cosine.get(item.doc),
-                 sure)
+                 holders is not None and bool(holders[reader.position(item.doc)]))
             for place, item, story in chosen]
     return Results(hits, more, None if above is None else int(above.sum()),
                    _facets(reader, above) if facets else None)
 
 
 def _above_floor(reader: IndexReader, legs: Legs, mode: Mode, filters: Filters,
-                 constraints: Constraints | None, sure: bool = False) -> np.ndarray:
+                 constraints: Constraints | None, holders: np.ndarray | None = None) -> np.ndarray:
     """True for each document (index order) that is a hit above the relevance floor: its
-    balanced cosine at FLOOR or more, or in keyword mode (no floor) a query word in it, or
-    (``sure``) the query's phrases in it; and let through by the filters and the query's
-    phrases and exclusions."""
-    if sure:
-        above = constraints.position_mask()
-        mask = filters.mask(reader)
-        return above if mask is None else above & mask
+    balanced cosine at FLOOR or more, or in keyword mode (no floor) a query word in it, or the
+    query's phrases in it word for word (``holders``); and let through by the filters and the
+    query's phrases and exclusions."""
     if mode == Mode.keyword:
         above = np.zeros(len(reader.docs), dtype=bool)
         numbers = matching_numbers(reader, legs.field_terms, filters)
@@ -231,6 +228,8 @@ def _above_floor(reader: IndexReader, legs: Legs, mode: Mode, filters: Filters,
         above[[reader.position(reader.document_id(int(n))) for n in numbers]] = True
         return above
     above = legs.doc_scores >= FLOOR
+    if holders is not None:
+        above |= holders
     for mask in (filters.mask(reader), constraints.position_mask() if constraints is not None else None):
         if mask is not None:
             above &= mask
