@@ -148,3 +148,42 @@ def test_keyword_search_scores_exactly_as_whoosh_over_segments_and_deletions(tmp
     terms = {"text_id": ["banjir", "harga"], "text_exact": ["banjir", "palu"]}
     boosted = keyword.keyword_search(reader, terms, 50)
     assert boosted == _whoosh_search(reader, terms, 50) and boosted != _whoosh_search(reader, terms, 50, boost=False)
+
+
+def test_postings_read_a_block_at_a_time_are_whooshs_own(tmp_path):
+    """segment_postings decodes whole blocks through Whoosh's internals: the same numbers and
+    frequencies as Whoosh's public matcher, posting by posting, over many blocks (a block holds
+    at most 128 postings), two segments and deletions."""
+    from index.storage.builder import add_documents, remove_documents
+
+    rows = [{"id": f"d{i}", "title": f"Berita {i}", "text": "banjir " * (1 + i % 5) + f"kota{i % 3} hujan"}
+            for i in range(700)]
+    (tmp_path / "a.jsonl").write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    (tmp_path / "b.txt").write_text("Banjir lagi\n\nBanjir banjir banjir di kota0.", encoding="utf-8")
+    embedder = FakeEmbedder()
+    cache = VectorCache(embedder, tmp_path / "vectors.sqlite")
+    build_index([tmp_path / "a.jsonl"], tmp_path / "index", embedder, cache=cache)
+    add_documents([tmp_path / "b.txt"], tmp_path / "index", embedder, cache=cache)
+    remove_documents(tmp_path / "index", [f"{tmp_path / 'a.jsonl'}#d{i}" for i in (0, 129, 130, 400, 699)])
+    reader = IndexReader(tmp_path / "index")
+    with reader.searcher() as searcher:
+        read = 0
+        for word in ("banjir", "kota0", "hujan", "nothing"):
+            term = searcher.schema["text_exact"].to_bytes(word)
+            fast = {offset: (numbers.tolist(), frequencies.tolist())
+                    for _, offset, numbers, frequencies in keyword.segment_postings(searcher, "text_exact", word)}
+            slow = {}
+            for leaf, offset in searcher.leaf_searchers():
+                segment = leaf.reader()
+                if (("text_exact", term)) not in segment:
+                    continue
+                matcher, numbers, frequencies = segment.postings("text_exact", term), [], []
+                while matcher.is_active():
+                    numbers.append(matcher.id())
+                    frequencies.append(matcher.weight())
+                    matcher.next()
+                slow[offset] = (numbers, frequencies)
+            assert fast == slow
+            read += sum(len(numbers) for numbers, _ in fast.values())
+        assert read > 1000  # many blocks were read
+        assert any(leaf.reader().has_deletions() for leaf, _ in searcher.leaf_searchers())
