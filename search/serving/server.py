@@ -1,17 +1,20 @@
 """`lintas serve`: the index in the browser and as a JSON API, kept open and answered warm.
 
 One process holds the live index generation open (Whoosh searcher, vectors, the query model),
-and reopens it when CURRENT names a new generation (`lintas index` ran elsewhere). Searches
-run one at a time in a worker thread: the engine's Whoosh searcher is shared, and the query
-model already uses every core. Every page is rendered by Jinja2 with autoescaping.
+and reopens it when CURRENT names a new generation (`lintas index` ran elsewhere). Up to
+SEARCH_THREADS searches run at once in worker threads, each reading Whoosh through a searcher
+of its own (search.reader); a query asked again (the next page, a filter) is not embedded again;
+a new generation takes over without a failed request (LiveIndex). Every page is rendered by Jinja2 with autoescaping.
 """
 from __future__ import annotations
 
 import functools
 import socket
+import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -35,6 +38,10 @@ from search.stories import confident_and_weak, story_members
 from search.syntax import only_exclusions, parse
 
 MAX_K = 100
+# Searches in flight at once. A search is partly Python (Whoosh, fusion, snippets: one core,
+# the GIL) and partly the query model and numpy (both cores, the GIL released), so a few at once
+# keep both cores busy where one at a time left one idle; more would only queue inside.
+SEARCH_THREADS = 4
 # A request's line and headers: h11's own limit (16 KiB) answers a longer query in plain text
 # before the app sees it; up to this size the app answers 400 in its JSON (the query limit).
 MAX_REQUEST_HEAD = 4 * 2**20
@@ -187,66 +194,98 @@ def as_typed(request: Request) -> dict[str, str]:
 
 
 class LiveIndex:
-    """The live generation of an index, reopened when CURRENT names another one."""
+    """The live generation of an index, reopened when CURRENT names another one.
+
+    Any number of threads search it at once (``use``). When a new generation appears, queries
+    from then on read it, while the ones already reading the old one finish there; the old
+    one is closed when the last of them is done, so a swap never fails a request.
+    """
 
     def __init__(self, index_dir: Path) -> None:
         self.index_dir = index_dir
         self._reader: IndexReader | None = None
         self._sources: list[tuple[str, int]] = []
+        self._lock = threading.Lock()
+        self._readers_in_use: Counter[IndexReader] = Counter()
 
-    def reader(self) -> IndexReader:
+    @contextmanager
+    def use(self) -> Iterator[IndexReader]:
+        """The live generation's reader, for one request."""
+        with self._lock:
+            reader = self._live()
+            self._readers_in_use[reader] += 1
+        try:
+            yield reader
+        finally:
+            with self._lock:
+                self._readers_in_use[reader] -= 1
+                retired = reader is not self._reader and not self._readers_in_use[reader]
+                if retired:
+                    del self._readers_in_use[reader]
+            if retired:
+                reader.close()
+
+    def _live(self) -> IndexReader:
+        """The reader of the generation CURRENT names (under the lock)."""
         folder = store.current_generation(self.index_dir)  # IndexNotFound until `lintas index` ran
         if self._reader is None or self._reader.folder != folder:
             fresh = IndexReader(self.index_dir)
-            if self._reader is not None:
-                self._reader.close()
-            self._reader = fresh
+            old, self._reader = self._reader, fresh
             counts = Counter(doc.source for doc in fresh.docs if doc.source)
             self._sources = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+            if old is not None and not self._readers_in_use[old]:
+                self._readers_in_use.pop(old, None)
+                old.close()
         return self._reader
 
     def sources(self) -> list[tuple[str, int]]:
         """Every source of the index with its document count, most documents first."""
-        self.reader()
-        return self._sources
+        with self._lock:
+            self._live()
+            return self._sources
 
     def warm(self) -> LintasError | None:
         """Open everything a query touches (Whoosh, vectors, the query model) before the first
         user; the index's problem, if it has one (the server then answers 503 with it until a
         new generation fixes it)."""
         try:
-            search(self.reader(), "warm up", k=1)
+            with self.use() as reader:
+                search(reader, "warm up", k=1)
         except LintasError as error:
             return error
         return None
 
     def search(self, wanted: SearchRequest) -> Results:
-        return find(self.reader(), wanted.q, **wanted.options(), **wanted.filters())
+        with self.use() as reader:
+            return find(reader, wanted.q, **wanted.options(), **wanted.filters())
 
     def similar(self, doc_id: str, k: int, offset: int) -> Similar:
-        return similar(self.reader(), doc_id, k=k, offset=offset)
+        with self.use() as reader:
+            return similar(reader, doc_id, k=k, offset=offset)
 
     def article(self, doc_id: str) -> dict:
-        reader = self.reader()
-        article = get_article(reader, doc_id)  # any name of the document: path, display id, bare key
-        return {"article": article, "story": story_members(reader, article.id)}
+        with self.use() as reader:
+            article = get_article(reader, doc_id)  # any name of the document: path, display id, bare key
+            return {"article": article, "story": story_members(reader, article.id)}
 
     def overview(self) -> tuple[list[tuple[str, int]], int]:
         """What the search page shows beside the results: the sources and the document count."""
-        return self.sources(), self.reader().manifest.documents
+        with self.use() as reader:
+            return self.sources(), reader.manifest.documents
 
     def info(self) -> dict:
-        reader = self.reader()
-        return {"index": str(self.index_dir), "generation": reader.folder.name, **asdict(reader.manifest),
-                "sources": dict(self.sources())}
+        with self.use() as reader:
+            return {"index": str(self.index_dir), "generation": reader.folder.name, **asdict(reader.manifest),
+                    "sources": dict(self.sources())}
 
 
 class Site:
-    """The JSON API and the pages. Every use of the index runs in one worker slot, one at a time."""
+    """The JSON API and the pages. Every use of the index runs in a worker thread, up to
+    SEARCH_THREADS at once."""
 
     def __init__(self, live: LiveIndex) -> None:
         self.live = live
-        self.one_at_a_time = anyio.CapacityLimiter(1)
+        self.workers = anyio.CapacityLimiter(SEARCH_THREADS)
         self.pages = _environment()
 
     def routes(self) -> list[Route]:
@@ -256,7 +295,7 @@ class Site:
                 Route("/api/similar/{doc_id:path}", self.api_similar), Route("/api/info", self.api_info)]
 
     async def run(self, function, *args):
-        return await anyio.to_thread.run_sync(functools.partial(function, *args), limiter=self.one_at_a_time)
+        return await anyio.to_thread.run_sync(functools.partial(function, *args), limiter=self.workers)
 
     async def api_search(self, request: Request) -> Response:
         wanted = SearchRequest.parse(request, require_query=True)
