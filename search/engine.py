@@ -223,8 +223,11 @@ def find(reader: IndexReader, query: str, k: int = 10, mode: Mode = Mode.hybrid,
     # A document holding the query's quoted phrases word for word answers what was asked,
     # whatever its cosine (a short phrase such as a name has a low cosine even with the article
     # it opens).
-    holders = constraints.holder_mask() if constraints is not None else None
-    above = _above_floor(reader, legs, mode, filters, constraints, holders) if sort == Sort.date or facets else None
+    if sort == Sort.date or facets:
+        holders = constraints.holder_mask() if constraints is not None else None
+        above = _above_floor(reader, legs, mode, filters, constraints, holders)
+    else:
+        above = None
     if sort == Sort.date:
         ranked = _by_date(reader, legs, mode, ranked, above)
     if group:
@@ -239,7 +242,7 @@ def find(reader: IndexReader, query: str, k: int = 10, mode: Mode = Mode.hybrid,
     semantic_at = {doc: (place, score) for place, (doc, score) in enumerate(legs.semantic, start=1)}
     hits = [_hit(reader, place, item, keyword_at.get(item.doc), semantic_at.get(item.doc),
                  legs.lead.get(item.doc), legs.passage_scores, legs.field_terms, story, legs.cosine.get(item.doc),
-                 holders is not None and bool(holders[reader.position(item.doc)]))
+                 constraints is not None and constraints.holds_phrases(item.doc))
             for place, item, story in chosen]
     return Results(hits, more, None if above is None else int(above.sum()),
                    _facets(reader, above) if facets else None)

@@ -109,6 +109,17 @@ def only_exclusions(parsed: Parsed) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Found:
+    """What one phrase lets through, as Whoosh numbers: the documents holding it word for word,
+    and for a phrase of known language, the documents holding its names (None: no names, so
+    every document of another language)."""
+
+    full: frozenset[int]
+    lang: str | None
+    names: frozenset[int] | None
+
+
 class Constraints:
     """The documents ``parsed``'s phrases and exclusions let through, in one index generation.
 
@@ -117,43 +128,31 @@ class Constraints:
     alone checks every document), then, for a phrase of more than one word, the stored text of
     each of those documents read to check the words stand in that order. A phrase binds the
     documents of its language so; the others need only its names and numbers (module docstring).
+    The keyword leg takes the result as Whoosh numbers, the vector leg in the index's order;
+    only the documents named by postings are translated from one to the other (a language is
+    a column of the reader), so a phrase of common words costs no look-up per document.
     """
 
     def __init__(self, reader: IndexReader, parsed: Parsed) -> None:
         self.reader, self.parsed = reader, parsed
 
     @cached_property
-    def _numbers(self) -> tuple[set[int] | None, set[int], set[int] | None]:
-        """Whoosh numbers of (the documents every phrase lets through, None when there is no
-        phrase; the documents holding an excluded word or phrase; the documents holding every
-        phrase word for word, None when there is no phrase)."""
-        required: set[int] | None = None
-        holders: set[int] | None = None
+    def _found(self) -> tuple[list[_Found], frozenset[int]]:
+        """(what each phrase lets through; the documents holding an excluded word or phrase)."""
+        phrases = []
         for phrase in self.parsed.phrases:
-            full = self._holding(phrase.words)
-            through = full
-            if phrase.lang is not None:
-                own = self._in_language(phrase.lang)
-                others = self._live() - own
-                if phrase.names:
-                    others &= self._holding_each(phrase.names)
-                through = (full & own) | others
-            required = through if required is None else required & through
-            holders = full if holders is None else holders & full
+            names = None
+            if phrase.lang is not None and phrase.names:
+                names = frozenset(self._holding_each(phrase.names))
+            phrases.append(_Found(frozenset(self._holding(phrase.words)), phrase.lang, names))
         excluded: set[int] = set()
         for words in self.parsed.excluded:
             excluded |= self._holding(words)
-        return required, excluded, holders
+        return phrases, frozenset(excluded)
 
     def _live(self) -> set[int]:
         with self.reader.searcher() as searcher:
             return {n for n in range(searcher.doc_count_all()) if not searcher.ixreader.is_deleted(n)}
-
-    def _in_language(self, lang: str) -> set[int]:
-        from whoosh.query import Term
-
-        with self.reader.searcher() as searcher:
-            return set(searcher.docs_for_query(Term("lang", lang)))
 
     def _holding_each(self, words) -> set[int]:
         """Whoosh numbers of the live documents holding every one of ``words`` (indexed ones)."""
@@ -174,9 +173,9 @@ class Constraints:
         # A regular expression on the lower-cased text finds every document whose tokens hold
         # the phrase. Words are runs of \w as tokens are, so for a phrase of words it finds
         # exactly those; with a number in the phrase it finds a few more ("2020" in "1.2020", a
-        # token of its own), so those documents are tokenized to be sure.
-        # (A look-behind at its start would cost the regular expression its fast scan for the
-        # first word: 50 instead of 3 microseconds a document; the start is checked by hand.)
+        # token of its own), so those documents are tokenized to be sure. (A look-behind at its
+        # start would cost the regular expression its fast scan for the first word: 50 instead
+        # of 3 microseconds a document; the start is checked by hand.)
         pattern = re.compile(r"\W+".join(map(re.escape, phrase)) + r"(?!\w)")
         exact = not any(ch.isdigit() for word in phrase for ch in word)
         held = set()
@@ -189,31 +188,58 @@ class Constraints:
 
     def number_mask(self, total: int) -> np.ndarray:
         """True for each Whoosh document number the constraints let through."""
-        required, excluded, _ = self._numbers
-        keep = np.ones(total, dtype=bool) if required is None else np.zeros(total, dtype=bool)
-        if required:
-            keep[list(required)] = True
-        if excluded:
-            keep[list(excluded)] = False
-        return keep
+        phrases, excluded = self._found
+        keep = np.ones(total, dtype=bool)
+        for found in phrases:
+            through = self._numbers_mask(found.full, total)
+            if found.lang is not None:
+                own = self._numbers_mask(self._in_language(found.lang), total)
+                others = ~own if found.names is None else ~own & self._numbers_mask(found.names, total)
+                through = (through & own) | others
+            keep &= through
+        return keep & ~self._numbers_mask(excluded, total)
 
     def position_mask(self) -> np.ndarray:
         """True for each document (in the index's order) the constraints let through."""
-        required, excluded, _ = self._numbers
-        keep = np.ones(len(self.reader.docs), dtype=bool) if required is None else self._positions(required)
-        if excluded:
-            keep &= ~self._positions(excluded)
-        return keep
+        phrases, excluded = self._found
+        keep = np.ones(len(self.reader.docs), dtype=bool)
+        for found in phrases:
+            through = self._positions(found.full)
+            if found.lang is not None:
+                own = self.reader.langs == found.lang
+                others = ~own if found.names is None else ~own & self._positions(found.names)
+                through = (through & own) | others
+            keep &= through
+        return keep & ~self._positions(excluded)
+
+    def holds_phrases(self, doc_id: str) -> bool:
+        """Whether the document holds every phrase of the query word for word (and no exclusion)."""
+        phrases, excluded = self._found
+        number = self.reader.document_number(doc_id)
+        return bool(phrases) and number not in excluded and all(number in found.full for found in phrases)
 
     def holder_mask(self) -> np.ndarray | None:
         """True for each document (index order) holding every phrase word for word and no
         exclusion; None when the query has no phrase."""
-        _, excluded, holders = self._numbers
-        if holders is None:
+        phrases, excluded = self._found
+        if not phrases:
             return None
-        return self._positions(holders - excluded)
+        return self._positions(frozenset.intersection(*(found.full for found in phrases)) - excluded)
 
-    def _positions(self, numbers: set[int]) -> np.ndarray:
+    def _in_language(self, lang: str) -> set[int]:
+        from whoosh.query import Term
+
+        with self.reader.searcher() as searcher:
+            return set(searcher.docs_for_query(Term("lang", lang)))
+
+    @staticmethod
+    def _numbers_mask(numbers, total: int) -> np.ndarray:
+        mask = np.zeros(total, dtype=bool)
+        if numbers:
+            mask[list(numbers)] = True
+        return mask
+
+    def _positions(self, numbers) -> np.ndarray:
         reader = self.reader
         mask = np.zeros(len(reader.docs), dtype=bool)
         if numbers:
