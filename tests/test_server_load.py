@@ -68,11 +68,11 @@ def test_new_generations_are_taken_over_under_load_without_a_failed_request(seed
             with lock:
                 (failures.append(problem) if problem else answers.append(turn))
 
-    clients = [threading.Thread(target=client, args=(n,)) for n in range(8)]
+    clients = [threading.Thread(target=client, args=(n,)) for n in range(50)]
     try:
         for thread in clients:
             thread.start()
-        # Three new generations while eight clients search: each adds an article of its own.
+        # Three new generations while fifty clients search: each adds an article of its own.
         for n in range(3):
             article = tmp_path / f"banjir-{n}.txt"
             article.write_text(f"Banjir rendam Jakarta, gelombang {n}\n\nBanjir setinggi {n + 1} meter merendam "
