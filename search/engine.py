@@ -228,16 +228,17 @@ def find(reader: IndexReader, query: str, k: int = 10, mode: Mode = Mode.hybrid,
         above = _above_floor(reader, legs, mode, filters, constraints, holders)
     else:
         above = None
-    if sort == Sort.date:
-        ranked = _by_date(reader, legs, mode, ranked, above)
+    order = _by_date(reader, legs, ranked, above) if sort == Sort.date else [item.doc for item in ranked]
     if group:
-        groups = group_ranked(reader, [item.doc for item in ranked], offset + k + 1)
-        chosen = [(place, item, groups[item.doc]) for place, item in enumerate(ranked, start=1)
-                  if offset < groups.get(item.doc, 0) <= offset + k]
+        groups = group_ranked(reader, order, offset + k + 1)
+        page = [(place, doc, groups[doc]) for place, doc in enumerate(order, start=1)
+                if offset < groups.get(doc, 0) <= offset + k]
         more = any(number > offset + k for number in groups.values())
     else:
-        chosen = [(place, item, None) for place, item in enumerate(ranked, start=1)][offset:offset + k]
-        more = len(ranked) > offset + k
+        page = [(place, doc, None) for place, doc in enumerate(order, start=1)][offset:offset + k]
+        more = len(order) > offset + k
+    scored = _scored(reader, legs, mode, ranked, [doc for _, doc, _ in page])
+    chosen = [(place, scored[doc], story) for place, doc, story in page]
     keyword_at = {doc: (place, score) for place, (doc, score) in enumerate(legs.keyword, start=1)}
     semantic_at = {doc: (place, score) for place, (doc, score) in enumerate(legs.semantic, start=1)}
     hits = [_hit(reader, place, item, keyword_at.get(item.doc), semantic_at.get(item.doc),
@@ -271,18 +272,29 @@ def _above_floor(reader: IndexReader, legs: Legs, mode: Mode, filters: Filters,
     return above
 
 
-def _by_date(reader: IndexReader, legs: Legs, mode: Mode, ranked: list[Fused], above: np.ndarray) -> list[Fused]:
-    """The hits above the floor, newest first, undated last, equal dates in ranked order (then
-    by cosine or BM25 for documents past the ranked candidates), each with its fused score."""
+def _by_date(reader: IndexReader, legs: Legs, ranked: list[Fused], above: np.ndarray) -> list[str]:
+    """The hits above the floor, newest first, undated last; equal dates in ranked order, then
+    (documents past the ranked candidates) by cosine, in keyword mode by index order. Only
+    ids: the fused scores of the page's documents are worked out once it is cut (``_scored``),
+    not for every hit of a query that thousands of articles clear."""
     place = {item.doc: i for i, item in enumerate(ranked)}
-    docs = [reader.docs[int(p)].id for p in np.flatnonzero(above)]
+    positions = np.flatnonzero(above)
+    cosine = legs.doc_scores[positions] if legs.doc_scores is not None else np.zeros(len(positions))
+    unranked = len(place)
+    keys = [(place.get(reader.docs[p].id, unranked), -float(c), int(p)) for p, c in zip(positions, cosine)]
+    order = [positions[i] for i in sorted(range(len(keys)), key=keys.__getitem__)]  # relevance, ...
+    order.sort(key=lambda p: reader.dates[p], reverse=True)  # ... within each date ("" last)
+    return [reader.docs[int(p)].id for p in order]
+
+
+def _scored(reader: IndexReader, legs: Legs, mode: Mode, ranked: list[Fused], docs: list[str]) -> dict[str, Fused]:
+    """Each document's fused score and parts: from the ranking, or for a document past the
+    ranked candidates (a date-sorted page), as the mode's ranking would have given it."""
     scored = {item.doc: item for item in ranked}
     extra = [doc for doc in docs if doc not in scored]
     if extra:
         scored.update({item.doc: item for item in rank_parts(_with_documents(reader, legs, mode, extra), mode)})
-    docs.sort(key=lambda doc: (-scored[doc].score, place.get(doc, len(place))))  # relevance, ...
-    docs.sort(key=lambda doc: reader.docs[reader.position(doc)].date or "", reverse=True)  # ... within each date
-    return [scored[doc] for doc in docs]
+    return scored
 
 
 def _with_documents(reader: IndexReader, legs: Legs, mode: Mode, docs: list[str]) -> Legs:
