@@ -4,7 +4,8 @@ One process holds the live index generation open (Whoosh searcher, vectors, the 
 and reopens it when CURRENT names a new generation (`lintas index` ran elsewhere). Up to
 SEARCH_THREADS searches run at once in worker threads, each reading Whoosh through a searcher
 of its own (search.reader); a query asked again (the next page, a filter) is not embedded again;
-a new generation takes over without a failed request (LiveIndex). Every page is rendered by Jinja2 with autoescaping.
+a new generation takes over without a failed request (LiveIndex). Every page is rendered by
+Jinja2 with autoescaping.
 """
 from __future__ import annotations
 
