@@ -392,7 +392,9 @@ def search_command(
         return
     if facets and not reason:
         _render_facets(found)
-    if hits or not reason:
+    if not hits and offset and not reason:
+        _stderr().print(f"No more results: this query's list ends before --offset {offset}.", markup=False)
+    elif hits or not reason:
         _render_hits(hits, explain, weak)
     if found.more:
         _stderr().print(f"(more: --offset {offset + top_k} shows the next {'stories' if group else 'hits'})",

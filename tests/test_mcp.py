@@ -93,3 +93,14 @@ def test_problems_are_tool_errors_and_the_server_keeps_answering(talked):
     # after five errors the same session still answers: nothing among the weak matches is confident
     is_error, text = answers[11]
     assert not is_error and not any(hit["confident"] for hit in json.loads(text)["hits"])
+
+
+def test_without_the_mcp_extra_lintas_mcp_says_how_to_install_it(runner, monkeypatch, _seeds_index_master):
+    from conftest import run
+
+    for name in [name for name in sys.modules if name == "mcp" or name.startswith(("mcp.", "search.serving.assistant"))]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "mcp", None)  # what an install without the extra has: no mcp to import
+    result = run(runner, "mcp", "--index", _seeds_index_master)
+    assert result.exit_code == 1
+    assert "lintas mcp needs the mcp extra" in result.stderr and "pip install -e '.[mcp]'" in result.stderr

@@ -186,6 +186,14 @@ def test_pages_never_repeat_or_skip_a_hit(runner, seeds_index, extra):
     assert "(more: --offset 2 shows the next" in result.stderr
 
 
+def test_a_page_past_the_end_says_so(runner, seeds_index):
+    result = run(runner, "search", "Lukashenko Putin", "--offset", "100", "--index", seeds_index)
+    assert result.exit_code == 0 and result.stdout == ""
+    assert "No more results: this query's list ends before --offset 100." in result.stderr
+    page = TestClient(create_app(seeds_index)).get("/", params={"q": "Lukashenko Putin", "offset": 100}).text
+    assert "No more results: the list ends before this page." in page and 'rel="prev"' in page
+
+
 def test_similar_lists_other_articles_and_the_story_apart(runner, seeds_index, tmp_path):
     found = run_json(runner, "similar", EN_SEED, "--index", seeds_index)
     ids = [hit["id"] for hit in found["hits"]]

@@ -14,6 +14,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+
 from index.errors import LintasError
 from search.engine import Mode, Sort, clean_query, find, query_problem
 from search.filters import check_date, check_range
@@ -31,9 +34,6 @@ INSTRUCTIONS = (
 
 def create_server(index_dir: Path):
     """The MCP server answering from the index at ``index_dir`` (opened on the first call)."""
-    from mcp.server.mcpserver import MCPServer
-    from mcp.server.mcpserver.exceptions import ToolError
-
     live = LiveIndex(index_dir)
     server = MCPServer("lintas", instructions=INSTRUCTIONS, log_level="WARNING")
 
