@@ -43,7 +43,7 @@ from search.fusion import (STATS_TOP, WEIGHTS, Weights, language_groups, same_la
 START, END = "<!-- sweep:start -->", "<!-- sweep:end -->"
 KEYWORD_SAME = (0.25, 0.33, 0.43, 0.54, 0.67, 0.8, 1.0)  # convex-equivalent BM25 weight 0.2 ... 0.5
 KEYWORD_LOW = (0.0, 0.1, 0.25, None)  # keyword_same_low; None: keyword_same whatever the share
-KEYWORD_CROSS = (0.0, 0.05, 0.1)
+KEYWORD_CROSS = (0.0, 0.05, 0.1, 0.2, 0.33, 0.54)
 UNKNOWN = (0.5,)  # the unclear-language query's BM25 weight, as a share of keyword_same (0 and 1: RESULTS.md, issue 13)
 GROUPS = ((False, False), (True, True))  # (semantic_by_language, keyword_by_language)
 LEAD = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
