@@ -360,14 +360,13 @@ def search_command(
     leaves out every article holding the word or phrase, in any language. Everything else is
     searched as usual, by both legs.
     """
-    from search.engine import Mode, Sort, clean_query, find, query_problem, unsearchable
+    from search.engine import Mode, Sort, find, query_problem, searched_words, unsearchable
     from search.reader import IndexReader
-    from search.syntax import only_exclusions, parse
     from index.storage.store import resolve_index_dir
 
     from search.filters import check_range
 
-    problem = query_problem(query) or only_exclusions(parse(clean_query(query)))
+    problem = query_problem(query)
     if problem:
         raise typer.BadParameter(problem, param_hint="QUERY")
     try:
@@ -382,7 +381,7 @@ def search_command(
     except LintasError as error:
         _fail(error)
     hits = found.hits
-    reason = unsearchable(clean_query(parse(clean_query(query)).words))
+    reason = unsearchable(searched_words(query))
     if reason:
         _stderr().print(f"No results: {reason}.", markup=False)
     if as_json:

@@ -23,7 +23,7 @@ from search.results import Hit
 from search.semantic import best_passage, document_scores, passage_scores, semantic_search
 from search.snippets import make_snippet
 from search.stories import group_ranked
-from search.syntax import Constraints, parse
+from search.syntax import Constraints, only_exclusions, parse
 
 MAX_QUERY_CHARS = 2000  # the model reads ~512 tokens: a longer query is refused (query_problem)
 
@@ -107,13 +107,20 @@ def clean_query(query: str) -> str:
 
 def query_problem(query: str) -> str | None:
     """Why ``query`` (as typed) is no query at all, said after "the query" or the parameter's
-    name: empty, or over MAX_QUERY_CHARS once control characters and runs of spaces are folded."""
+    name: empty, or over MAX_QUERY_CHARS once control characters and runs of spaces are folded,
+    or nothing but exclusions (search.syntax)."""
     length = len(_folded(query))
     if not length:
         return "is empty; give the words to look for"
     if length > MAX_QUERY_CHARS:
         return f"is {length:,} characters long, over the limit of {MAX_QUERY_CHARS:,}; give fewer words"
-    return None
+    return only_exclusions(parse(clean_query(query)))
+
+
+def searched_words(query: str) -> str:
+    """What both legs search for ``query`` as typed: cleaned, without its exclusions and quote
+    marks (search.syntax), cleaned again."""
+    return clean_query(parse(clean_query(query)).words)
 
 
 def unsearchable(query: str) -> str | None:
@@ -213,7 +220,7 @@ def find(reader: IndexReader, query: str, k: int = 10, mode: Mode = Mode.hybrid,
     """
     filters = Filters(lang=lang, since=since, until=until, source=source)
     parsed = parse(clean_query(query))
-    words = clean_query(parsed.words)
+    words = clean_query(parsed.words)  # searched_words, with the parse kept for the constraints
     if not words or k <= 0 or offset < 0 or unsearchable(words):
         return Results([])
     mode, sort = Mode(mode), Sort(sort)

@@ -18,11 +18,10 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 
 from index.errors import LintasError
-from search.engine import Mode, Sort, clean_query, find, query_problem
+from search.engine import Mode, Sort, find, query_problem
 from search.filters import check_date, check_range
 from search.serving.server import MAX_K, MAX_OFFSET, LiveIndex
 from search.similar import similar
-from search.syntax import only_exclusions, parse
 
 INSTRUCTIONS = (
     "Search an archive of Indonesian and English news articles. Query in either language: an English "
@@ -60,7 +59,7 @@ def create_server(index_dir: Path):
         query: words in Indonesian or English; "a phrase" must be in the article; -word and
         -"a phrase" leave articles out. k: 1-100 results (stories when group). since/until:
         YYYY, YYYY-MM or YYYY-MM-DD. source: a site (kompas.com) or folder name."""
-        problem = query_problem(query) or only_exclusions(parse(clean_query(query)))
+        problem = query_problem(query)
         if problem:
             raise ToolError(f"the query {problem}")
         _check_page(k, offset)

@@ -31,12 +31,11 @@ from index.storage import store
 from index.errors import AmbiguousId, CannotListen, DocumentNotFound, LintasError
 from search.article import get_article
 from search.confidence import NO_GOOD_MATCH
-from search.engine import Mode, Results, Sort, clean_query, find, query_problem, search, unsearchable
+from search.engine import Mode, Results, Sort, find, query_problem, search, searched_words, unsearchable
 from search.filters import check_date, check_range
 from search.reader import IndexReader
 from search.similar import Similar, similar
 from search.stories import confident_and_weak, story_members
-from search.syntax import only_exclusions, parse
 
 MAX_K = 100
 # Searches in flight at once. A search is partly Python (Whoosh, fusion, snippets: one core,
@@ -107,7 +106,7 @@ class SearchRequest:
         if require_query and "q" not in params:
             raise BadRequest("parameter 'q' (the query) is required")
         if require_query or params.get("q", "").strip():  # the page's empty box is its start, no error
-            problem = query_problem(params.get("q", "")) or only_exclusions(parse(clean_query(params.get("q", ""))))
+            problem = query_problem(params.get("q", ""))
             if problem:
                 raise BadRequest(f"parameter 'q' {problem}", "q", problem)
         values = {name: params[name] for name in SEARCH_PARAMETERS if params.get(name, "") != ""}
@@ -331,7 +330,7 @@ class Site:
                 found = context["found"] = await self.run(self.live.search, replace(wanted, facets=True))
                 # only stories above the relevance floor are results; the others are weak matches
                 context["stories"], context["weak"] = confident_and_weak(found.hits)
-                context["unsearchable"] = unsearchable(clean_query(parse(clean_query(wanted.q)).words))
+                context["unsearchable"] = unsearchable(searched_words(wanted.q))
                 context["back"] = back_query(request)
         except BadRequest as error:
             context["error"], status = error.on_page(), 400
