@@ -143,17 +143,14 @@ def gather_legs(reader: IndexReader, query: str, depth: int, mode: Mode = Mode.h
     field_terms = query_terms(query, query_lang)
     keyword = []
     if mode != Mode.semantic:
-        keep = None
-        if constraints is not None:
-            with reader.searcher() as searcher:
-                keep = constraints.number_mask(searcher.doc_count_all())
-        keyword = keyword_search(reader, field_terms, depth, filters, keep)
+        keyword = keyword_search(reader, field_terms, depth, filters,
+                                 constraints.number_mask if constraints is not None else None)
     scores, doc_scores, semantic, cosine, bm25 = None, None, [], {}, dict(keyword)
     if vector_leg is not None:
         scores = vector_leg.result()
         doc_scores = document_scores(reader, scores)
-        keep = constraints.position_mask() if constraints is not None else None
-        semantic = semantic_search(reader, doc_scores, depth, filters, keep)
+        semantic = semantic_search(reader, doc_scores, depth, filters,
+                                   constraints.position_mask if constraints is not None else None)
         cosine = {doc: float(doc_scores[reader.position(doc)]) for doc, _ in keyword}
         cosine.update(semantic)
     lead = {}
@@ -266,14 +263,13 @@ def _above_floor(reader: IndexReader, legs: Legs, mode: Mode, filters: Filters,
         above = np.zeros(len(reader.docs), dtype=bool)
         numbers = matching_numbers(reader, legs.field_terms, filters)
         if constraints is not None and len(numbers):
-            with reader.searcher() as searcher:
-                numbers = numbers[constraints.number_mask(searcher.doc_count_all())[numbers]]
+            numbers = numbers[constraints.number_mask[numbers]]
         above[[reader.position(reader.document_id(int(n))) for n in numbers]] = True
         return above
     above = legs.doc_scores >= FLOOR
     if holders is not None:
         above |= holders
-    for mask in (filters.mask(reader), constraints.position_mask() if constraints is not None else None):
+    for mask in (filters.mask(reader), constraints.position_mask if constraints is not None else None):
         if mask is not None:
             above &= mask
     return above

@@ -150,6 +150,7 @@ class Constraints:
             excluded |= self._holding(words)
         return phrases, frozenset(excluded)
 
+    @cached_property
     def _live(self) -> set[int]:
         with self.reader.searcher() as searcher:
             return {n for n in range(searcher.doc_count_all()) if not searcher.ixreader.is_deleted(n)}
@@ -162,7 +163,7 @@ class Constraints:
                 numbers = {int(n) + offset for _, offset, postings, _ in segment_postings(searcher, "text_exact", term)
                            for n in postings}
                 found = numbers if found is None else found & numbers
-        return found if found is not None else self._live()
+        return found if found is not None else self._live
 
     def _holding(self, phrase: tuple[str, ...]) -> set[int]:
         """Whoosh numbers of the live documents whose text holds ``phrase`` word for word."""
@@ -186,9 +187,13 @@ class Constraints:
                     held.add(n)
         return held
 
-    def number_mask(self, total: int) -> np.ndarray:
-        """True for each Whoosh document number the constraints let through."""
+    @cached_property
+    def number_mask(self) -> np.ndarray:
+        """True for each Whoosh document number the constraints let through (worked out once:
+        the keyword leg and the count of hits both ask)."""
         phrases, excluded = self._found
+        with self.reader.searcher() as searcher:
+            total = searcher.doc_count_all()
         keep = np.ones(total, dtype=bool)
         for found in phrases:
             through = self._numbers_mask(found.full, total)
@@ -199,8 +204,10 @@ class Constraints:
             keep &= through
         return keep & ~self._numbers_mask(excluded, total)
 
+    @cached_property
     def position_mask(self) -> np.ndarray:
-        """True for each document (in the index's order) the constraints let through."""
+        """True for each document (in the index's order) the constraints let through (worked
+        out once: the vector leg and the count of hits both ask)."""
         phrases, excluded = self._found
         keep = np.ones(len(self.reader.docs), dtype=bool)
         for found in phrases:
