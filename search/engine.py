@@ -245,7 +245,7 @@ def find(reader: IndexReader, query: str, k: int = 10, mode: Mode = Mode.hybrid,
     chosen = [(place, scored[doc], story) for place, doc, story in page]
     keyword_at = {doc: (place, score) for place, (doc, score) in enumerate(legs.keyword, start=1)}
     semantic_at = {doc: (place, score) for place, (doc, score) in enumerate(legs.semantic, start=1)}
-    hits = [_hit(reader, place, item, keyword_at.get(item.doc), semantic_at.get(item.doc),
+    hits = [make_hit(reader, place, item, keyword_at.get(item.doc), semantic_at.get(item.doc),
                  legs.lead.get(item.doc), legs.passage_scores, legs.field_terms, story, legs.cosine.get(item.doc),
                  constraints is not None and constraints.holds_phrases(item.doc))
             for place, item, story in chosen]
@@ -332,10 +332,13 @@ def _facets(reader: IndexReader, above: np.ndarray) -> dict[str, dict[str, int]]
             "year": counted(reader.dates.astype("<U4"), "undated")}
 
 
-def _hit(reader: IndexReader, rank: int, item: Fused,
-         keyword: tuple[int, float] | None, semantic: tuple[int, float] | None, lead: float | None,
-         scores: np.ndarray | None, field_terms: dict[str, list[str]], group: int | None,
-         cosine: float | None, sure: bool = False) -> Hit:
+def make_hit(reader: IndexReader, rank: int, item: Fused,
+             keyword: tuple[int, float] | None, semantic: tuple[int, float] | None, lead: float | None,
+             scores: np.ndarray | None, field_terms: dict[str, list[str]], group: int | None,
+             cosine: float | None, sure: bool = False) -> Hit:
+    """A ranked document as a hit: its leg places and scores, its snippet from the best passage
+    (``scores``: every passage's; None: the opening), confidence from ``cosine`` (None: no
+    floor applies, confident), or confident whatever it is when ``sure``."""
     doc_id = item.doc
     position = reader.position(doc_id)
     info = reader.docs[position]

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from search.engine import make_hit
 from search.fusion import Part, fused
 from search.reader import IndexReader
 from search.results import Hit
-from search.semantic import best_passage, document_scores, passage_scores
-from search.snippets import make_snippet
+from search.semantic import document_scores, passage_scores, semantic_search
 from search.stories import StoryMember, story_members
 
 
@@ -54,29 +54,10 @@ def similar(reader: IndexReader, name: str, k: int = 10, offset: int = 0) -> Sim
     position = reader.position(doc_id)
     story = story_members(reader, doc_id)
     scores, by_document = similar_scores(reader, position)
-    by_document = by_document.copy()
-    by_document[position] = -np.inf
-    for member in story:
-        by_document[reader.position(member.id)] = -np.inf
-    found = int(np.isfinite(by_document).sum())
-    wanted = min(found, offset + k)
-    if wanted <= offset:
-        return Similar(story, [], False)
-    top = np.argpartition(-by_document, wanted - 1)[:wanted]
-    top = top[np.lexsort((top, -by_document[top]))][offset:]
-    hits = [_hit(reader, offset + place, int(other), float(by_document[other]), scores)
-            for place, other in enumerate(top, start=1)]
-    return Similar(story, hits, found > offset + k)
-
-
-def _hit(reader: IndexReader, rank: int, position: int, cosine: float, scores: np.ndarray) -> Hit:
-    info = reader.docs[position]
-    best = best_passage(reader, scores, position)
-    text = reader.stored_text(info.id)
-    fallback = info.passages[best + 1] if best + 1 < len(info.passages) else None
-    snippet, _ = make_snippet(text, info.passages[best], info.lang, {}, info.title, fallback)
-    item = fused(info.id, [Part("semantic", cosine)])
-    return Hit(rank=rank, id=info.id, title=info.title, lang=info.lang, path=info.path, key=info.key,
-               score=round(item.score, 6), score_parts=item.parts, keyword_rank=None, semantic_rank=rank,
-               keyword_score=None, semantic_score=round(cosine, 6), snippet=snippet, date=info.date,
-               source=info.source, confidence=None, confident=True)
+    others = np.ones(len(reader.docs), dtype=bool)  # every document but the article and its story
+    others[[position] + [reader.position(member.id) for member in story]] = False
+    ranked = semantic_search(reader, by_document, offset + k + 1, keep=others)  # one more: is there a next page
+    hits = [make_hit(reader, place, fused(other, [Part("semantic", cosine)]), None, (place, cosine), None, scores, {},
+                     None, None)
+            for place, (other, cosine) in enumerate(ranked[offset:offset + k], start=offset + 1)]
+    return Similar(story, hits, len(ranked) > offset + k)
