@@ -29,7 +29,7 @@ from starlette.routing import Route
 
 from index.storage import store
 from index.errors import AmbiguousId, CannotListen, DocumentNotFound, LintasError
-from search.article import get_article
+from search.article import Article, get_article
 from search.confidence import NO_GOOD_MATCH
 from search.engine import Mode, Results, Sort, find, query_problem, search, searched_words, unsearchable
 from search.filters import check_date, check_range
@@ -263,6 +263,11 @@ class LiveIndex:
         with self.use() as reader:
             return similar(reader, doc_id, k=k, offset=offset)
 
+    def similar_to(self, doc_id: str, k: int, offset: int) -> tuple[Article, Similar]:
+        """The article and the articles like it, from one generation (the similar page)."""
+        with self.use() as reader:
+            return get_article(reader, doc_id), similar(reader, doc_id, k=k, offset=offset)
+
     def article(self, doc_id: str) -> dict:
         with self.use() as reader:
             article = get_article(reader, doc_id)  # any name of the document: path, display id, bare key
@@ -344,28 +349,26 @@ class Site:
         return HTMLResponse(self.pages.get_template("search.html").render(**context), status_code=status)
 
     async def page_similar(self, request: Request) -> Response:
-        back = ""
         try:
             k, offset = _similar_page(request, ignore_unknown=True)
-            found = await self.run(self.live.similar, request.path_params["doc_id"], k, offset)
-            article = await self.run(self.live.article, request.path_params["doc_id"])
+            article, found = await self.run(self.live.similar_to, request.path_params["doc_id"], k, offset)
         except BadRequest as error:
-            html = self.pages.get_template("error.html").render(error=str(error), back=back)
-            return HTMLResponse(html, status_code=400)
+            return self.error_page(str(error), 400)
         except LintasError as error:
-            html = self.pages.get_template("error.html").render(error=str(error), back=back)
-            return HTMLResponse(html, status_code=_status(error))
-        return HTMLResponse(self.pages.get_template("similar.html").render(
-            found=found, article=article["article"], back=back, k=k, offset=offset))
+            return self.error_page(str(error), _status(error))
+        return HTMLResponse(self.pages.get_template("similar.html").render(found=found, article=article, k=k,
+                                                                           offset=offset))
 
     async def page_doc(self, request: Request) -> Response:
         back = back_query(request)  # the search the article was opened from, to return to it
         try:
             found = await self.run(self.live.article, request.path_params["doc_id"])
         except LintasError as error:
-            html = self.pages.get_template("error.html").render(error=str(error), back=back)
-            return HTMLResponse(html, status_code=_status(error))
+            return self.error_page(str(error), _status(error), back)
         return HTMLResponse(self.pages.get_template("article.html").render(**found, back=back))
+
+    def error_page(self, error: str, status: int, back: str = "") -> HTMLResponse:
+        return HTMLResponse(self.pages.get_template("error.html").render(error=error, back=back), status_code=status)
 
 
 async def _bad_request(request: Request, error: BadRequest) -> Response:
