@@ -29,9 +29,15 @@ One more translation direction the bench lacks (Indonesian sentence → English 
 And the kind of the held-out news sentences (an Indonesian sentence from a news story, the
 English article that tells it; the issue measured the hybrid 0.056 under a convex fusion there):
 
-- ntrex-sentence-id-en: one sentence of each Indonesian NTREX article (by a coin, among its
-  sentences of 8 words or more) as the query, ntrex-id-en's corpus (the English articles among
+- ntrex-sentence-id-en: three sentences of each Indonesian NTREX article (by a coin, among its
+  sentences of 8 words or more) as queries, ntrex-id-en's corpus (the English articles among
   FLORES English documents) as the archive.
+- ntrex-sentence-en-id: the other direction, English sentences → the Indonesian article among
+  ntrex-en-id's corpus (IndoSum news as the distractors).
+- ntrex-bilingual-sentence: the same sentences against ntrex-bilingual's archive (each story in
+  one language), each story queried by sentences of its other language's version: a sentence
+  quoted from a story, its answer in the other language, unrelated news of the query's
+  language all around.
 """
 from __future__ import annotations
 
@@ -143,20 +149,54 @@ def flores_id_en(bench: Path, out: Path) -> Path:
 SENTENCE_END = re.compile(r"(?<=[.!?\"”])\s+(?=[A-Z0-9\"“])")
 
 
-def ntrex_sentence_id_en(bench: Path, out: Path) -> Path:
+SENTENCES_PER_STORY = 3
+
+
+def story_sentences(coin: random.Random, text: str) -> list[str]:
+    """Up to SENTENCES_PER_STORY sentences of 8 words or more of an article, chosen by ``coin``
+    and kept in the article's order."""
+    sentences = [s for s in SENTENCE_END.split(text) if len(s.split()) >= 8]
+    chosen = sorted(coin.sample(range(len(sentences)), min(SENTENCES_PER_STORY, len(sentences))))
+    return [sentences[n] for n in chosen]
+
+
+def ntrex_stories(bench: Path) -> list[tuple[str, dict, dict]]:
+    """(story's query id, English article, Indonesian article) of each NTREX story."""
     articles = {row["_id"]: row for row in read_jsonl(bench / "ntrex-mixed" / "corpus.jsonl")}
-    id_qrels = read_qrels(bench / "ntrex-id-en")
-    en_qrels = read_qrels(bench / "ntrex-en-id")  # q -> the Indonesian article of the same story
+    to_english, to_indonesian = read_qrels(bench / "ntrex-id-en"), read_qrels(bench / "ntrex-en-id")
+    return [(query, articles[to_english[query][0]], articles[to_indonesian[query][0]])
+            for query in sorted(to_english, key=lambda q: int(q.lstrip("q")))]
+
+
+def sentence_queries(stories, answer_of) -> tuple[list[dict], list[tuple[str, str]]]:
+    """Queries (sentences of the article the answer is not) and qrels; ``answer_of(english,
+    indonesian)`` gives (the answer's id, the article the sentences come from) or None to skip."""
     coin = random.Random(SEED)
     queries, qrels = [], []
-    for query_id in sorted(id_qrels, key=lambda q: int(q.lstrip("q"))):
-        indonesian = articles[en_qrels[query_id][0]]["text"]
-        sentences = [s for s in SENTENCE_END.split(indonesian) if len(s.split()) >= 8]
-        if not sentences:
+    for story, english, indonesian in stories:
+        if (chosen := answer_of(coin, english, indonesian)) is None:
             continue
-        queries.append({"_id": query_id, "text": coin.choice(sentences)})
-        qrels.append((query_id, id_qrels[query_id][0]))
-    return write_task(out / "ntrex-sentence-id-en", read_jsonl(bench / "ntrex-id-en" / "corpus.jsonl"), queries, qrels)
+        answer, source = chosen
+        for n, sentence in enumerate(story_sentences(coin, source["text"])):
+            queries.append({"_id": f"{story}-{n}", "text": sentence})
+            qrels.append((f"{story}-{n}", answer))
+    return queries, qrels
+
+
+def ntrex_sentences(bench: Path, out: Path) -> list[Path]:
+    """ntrex-sentence-id-en, ntrex-sentence-en-id and ntrex-bilingual-sentence."""
+    stories = ntrex_stories(bench)
+    to_english = sentence_queries(stories, lambda coin, en, id_: (en["_id"], id_))
+    to_indonesian = sentence_queries(stories, lambda coin, en, id_: (id_["_id"], en))
+    bilingual = read_jsonl(out / "ntrex-bilingual" / "corpus.jsonl")
+    kept = {row["_id"] for row in bilingual}
+    either = sentence_queries(stories, lambda coin, en, id_: (en["_id"], id_) if en["_id"] in kept
+                              else (id_["_id"], en) if id_["_id"] in kept else None)
+    return [
+        write_task(out / "ntrex-sentence-id-en", read_jsonl(bench / "ntrex-id-en" / "corpus.jsonl"), *to_english),
+        write_task(out / "ntrex-sentence-en-id", read_jsonl(bench / "ntrex-en-id" / "corpus.jsonl"), *to_indonesian),
+        write_task(out / "ntrex-bilingual-sentence", bilingual, *either),
+    ]
 
 
 def build(bench: Path = BENCH, out: Path = OUT) -> list[Path]:
@@ -169,7 +209,7 @@ def build(bench: Path = BENCH, out: Path = OUT) -> list[Path]:
         questions_plus_english(bench, out, "facqa-news-id", "facqa-plus-en"),
         questions_plus_english(bench, out, "tydiqa-goldp-id", "tydiqa-plus-en"),
         flores_id_en(bench, out),
-        ntrex_sentence_id_en(bench, out),
+        *ntrex_sentences(bench, out),
     ]
 
 

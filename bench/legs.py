@@ -48,7 +48,9 @@ def load_legs(folder: Path, balanced: bool = True):
     if not balanced:
         reader.__dict__["balance"] = None  # the plain cosine, as search.semantic gives one language
     kind = "" if balanced else "plain-"
-    path = cache_dir() / "eval" / f"legs-{kind}{reader.index_dir.name}-{reader.folder.name}-{_code_version()}.json"
+    # the index is named by its documents; the queries are named here (a dev task's queries can change alone)
+    asked = hashlib.sha256(json.dumps(task.queries, sort_keys=True).encode()).hexdigest()[:8]
+    path = cache_dir() / "eval" / f"legs-{kind}{reader.index_dir.name}-{reader.folder.name}-{asked}-{_code_version()}.json"
     if path.exists():
         return task, json.loads(path.read_text())
     legs = legs_of(task, reader)
@@ -68,7 +70,7 @@ def legs_of(task, reader) -> dict:
         got = query_legs(reader, text)
         legs[query_id] = {"query_lang": got.query_lang, "keyword": named(got.keyword), "semantic": named(got.semantic),
                           "cosine": named(got.cosine), "bm25": named(got.bm25), "doc_lang": named(got.doc_lang),
-                          "lead": named(got.lead)}
+                          "lead": named(got.lead), "names": named(got.names)}
     return legs
 
 
