@@ -37,20 +37,23 @@ sys.path.insert(0, str(ROOT / "bench"))
 import dev_tasks  # noqa: E402
 from legs import BENCH, REFERENCES, load_legs, task_folders  # noqa: E402
 from search.serving import metrics  # noqa: E402
-from search.fusion import (STATS_TOP, WEIGHTS, Weights, language_groups, same_language_share, standardized,
-                           standardized_fusion)  # noqa: E402
+from search.fusion import (STATS_TOP, WEIGHTS, Weights, centred_names, language_groups, same_language_share,
+                           standardized, standardized_fusion)  # noqa: E402
 
 START, END = "<!-- sweep:start -->", "<!-- sweep:end -->"
 KEYWORD_SAME = (0.25, 0.33, 0.43, 0.54, 0.67, 0.8, 1.0)  # convex-equivalent BM25 weight 0.2 ... 0.5
 KEYWORD_LOW = (0.0, 0.1, 0.25, None)  # keyword_same_low; None: keyword_same whatever the share
 KEYWORD_CROSS = (0.0, 0.05, 0.1, 0.2, 0.33, 0.54)
 UNKNOWN = (0.5,)  # the unclear-language query's BM25 weight, as a share of keyword_same (0 and 1: RESULTS.md, issue 13)
-GROUPS = ((False, False), (True, True))  # (semantic_by_language, keyword_by_language)
+# (semantic_by_language, keyword_by_language): standardizing within each language group lifts the
+# best document of each language whether or not it is related (issue 24); measured as "today" only
+GROUPS = ((False, False),)
 LEAD = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
+NAMES = (0.0, 1.0, 1.5, 2.0, 2.5, 3.0)
 SHOWN = 25
 # issue 13's hybrid, as shipped before the language balance: the measure of "today"
 TODAY = Weights(keyword_same=0.54, keyword_same_low=0.54, keyword_cross=0.0, keyword_unknown=0.27, lead=2.0,
-                semantic_by_language=True, keyword_by_language=True)
+                names=0.0, semantic_by_language=True, keyword_by_language=True)
 DISCOUNT = 1 / np.log2(np.arange(2, 12))
 
 
@@ -68,6 +71,8 @@ class Query:
                           ((True, standardized(leg["bm25"], group, top)), (False, standardized(leg["bm25"], one, top)))}
         self.semantic, self.keyword = self.semantic_z[True], self.keyword_z[True]
         self.lead = np.array([leg["lead"].get(d, 0.0) for d in docs])
+        names = centred_names(leg["names"], leg["cosine"], leg["bm25"])
+        self.names = np.array([names[d] for d in docs])
         self.unknown = leg["query_lang"] is None
         self.same = np.array([leg["doc_lang"].get(d) == leg["query_lang"] for d in docs]) & (not self.unknown)
         self.share = same_language_share(leg["cosine"], leg["doc_lang"], leg["query_lang"])
@@ -79,9 +84,9 @@ class Query:
         """Each candidate's fused score under ``w``, as standardized_fusion adds it up."""
         semantic, keyword = self.semantic_z[w.semantic_by_language], self.keyword_z[w.keyword_by_language]
         if self.unknown:
-            return semantic + w.keyword_unknown * keyword + w.lead * self.lead
+            return semantic + w.keyword_unknown * keyword + w.lead * self.lead + w.names * self.names
         return (semantic + np.where(self.same, w.keyword_for_same(self.share), w.keyword_cross) * keyword
-                + np.where(self.same, 0.0, w.lead) * self.lead)
+                + np.where(self.same, 0.0, w.lead) * self.lead + np.where(self.same, 0.0, w.names) * self.names)
 
     def top10(self, score: np.ndarray) -> np.ndarray:
         """The candidates' positions of the ten best scores (ties in the candidates' order)."""
@@ -93,14 +98,47 @@ class Query:
         return float((self.gain[top] * DISCOUNT[:len(top)]).sum()) / self.ideal if self.ideal else 0.0
 
 
-def measure(queries: list[Query], w: Weights) -> tuple[float, float]:
+class Batch:
+    """A task's queries stacked into arrays (one row per query, candidates padded at the end with
+    parts that rank them last and gain nothing), so that a setting is scored for every query at
+    once: the same sums and the same stable order as ``Query.score`` and ``Query.top10``."""
+
+    def __init__(self, queries: list[Query]) -> None:
+        width = max(len(q.gain) for q in queries)
+
+        def stacked(rows, pad=0.0):
+            out = np.full((len(rows), width), pad)
+            for i, row in enumerate(rows):
+                out[i, :len(row)] = row
+            return out
+
+        self.queries = queries
+        self.semantic_z = {by: stacked([q.semantic_z[by] for q in queries], -1e9) for by in (True, False)}
+        self.keyword_z = {by: stacked([q.keyword_z[by] for q in queries]) for by in (True, False)}
+        self.lead, self.names = stacked([q.lead for q in queries]), stacked([q.names for q in queries])
+        self.same = stacked([q.same for q in queries]).astype(bool)
+        self.unknown = np.array([q.unknown for q in queries])[:, None]
+        self.gain = stacked([q.gain for q in queries])
+        self.ideal = np.array([q.ideal for q in queries])
+        self.wanted = np.array([q.wanted for q in queries])
+
+    def score(self, w: Weights) -> np.ndarray:
+        same_weight = np.array([w.keyword_for_same(q.share) for q in self.queries])[:, None]
+        keyword_weight = np.where(self.unknown, w.keyword_unknown, np.where(self.same, same_weight, w.keyword_cross))
+        across = ~self.same  # every candidate of an unclear query (``same`` is False there)
+        return (self.semantic_z[w.semantic_by_language] + keyword_weight * self.keyword_z[w.keyword_by_language]
+                + np.where(across, w.lead, 0.0) * self.lead + np.where(across, w.names, 0.0) * self.names)
+
+
+def measure(queries: list[Query] | Batch, w: Weights) -> tuple[float, float]:
     """(nDCG@10, share of queries with every relevant document in the top 10)."""
-    ndcg = found = 0.0
-    for q in queries:
-        score = q.score(w)
-        ndcg += q.ndcg(score)
-        found += int((q.gain[q.top10(score)] > 0).sum()) == q.wanted
-    return ndcg / len(queries), found / len(queries)
+    batch = queries if isinstance(queries, Batch) else Batch(queries)
+    top = np.argsort(-batch.score(w), axis=1, kind="stable")[:, :10]
+    gain = np.take_along_axis(batch.gain, top, axis=1)
+    ndcg = np.divide((gain * DISCOUNT[:top.shape[1]]).sum(axis=1), batch.ideal,
+                     out=np.zeros(len(batch.ideal)), where=batch.ideal > 0)
+    found = (gain > 0).sum(axis=1) == batch.wanted
+    return float(ndcg.mean()), float(found.mean())
 
 
 def ndcg_of(task, legs, fuse) -> float:
@@ -108,16 +146,16 @@ def ndcg_of(task, legs, fuse) -> float:
 
 
 def grid() -> list[Weights]:
-    return [Weights(same, same if low is None else low, cross, same * unknown, lead, *groups)
-            for same, low, cross, unknown, lead, groups
-            in itertools.product(KEYWORD_SAME, KEYWORD_LOW, KEYWORD_CROSS, UNKNOWN, LEAD, GROUPS)]
+    return [Weights(same, same if low is None else low, cross, same * unknown, lead, names, *groups)
+            for same, low, cross, unknown, lead, names, groups
+            in itertools.product(KEYWORD_SAME, KEYWORD_LOW, KEYWORD_CROSS, UNKNOWN, LEAD, NAMES, GROUPS)]
 
 
 def label(w: Weights) -> str:
     groups = "+".join(name for name, on in (("semantic", w.semantic_by_language), ("keyword", w.keyword_by_language))
                       if on) or "none"
     return (f"same {w.keyword_same:g} (low {w.keyword_same_low:g}), cross {w.keyword_cross:g}, unknown {w.keyword_unknown:.3g}, lead {w.lead:g}, "
-            f"by language: {groups}")
+            f"names {w.names:g}, by language: {groups}")
 
 
 def bars(refs: dict[str, dict[str, float]]) -> dict[str, float]:
@@ -142,7 +180,7 @@ def sweep(tasks: dict) -> tuple[dict, dict, dict, dict]:
     queries, refs = {}, {}
     for name, (task, legs, *rest) in tasks.items():
         plain = rest[0] if rest else legs
-        queries[name] = [Query(legs[q], task.qrels[q]) for q in task.queries]
+        queries[name] = Batch([Query(legs[q], task.qrels[q]) for q in task.queries])
         refs[name] = {label: ndcg_of(task, legs, fuse) for label, fuse in REFERENCES.items()}
         for label_, fuse in REFERENCES.items():
             refs[name][f"{label_} (plain)"] = ndcg_of(task, plain, fuse)
@@ -164,7 +202,8 @@ def main(bench: Path, only: list[str]) -> list[str]:
     queries, refs, bar, results = sweep(tasks)
     shipped = results.get(WEIGHTS) or {t: measure(queries[t], WEIGHTS) for t in names}
     engine = {t: ndcg_of(*tasks[t][:2], lambda leg: [(i.doc, i.score) for i in standardized_fusion(
-        leg["cosine"], leg["bm25"], leg["doc_lang"], leg["query_lang"], lead=leg["lead"])]) for t in names}
+        leg["cosine"], leg["bm25"], leg["doc_lang"], leg["query_lang"], lead=leg["lead"], names=leg["names"])])
+              for t in names}
     held = {t: choose(results, bar, [n for n in names if n != t]) for t in names} if len(names) > 1 else {}
     chosen = choose(results, bar, names)
 

@@ -635,7 +635,7 @@ def _previous_fusion(swap: bool):
 
     real = engine.standardized_fusion
     if swap:
-        def previous(cosine, bm25, doc_lang, query_lang, lead=None):
+        def previous(cosine, bm25, doc_lang, query_lang, lead=None, names=None):
             leg = {"cosine": cosine, "bm25": bm25, "doc_lang": doc_lang, "query_lang": query_lang, "lead": lead or {}}
             return [fused(doc, [Part("previous", score)]) for doc, score in previous_hybrid(leg)]
         engine.standardized_fusion = previous

@@ -3,7 +3,8 @@ query (search.semantic), and the floor below which a hit is not shown as an answ
 
 The fused score ranks the candidates of one query against each other; it says nothing about
 whether the best of them is related at all (a query about a subject the archive never covers
-still has a best document). The balanced cosine does, in part: measured on every bench and dev
+still has a best document). The balanced cosine does, in part (and the query's names, held by
+the hit, a little more: ``evidence``): measured on every bench and dev
 task (bench/studies/relevance_floor.py, bench/RESULTS.md "Relevance floor"), relevant documents sit
 mostly above FLOOR and the best hits of questions with no answer in the archive straddle it.
 Of what else was measured (the cosine's distance above the archive's median or the 50 best
@@ -21,14 +22,27 @@ import math
 # one unanswerable question in five, and every query of no words the archive knows (zzqqxx);
 # the trade-off at each floor is in bench/RESULTS.md.
 FLOOR = 0.81
+# A hit that holds the query's names counts its cosine this much higher: a sentence quoted from
+# a story meets the story's passages at a lower cosine than a headline does (a quarter of their
+# answers sit under FLOOR), and its names, held by the article in either language, say what the
+# cosine misses. Held: at least NAMES_HELD of them by rarity (search.keyword.name_matches).
+# Measured with bench/studies/relevance_floor.py (bench/RESULTS.md, "Relevance floor").
+NAME_EVIDENCE = 0.05
+NAMES_HELD = 0.5
 NO_GOOD_MATCH = "No good match: nothing in the archive is close enough to the query to be an answer."
 SLOPE = 40.0  # per unit of cosine: the median relevant hit at 0.98, the median unanswerable best hit at 0.65
 
 
-def confidence(cosine: float) -> float:
-    """The hit's confidence, 0–1: a logistic curve of its balanced cosine, one half at FLOOR."""
-    return 1 / (1 + math.exp(-SLOPE * (cosine - FLOOR)))
+def evidence(cosine: float, names: float | None = None) -> float:
+    """The balanced cosine, NAME_EVIDENCE higher when the hit holds the query's names (``names``:
+    the share of them it holds; None or 0 when the query has none)."""
+    return cosine + NAME_EVIDENCE if names is not None and names >= NAMES_HELD else cosine
 
 
-def confident(cosine: float) -> bool:
-    return cosine >= FLOOR
+def confidence(cosine: float, names: float | None = None) -> float:
+    """The hit's confidence, 0–1: a logistic curve of its evidence, one half at FLOOR."""
+    return 1 / (1 + math.exp(-SLOPE * (evidence(cosine, names) - FLOOR)))
+
+
+def confident(cosine: float, names: float | None = None) -> bool:
+    return evidence(cosine, names) >= FLOOR

@@ -13,10 +13,11 @@ from enum import Enum
 
 import numpy as np
 
-from search.confidence import FLOOR, confidence, confident
+from index.reading.analysis import names_and_numbers
+from search.confidence import FLOOR, NAME_EVIDENCE, NAMES_HELD, confidence, confident
 from search.filters import Filters
 from search.fusion import Fused, Part, fused, standardized_fusion
-from search.keyword import keyword_scores_of, keyword_search, lead_matches, matching_numbers, query_terms
+from search.keyword import keyword_scores_of, keyword_search, lead_matches, matching_numbers, name_matches, query_terms
 from search.language import query_language
 from search.reader import IndexReader
 from search.results import Hit
@@ -85,6 +86,8 @@ class Legs:
     bm25: dict[str, float]  # BM25 of every candidate of either leg (0: no query term in it)
     doc_lang: dict[str, str]  # language of every candidate
     lead: dict[str, float]  # share of the query's words in each candidate's lead (hybrid only)
+    names: dict[str, float]  # share of the query's names and numbers in each candidate (hybrid only)
+    name_terms: list[str]  # the query's names and numbers, as exact terms
     passage_scores: np.ndarray | None = None  # for snippets; None in keyword mode
     doc_scores: np.ndarray | None = None  # every document's (balanced) cosine, index order; None in keyword mode
 
@@ -153,12 +156,16 @@ def gather_legs(reader: IndexReader, query: str, depth: int, mode: Mode = Mode.h
                                    constraints.position_mask if constraints is not None else None)
         cosine = {doc: float(doc_scores[reader.position(doc)]) for doc, _ in keyword}
         cosine.update(semantic)
-    lead = {}
+    lead, names = {}, {}
+    asked = set(names_and_numbers(query))
+    name_terms = [term for term in field_terms["text_exact"] if term in asked]
     if mode == Mode.hybrid:
         bm25.update(keyword_scores_of(reader, field_terms, [d for d, _ in semantic if d not in bm25]))
         lead = lead_matches(reader, field_terms["text_exact"], list(cosine))
+        names = name_matches(reader, name_terms, list(cosine))
     doc_lang = {doc: reader.docs[reader.position(doc)].lang for doc, _ in keyword + semantic}
-    return Legs(query_lang, field_terms, keyword, semantic, cosine, bm25, doc_lang, lead, scores, doc_scores)
+    return Legs(query_lang, field_terms, keyword, semantic, cosine, bm25, doc_lang, lead, names, name_terms,
+                scores, doc_scores)
 
 
 def _score_passages(reader: IndexReader, query: str) -> np.ndarray:
@@ -176,7 +183,8 @@ def rank_parts(legs: Legs, mode: Mode) -> list[Fused]:
         return [fused(doc, [Part("bm25", score)]) for doc, score in legs.keyword]
     if mode == Mode.semantic:
         return [fused(doc, [Part("semantic", score)]) for doc, score in legs.semantic]
-    return standardized_fusion(legs.cosine, legs.bm25, legs.doc_lang, legs.query_lang, lead=legs.lead)
+    return standardized_fusion(legs.cosine, legs.bm25, legs.doc_lang, legs.query_lang, lead=legs.lead,
+                               names=legs.names)
 
 
 @dataclass(frozen=True)
@@ -247,7 +255,7 @@ def find(reader: IndexReader, query: str, k: int = 10, mode: Mode = Mode.hybrid,
     semantic_at = {doc: (place, score) for place, (doc, score) in enumerate(legs.semantic, start=1)}
     hits = [make_hit(reader, place, item, keyword_at.get(item.doc), semantic_at.get(item.doc),
                  legs.lead.get(item.doc), legs.passage_scores, legs.field_terms, story, legs.cosine.get(item.doc),
-                 constraints is not None and constraints.holds_phrases(item.doc))
+                 constraints is not None and constraints.holds_phrases(item.doc), legs.names.get(item.doc))
             for place, item, story in chosen]
     return Results(hits, more, None if above is None else int(above.sum()),
                    _facets(reader, above) if facets else None)
@@ -256,9 +264,10 @@ def find(reader: IndexReader, query: str, k: int = 10, mode: Mode = Mode.hybrid,
 def _above_floor(reader: IndexReader, legs: Legs, mode: Mode, filters: Filters,
                  constraints: Constraints | None, holders: np.ndarray | None = None) -> np.ndarray:
     """True for each document (index order) that is a hit above the relevance floor: its
-    balanced cosine at FLOOR or more, or in keyword mode (no floor) a query word in it, or the
-    query's phrases in it word for word (``holders``); and let through by the filters and the
-    query's phrases and exclusions."""
+    evidence at FLOOR or more (search.confidence: its balanced cosine, a little more when it
+    holds the query's names), or in keyword mode (no floor) a query word in it, or the query's
+    phrases in it word for word (``holders``); and let through by the filters and the query's
+    phrases and exclusions."""
     if mode == Mode.keyword:
         above = np.zeros(len(reader.docs), dtype=bool)
         numbers = matching_numbers(reader, legs.field_terms, filters)
@@ -267,6 +276,10 @@ def _above_floor(reader: IndexReader, legs: Legs, mode: Mode, filters: Filters,
         above[[reader.position(reader.document_id(int(n))) for n in numbers]] = True
         return above
     above = legs.doc_scores >= FLOOR
+    if legs.name_terms and mode == Mode.hybrid:
+        near = np.flatnonzero(~above & (legs.doc_scores >= FLOOR - NAME_EVIDENCE))
+        held = name_matches(reader, legs.name_terms, [reader.docs[p].id for p in near])
+        above[[p for p in near if held[reader.docs[p].id] >= NAMES_HELD]] = True
     if holders is not None:
         above |= holders
     for mask in (filters.mask(reader), constraints.position_mask if constraints is not None else None):
@@ -304,7 +317,8 @@ def _with_documents(reader: IndexReader, legs: Legs, mode: Mode, docs: list[str]
     """``legs`` with ``docs`` added to the candidates, each with its score in both legs, so the
     mode's ranking gives them the scores they would have had among the candidates (the
     standardizing statistics come from the best candidates, which ``legs`` already holds)."""
-    cosine, bm25, lead, doc_lang = dict(legs.cosine), dict(legs.bm25), dict(legs.lead), dict(legs.doc_lang)
+    cosine, bm25, doc_lang = dict(legs.cosine), dict(legs.bm25), dict(legs.doc_lang)
+    lead, names = dict(legs.lead), dict(legs.names)
     keyword, semantic = list(legs.keyword), list(legs.semantic)
     if legs.doc_scores is not None:
         cosine.update({doc: float(legs.doc_scores[reader.position(doc)]) for doc in docs})
@@ -314,9 +328,10 @@ def _with_documents(reader: IndexReader, legs: Legs, mode: Mode, docs: list[str]
         keyword += [(doc, bm25[doc]) for doc in docs]
     if mode == Mode.hybrid:
         lead.update(lead_matches(reader, legs.field_terms["text_exact"], docs))
+        names.update(name_matches(reader, legs.name_terms, docs))
     doc_lang.update({doc: reader.docs[reader.position(doc)].lang for doc in docs})
-    return Legs(legs.query_lang, legs.field_terms, keyword, semantic, cosine, bm25, doc_lang, lead,
-                legs.passage_scores, legs.doc_scores)
+    return Legs(legs.query_lang, legs.field_terms, keyword, semantic, cosine, bm25, doc_lang, lead, names,
+                legs.name_terms, legs.passage_scores, legs.doc_scores)
 
 
 def _facets(reader: IndexReader, above: np.ndarray) -> dict[str, dict[str, int]]:
@@ -335,10 +350,11 @@ def _facets(reader: IndexReader, above: np.ndarray) -> dict[str, dict[str, int]]
 def make_hit(reader: IndexReader, rank: int, item: Fused,
              keyword: tuple[int, float] | None, semantic: tuple[int, float] | None, lead: float | None,
              scores: np.ndarray | None, field_terms: dict[str, list[str]], group: int | None,
-             cosine: float | None, sure: bool = False) -> Hit:
+             cosine: float | None, sure: bool = False, names: float | None = None) -> Hit:
     """A ranked document as a hit: its leg places and scores, its snippet from the best passage
-    (``scores``: every passage's; None: the opening), confidence from ``cosine`` (None: no
-    floor applies, confident), or confident whatever it is when ``sure``."""
+    (``scores``: every passage's; None: the opening), confidence from ``cosine`` and the share
+    of the query's names it holds (``cosine`` None: no floor applies, confident), or confident
+    whatever it is when ``sure``."""
     doc_id = item.doc
     position = reader.position(doc_id)
     info = reader.docs[position]
@@ -364,6 +380,6 @@ def make_hit(reader: IndexReader, rank: int, item: Fused,
         lead_match=None if lead is None else round(lead, 6), group=group,
         # keyword mode (no vector leg, cosine None) answers "which documents hold these words":
         # every hit does, so the floor, a measure of meaning, hides none and has no confidence
-        confidence=None if cosine is None else round(confidence(cosine), 4),
-        confident=sure or cosine is None or confident(cosine),
+        confidence=None if cosine is None else round(confidence(cosine, names), 4),
+        confident=sure or cosine is None or confident(cosine, names),
     )

@@ -11,6 +11,9 @@ RRF_K = 60
 # (bench/RESULTS.md, "depth"); a group needs MIN_GROUP candidates to be measured on its own.
 STATS_TOP = 20
 MIN_GROUP = 5
+# The name match is measured against the candidates among either leg's NAMES_TOP best (every
+# search's legs look at least this deep): a name they all hold lifts none of them.
+NAMES_TOP = 50
 
 
 @dataclass(frozen=True)
@@ -23,17 +26,18 @@ class Weights:
     ``keyword_same`` when all of them are, down to ``keyword_same_low`` when none is. BM25 is
     blind across languages, so where the vector leg finds its best matches in the other language
     a full BM25 weight would only lift the unrelated documents that share the query's words
-    in its own. The lead match (the query's names and numbers in the opening) counts for
-    documents in another language, where BM25 over whole articles mostly measures their length
-    and repetition; when the query's language is unclear, half the BM25 weight and the lead
-    match for every document.
+    in its own. The lead match (the query's names, numbers and shared words in the opening) and
+    the name match (its names and numbers anywhere in the text) count for documents in another
+    language, where BM25 over whole articles mostly measures their length and repetition; when
+    the query's language is unclear, half the BM25 weight and both matches for every document.
     """
 
     keyword_same: float = 0.43  # BM25, documents in the query's language, when it is the leg's
     keyword_same_low: float = 0.0  # ... when none of the vector leg's best candidates is in it
     keyword_cross: float = 0.0  # BM25, documents in another language
     keyword_unknown: float = 0.215  # BM25, every document when the query's language is unclear
-    lead: float = 2.0  # the lead match, documents not in the query's language (all when unclear)
+    lead: float = 0.5  # the lead match, documents not in the query's language (all when unclear)
+    names: float = 2.5  # the name match, the same documents
     # whether each leg is standardized within each language group (True: issue 13's hybrid,
     # which lifted the best document of each language, related or not) or over all candidates
     semantic_by_language: bool = False
@@ -47,6 +51,20 @@ class Weights:
 
 
 SHARE_TOP = 20  # how many of the vector leg's best candidates say where the query's answers are
+
+
+def centred_names(names: Mapping[str, float], cosine: Mapping[str, float], bm25: Mapping[str, float],
+                  top: int = NAMES_TOP) -> dict[str, float]:
+    """Each candidate's name match minus its mean over the ``top`` best candidates by cosine and
+    the ``top`` best by BM25: in an archive about one affair, whose every article names the same
+    people, holding the names says nothing, and an article in the other language is not lifted
+    above one in the query's language for it."""
+    def best(scores: Mapping[str, float]) -> list[str]:
+        return sorted(scores, key=scores.__getitem__, reverse=True)[:top]
+
+    base = set(best(cosine)) | set(best(bm25))
+    mean = sum(names.get(doc, 0.0) for doc in base) / len(base) if base else 0.0
+    return {doc: names.get(doc, 0.0) - mean for doc in cosine}
 
 
 def same_language_share(cosine: Mapping[str, float], doc_lang: Mapping[str, str], query_lang: str | None,
@@ -168,8 +186,11 @@ def standardized_fusion(
     weights: Weights = WEIGHTS,
     top: int = STATS_TOP,
     min_group: int = MIN_GROUP,
+    *,
+    names: Mapping[str, float] | None = None,
 ) -> list[Fused]:
-    """score(d) = semantic(d) + w_keyword(query, d) · keyword(d) [+ w_lead · lead(d)], best first.
+    """score(d) = semantic(d) + w_keyword(query, d) · keyword(d) [+ w_lead · lead(d) + w_names ·
+    names(d)], best first.
 
     ``cosine`` and ``bm25`` cover the same candidates (both legs' lists), each with its real
     score in the other leg (BM25 0 only when no query term is in the document). The parts:
@@ -186,6 +207,9 @@ def standardized_fusion(
     - ``lead``: the lead match (a share in [0, 1], ``search.keyword.lead_matches``: the
       query's names, numbers and shared words in d's title and first passage), for documents
       not in the query's language, or every document when that language is unclear.
+    - ``names``: the name match (``search.keyword.name_matches``: the share of the query's names
+      and numbers found anywhere in d), less its mean over the best candidates
+      (``centred_names``), for the same documents as the lead match.
 
     A part whose weight is 0 is left out. Ties keep ``cosine``'s order.
     """
@@ -195,19 +219,23 @@ def standardized_fusion(
     keyword = standardized(bm25, group if weights.keyword_by_language else one, top)
 
     same_weight = weights.keyword_for_same(same_language_share(cosine, doc_lang, query_lang))
+    if names is not None:
+        names = centred_names(names, cosine, bm25)
 
     def parts(doc: str) -> list[Part]:
         if query_lang is None:
-            weight, lead_weight = weights.keyword_unknown, weights.lead
+            weight, across = weights.keyword_unknown, True
         elif doc_lang.get(doc) == query_lang:
-            weight, lead_weight = same_weight, 0.0
+            weight, across = same_weight, False
         else:
-            weight, lead_weight = weights.keyword_cross, weights.lead
+            weight, across = weights.keyword_cross, True
         terms = [Part("semantic", semantic[doc])]
         if weight:
             terms.append(Part("keyword", keyword[doc], weight))
-        if lead is not None and lead_weight:
-            terms.append(Part("lead", lead.get(doc, 0.0), lead_weight))
+        if lead is not None and across and weights.lead:
+            terms.append(Part("lead", lead.get(doc, 0.0), weights.lead))
+        if names is not None and across and weights.names:
+            terms.append(Part("names", names.get(doc, 0.0), weights.names))
         return terms
 
     scored = [fused(doc, parts(doc)) for doc in cosine]

@@ -116,6 +116,27 @@ def lead_matches(reader: IndexReader, exact_terms: list[str], doc_ids: list[str]
     shared words of the query open the article. Words no document has are left out of the
     share; 0 for every document when the query has none that any document has.
     """
+    # Leads are short: reading each word's whole lead postings costs less than skipping them
+    # to the wanted documents.
+    return _shares(reader, exact_terms, doc_ids, "lead_exact")
+
+
+def name_matches(reader: IndexReader, name_terms: list[str], doc_ids: list[str]) -> dict[str, float]:
+    """For each document, the share of the query's names and numbers (its exact terms among
+    ``index.reading.analysis.names_and_numbers``) found anywhere in its text, each weighted by
+    its idf in the whole index; as ``lead_matches``, words no document has are left out.
+
+    A sentence quoted from the middle of a story names the story's people, places and figures,
+    which its other-language version writes the same way but seldom all in its lead. Presence,
+    not BM25: how often an article repeats a name, and how long it is, say little across
+    languages (bench/RESULTS.md, "Names across languages"). Names are rare terms: their
+    postings are short.
+    """
+    return _shares(reader, name_terms, doc_ids, "text_exact")
+
+
+def _shares(reader: IndexReader, exact_terms: list[str], doc_ids: list[str], field: str) -> dict[str, float]:
+    """Each document's idf-weighted share of ``exact_terms`` found in ``field``."""
     with reader.searcher() as searcher:
         total = searcher.doc_count_all()
         idf = {term: math.log(total / df) for term in exact_terms
@@ -123,11 +144,9 @@ def lead_matches(reader: IndexReader, exact_terms: list[str], doc_ids: list[str]
         weight = sum(idf.values())
         if not weight:
             return dict.fromkeys(doc_ids, 0.0)
-        # Leads are short: reading each word's whole lead postings costs less than skipping
-        # them to the wanted documents.
         shares = np.zeros(total)
         for term, term_idf in idf.items():
-            for _, offset, numbers, _ in segment_postings(searcher, "lead_exact", term):
+            for _, offset, numbers, _ in segment_postings(searcher, field, term):
                 shares[numbers + offset] += term_idf / weight
     return _look_up(reader, shares, doc_ids)
 

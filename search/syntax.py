@@ -23,7 +23,7 @@ from functools import cached_property
 
 import numpy as np
 
-from index.reading.analysis import ENGLISH_STOPWORDS, INDONESIAN_STOPWORDS, TOKEN_RE, terms
+from index.reading.analysis import TOKEN_RE, names_and_numbers, terms
 from index.reading.language import detect_query_language
 from search.keyword import segment_postings
 from search.reader import IndexReader
@@ -39,9 +39,6 @@ def tokens(text: str) -> tuple[str, ...]:
     return tuple(word.lower() for word in TOKEN_RE.findall(text))
 
 
-FUNCTION_WORDS = INDONESIAN_STOPWORDS | ENGLISH_STOPWORDS
-
-
 @dataclass(frozen=True)
 class Phrase:
     words: tuple[str, ...]  # its tokens, lower case
@@ -50,10 +47,7 @@ class Phrase:
 
     @classmethod
     def of(cls, text: str, query_lang: str | None) -> "Phrase":
-        names = tuple(dict.fromkeys(word.lower() for word in TOKEN_RE.findall(text)
-                                    if (word[0].isupper() or any(ch.isdigit() for ch in word))
-                                    and word.lower() not in FUNCTION_WORDS))
-        return cls(tokens(text), detect_query_language(text) or query_lang, names)
+        return cls(tokens(text), detect_query_language(text) or query_lang, tuple(names_and_numbers(text)))
 
 
 @dataclass(frozen=True)

@@ -139,6 +139,8 @@ ONLY_ONE_INDONESIAN_SEED = {
     "Putin and Lukashenka went skiing together before a formal dinner": "002_a5b2618d017f9403",
     "Russian coronavirus vaccine supplies to Belarus": "002_a5b2618d017f9403",
     "Tikhanovskaya is sheltering in Lithuania": "004_111cb5bf34ac05bb",
+    # the English seed stands 0.02 above 004 in the vector leg; only 004 names Peskov
+    "Kremlin spokesman Dmitry Peskov said no press conference was planned": "004_111cb5bf34ac05bb",
 }
 
 

@@ -141,9 +141,9 @@ def test_explain_adds_up_for_every_hit_on_the_seeds(runner, seeds_index):
         check_sums(runner, seeds_index, *args)
     hits = check_sums(runner, seeds_index, "Lukashenko asks Putin for support")
     assert {hit["lang"] for hit in hits} == {"en", "id"}
-    for hit in hits:  # BM25 for the English article, as the query; the lead match for the Indonesian ones
+    for hit in hits:  # BM25 for the English article, as the query; lead and name matches for the Indonesian ones
         assert [p["name"] for p in hit["score_parts"]] == (["semantic", "keyword"] if hit["lang"] == "en"
-                                                           else ["semantic", "lead"])
+                                                           else ["semantic", "lead", "names"])
 
 
 ENGLISH = ["Floods hit Jakarta after heavy rain overnight.", "The river burst its banks in the north of the city.",
@@ -171,17 +171,29 @@ def fake_index(tmp_path, monkeypatch) -> Path:
 
 
 def test_explain_adds_up_with_language_groups(runner, fake_index):
-    query = "floods in Jakarta after the rain"  # English: the Indonesian articles get the lead match
+    query = "floods in Jakarta after the rain"  # English: the Indonesian articles get lead and name matches
     hits = check_sums(runner, fake_index, query)
     names = {hit["lang"]: tuple(p["name"] for p in hit["score_parts"]) for hit in hits}
-    assert names == {"en": ("semantic", "keyword"), "id": ("semantic", "lead")}
+    assert names == {"en": ("semantic", "keyword"), "id": ("semantic", "lead", "names")}
     result = run(runner, "search", query, "--explain", "--weak", "-k", "4", "--index", fake_index)
     lines = result.stdout.splitlines()
-    # keyword weight 0.54 prints 4 decimals, lead weight 2 prints 5 (the score's last digit).
-    assert [line for line in lines if line.startswith("    score ")] == [
-        f"    score {hit['score']:.4f} = semantic {semantic['value']:.4f} "
-        f"+ {last['name']} {last['weight']:g}×{last['value']:.{4 if last['name'] == 'keyword' else 5}f}"
-        for hit, (semantic, last) in ((hit, hit["score_parts"]) for hit in hits[:4])]
+    # A weight of 1 is not printed; a weight under 1 prints 4 decimals, one of 1-10 (2.5) 5: the
+    # score's last digit. A long sum wraps onto lines indented two more spaces.
+    sums = []
+    for line in lines:
+        if line.startswith("    score "):
+            sums.append(line)
+        elif sums and line.startswith("      ") and not sums[-1].endswith("]"):
+            sums[-1] += " " + line.strip()
+        elif sums:
+            sums[-1] += "]"
+    assert [line.rstrip("]") for line in sums] == [
+        f"    score {hit['score']:.4f} = semantic {hit['score_parts'][0]['value']:.4f} " + " ".join(
+            f"+ {part['name']} "
+            + (f"{part['value']:.4f}" if part["weight"] == 1 else
+               f"{part['weight']:g}×{part['value']:.{4 if part['weight'] < 1 else 5}f}")
+            for part in hit["score_parts"][1:])
+        for hit in hits[:4]]
     assert [line for line in lines if line.startswith("    keyword leg ")] == [
         f"    keyword leg #{hit['keyword_rank']} (BM25 {hit['keyword_score']:.3f}), "
         f"semantic leg #{hit['semantic_rank']} (cosine {hit['semantic_score']:.3f})" for hit in hits[:4]]

@@ -6,7 +6,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from conftest import run, run_json
-from search.confidence import FLOOR, confidence, confident
+from search.confidence import FLOOR, NAME_EVIDENCE, NAMES_HELD, confidence, confident, evidence
 from search.serving.server import create_app
 
 NOTHING_RELATED = "zzqqxx"  # no word of it in the archive, no meaning the model knows
@@ -72,3 +72,33 @@ def test_the_api_and_the_page_agree_with_the_terminal(seeds_index):
 
     page = client.get("/", params={"q": "Lukashenko asks Putin for support"}).text
     assert '<ol class="results">' in page and "No good match" not in page
+
+
+def test_holding_the_querys_names_counts_as_evidence():
+    assert evidence(0.80, None) == evidence(0.80, 0.0) == evidence(0.80, NAMES_HELD - 0.01) == 0.80
+    assert evidence(0.80, NAMES_HELD) == pytest.approx(0.80 + NAME_EVIDENCE)
+    assert confident(FLOOR - NAME_EVIDENCE, 1.0) and not confident(FLOOR - NAME_EVIDENCE - 1e-6, 1.0)
+    assert confidence(FLOOR - NAME_EVIDENCE, 1.0) == pytest.approx(0.5)
+
+
+def test_the_name_evidence_is_the_same_for_a_hit_and_for_the_count_of_hits(seeds_index, monkeypatch):
+    # Only seed 004 names Peskov. With the floor set just above its cosine, it is confident only
+    # by the names it holds, and the count of hits (--sort date, --facets) counts it likewise.
+    import search.confidence
+    import search.engine
+    from search.engine import find
+    from search.reader import IndexReader
+
+    query = "Kremlin spokesman Dmitry Peskov said no press conference was planned"
+    reader = IndexReader(seeds_index)
+    hits = find(reader, query, k=10, group=False).hits
+    peskov = next(hit for hit in hits if hit.path.endswith("004_111cb5bf34ac05bb.txt"))
+    floor = peskov.semantic_score + NAME_EVIDENCE / 2
+    monkeypatch.setattr(search.confidence, "FLOOR", floor)
+    monkeypatch.setattr(search.engine, "FLOOR", floor)
+    results = find(reader, query, k=10, facets=True)
+    again = {hit.id: hit for hit in results.hits}
+    assert again[peskov.id].confident and again[peskov.id].semantic_score < floor
+    assert len(results.hits) == len(reader.docs)  # k covers the archive: every document is ranked
+    assert results.total == sum(hit.confident for hit in results.hits)
+    assert any(not hit.confident for hit in results.hits)  # the floor does bite

@@ -1,6 +1,6 @@
 import pytest
 
-from search.fusion import (Part, Weights, language_groups, min_max_convex, reciprocal_rank_fusion,
+from search.fusion import (Part, Weights, centred_names, language_groups, min_max_convex, reciprocal_rank_fusion,
                            same_language_share, standardized, standardized_fusion)
 
 
@@ -145,3 +145,33 @@ def test_bm25_counts_as_much_as_the_vector_legs_best_candidates_are_in_the_query
     english = [p.weight for item in fused if item.doc.startswith("en") for p in item.parts if p.name == "keyword"]
     assert english == [0.35, 0.35]  # 2 of the 4 candidates are English (SHARE_TOP is 20)
     assert all(p.name == "semantic" for item in fused if item.doc.startswith("id") for p in item.parts)
+
+
+def test_the_name_match_counts_where_the_lead_match_does_less_its_mean_over_the_best_candidates():
+    # Documents not in the query's language get w_names × their name match less its mean over
+    # the candidates (here all four: 0.5); documents in it do not (their BM25 holds the names
+    # already); with the query's language unclear, every document.
+    names = {"en1": 0.0, "en2": 1.0, "id1": 0.0, "id2": 1.0}
+    weights = Weights(keyword_same=0.0, keyword_same_low=0.0, keyword_cross=0.0, keyword_unknown=0.0, lead=0.0,
+                      names=1.5)
+    fused = standardized_fusion(COSINE, BM25, LANGS, "en", LEAD, weights, top=2, min_group=2, names=names)
+    parts = {item.doc: [(p.name, p.weight, p.value) for p in item.parts] for item in fused}
+    assert parts["en2"] == [("semantic", 1.0, pytest.approx(-1.0))]
+    assert parts["id2"] == [("semantic", 1.0, pytest.approx(-12.0)), ("names", 1.5, 0.5)]
+    assert parts["id1"] == [("semantic", 1.0, pytest.approx(-8.0)), ("names", 1.5, -0.5)]
+    unclear = standardized_fusion(COSINE, BM25, LANGS, None, LEAD, weights, top=2, min_group=2, names=names)
+    assert {item.doc: item.score for item in unclear} == pytest.approx(
+        {"en1": 1 - 0.75, "en2": -1 + 0.75, "id1": -8 - 0.75, "id2": -12 + 0.75})
+    # Without name matches (keyword or semantic mode gathers none) the part is left out.
+    assert all(p.name != "names" for item in standardized_fusion(COSINE, BM25, LANGS, "en", LEAD, weights, top=2,
+                                                                 min_group=2) for p in item.parts)
+
+
+def test_a_name_every_best_candidate_holds_lifts_none():
+    # The mean is taken over the best candidates by cosine and by BM25 (top 2 each here: en1,
+    # en2 by cosine; en2, id1 by BM25), so a name all of them hold adds nothing to them, and a
+    # candidate outside both that lacks it falls below.
+    assert centred_names({"en1": 1.0, "en2": 1.0, "id1": 1.0}, COSINE, BM25, top=2) == {
+        "en1": 0.0, "en2": 0.0, "id1": 0.0, "id2": -1.0}
+    assert centred_names({"id2": 1.0}, COSINE, BM25, top=2) == {"en1": 0.0, "en2": 0.0, "id1": 0.0, "id2": 1.0}
+    assert centred_names({}, {}, {}) == {}

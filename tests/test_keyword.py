@@ -2,15 +2,17 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
 from conftest import EN_SEED
 from fakes import FakeEmbedder
+from index.reading.analysis import names_and_numbers
 from index.storage.builder import build_index
 from index.embedding.engine import VectorCache
 from search import keyword
-from search.engine import Mode, search
+from search.engine import Mode, gather_legs, search
 from search.reader import IndexReader
 
 
@@ -93,6 +95,36 @@ def test_lead_match_is_the_idf_weighted_share_of_query_words_in_title_and_first_
     hits = {hit.key: hit.lead_match for hit in search(reader, "Palu 800", k=3, mode=Mode.hybrid)}
     assert hits == pytest.approx({"lead": 1.0, "tail": 0.5, "none": 0.0})
     assert all(hit.lead_match is None for hit in search(reader, "Palu 800", k=3, mode=Mode.semantic))
+
+
+def test_name_match_is_the_idf_weighted_share_of_the_querys_names_anywhere_in_the_text(tmp_path):
+    filler = "Hujan turun di kota itu. " * 30  # 150 words: the first passage ends inside them
+    articles = [
+        {"id": "lead", "title": "Gempa Palu", "text": "Korban gempa di Palu mencapai 800 orang."},
+        {"id": "tail", "title": "Cuaca", "text": filler + "Di Palu korban mencapai 800 orang."},
+        {"id": "half", "title": "Harga beras", "text": "Harga beras di Palu naik lagi."},
+        {"id": "none", "title": "Harga gula", "text": "Harga gula naik lagi."},
+    ]
+    (tmp_path / "news.jsonl").write_text("\n".join(json.dumps(a) for a in articles), encoding="utf-8")
+    embedder = FakeEmbedder()
+    build_index([tmp_path / "news.jsonl"], tmp_path / "index", embedder,
+                cache=VectorCache(embedder, tmp_path / "vectors.sqlite"))
+    reader = IndexReader(tmp_path / "index")
+    lead, tail, half, none = (f"{tmp_path / 'news.jsonl'}#{key}" for key in ("lead", "tail", "half", "none"))
+    # "palu" is in three of the four documents, "800" in two: idf log(4/3) and log(2).
+    palu, number = math.log(4 / 3), math.log(2)
+    shares = keyword.name_matches(reader, ["palu", "800", "zzzz"], [lead, tail, half, none])
+    assert shares == pytest.approx({lead: 1.0, tail: 1.0, half: palu / (palu + number), none: 0.0})
+    # The lead match of the same words misses both in "tail", past its first passage.
+    assert keyword.lead_matches(reader, ["palu", "800"], [tail]) == {tail: 0.0}
+    assert keyword.name_matches(reader, [], [lead]) == {lead: 0.0}
+    # The engine asks for the query's names and numbers only: words with a capital or a digit.
+    reader.__dict__["embedder"] = embedder  # the cached_property, overridden
+    legs = gather_legs(reader, "korban gempa di Palu mencapai 800", 10)
+    assert legs.name_terms == ["palu", "800"]
+    assert legs.names[half] == pytest.approx(palu / (palu + number))
+    assert names_and_numbers("Presiden Joko Widodo di Jakarta, COVID-19 dan 2019 the") == [
+        "presiden", "joko", "widodo", "jakarta", "covid", "19", "2019"]
 
 
 def _whoosh_search(reader, field_terms, limit, filter_query=None, boost=True):

@@ -56,12 +56,12 @@ def test_an_index_short_of_either_language_says_nothing(reader):
 
 def test_the_query_language_decides_the_fusion_groups(reader, monkeypatch):
     # Told by the index that "Harington toxic masculinity" is English, the hybrid scores the
-    # English story with BM25 and the Indonesian one with the lead match; left unclear, every
-    # document gets both (BM25 at the unclear query's weight).
+    # English story with BM25 and the Indonesian one with the lead and name matches; left
+    # unclear, every document gets all three (BM25 at the unclear query's weight).
     def parts(query):
         return {hit.key: [part.name for part in hit.score_parts] for hit in search(reader, query, k=4, mode=Mode.hybrid)}
 
-    assert parts("Harington toxic masculinity")["en-harington"] == ["semantic", "keyword", "lead"]
+    assert parts("Harington toxic masculinity")["en-harington"] == ["semantic", "keyword", "lead", "names"]
     monkeypatch.setattr(language, "MIN_DOCS", 2)
     assert parts("Harington toxic masculinity")["en-harington"] == ["semantic", "keyword"]
-    assert parts("Harington toxic masculinity")["id-harington"] == ["semantic", "lead"]
+    assert parts("Harington toxic masculinity")["id-harington"] == ["semantic", "lead", "names"]

@@ -38,7 +38,7 @@ START, END = "<!-- questions:start -->", "<!-- questions:end -->"
 # question tasks): the English→Indonesian tasks ask in English, the others in Indonesian.
 QUERY_LANGUAGE = {"facqa-news-id": "id", "flores-en-id": "en", "ntrex-en-id": "en", "ntrex-id-en": "id",
                   "ntrex-mixed": "en", "tatoeba-en-id": "en", "tydiqa-goldp-id": "id"}
-BEFORE = Weights(0.8, 0.8, 0.0, 0.0, 1.5, semantic_by_language=True, keyword_by_language=True)  # shipped before the question parts
+BEFORE = Weights(0.8, 0.8, 0.0, 0.0, 1.5, names=0.0, semantic_by_language=True, keyword_by_language=True)  # shipped before the question parts
 VARIANTS = {
     "now (every part)": (),
     "question words kept in the keyword terms": ("question words",),

@@ -6,7 +6,8 @@ Answerable: every query of the shared bench and the dev tasks (bench/dev_tasks.p
 the hybrid from the same cached legs as bench/fusion_sweep.py. Unanswerable: the questions of
 one task run against another task's archive, chosen so that none has its answer there (other
 subjects, other sources, other kinds of text). A hit is confident when its confidence
-(search.confidence, from the document's language-balanced cosine) is at least one half.
+(search.confidence: from its evidence, the document's language-balanced cosine, a little more
+when it holds the query's names) is at least one half.
 
 Printed and written into bench/RESULTS.md: per task, recall@10 of every hit and of confident
 hits only (the issue: at most 0.01 lost); per pair, the share of unanswerable queries with no
@@ -46,13 +47,14 @@ PAIRS = (
 
 
 def hybrid_top(leg: dict, k: int = 10) -> list[tuple[str, float]]:
-    """The hybrid's top ``k`` of one query's legs: (doc, its balanced cosine)."""
-    fused = standardized_fusion(leg["cosine"], leg["bm25"], leg["doc_lang"], leg["query_lang"], lead=leg["lead"])
-    return [(item.doc, leg["cosine"][item.doc]) for item in fused[:k]]
+    """The hybrid's top ``k`` of one query's legs: (doc, its evidence)."""
+    fused = standardized_fusion(leg["cosine"], leg["bm25"], leg["doc_lang"], leg["query_lang"], lead=leg["lead"],
+                                names=leg["names"])
+    return [(item.doc, floor.evidence(leg["cosine"][item.doc], leg["names"].get(item.doc))) for item in fused[:k]]
 
 
 def answerable(folders: list[Path]) -> dict[str, tuple[list[float], list[float], int]]:
-    """{task: (cosines of the relevant documents in the hybrid's top 10, every top-10 cosine,
+    """{task: (evidence of the relevant documents in the hybrid's top 10, every top-10 evidence,
     number of relevant documents)}."""
     out = {}
     for folder in folders:
@@ -71,7 +73,7 @@ def answerable(folders: list[Path]) -> dict[str, tuple[list[float], list[float],
 
 
 def unanswerable(folders: dict[str, Path]) -> dict[str, list[float]]:
-    """{"questions → archive": the best cosine among each question's hybrid top 10}."""
+    """{"questions → archive": the best evidence among each question's hybrid top 10}."""
     out = {}
     for questions, archive in PAIRS:
         reader = open_task_index(read_task(folders[archive]), None)
@@ -79,7 +81,8 @@ def unanswerable(folders: dict[str, Path]) -> dict[str, list[float]]:
         best = []
         for text in texts:
             legs = gather_legs(reader, clean_query(text), 50, Mode.hybrid)
-            best.append(max((legs.cosine[doc] for doc, _ in rank(legs, Mode.hybrid)[:10]), default=-1.0))
+            best.append(max((floor.evidence(legs.cosine[doc], legs.names.get(doc)) for doc, _ in
+                             rank(legs, Mode.hybrid)[:10]), default=-1.0))
         out[f"{questions} → {archive}"] = best
         print(f"unanswerable: {questions} → {archive}", file=sys.stderr)
     return out
@@ -89,8 +92,9 @@ def main(bench: Path, only: list[str]) -> list[str]:
     folders = task_folders(bench) + dev_tasks.build()
     answers = answerable(folders)
     strays = unanswerable({p.name: p for p in folders})
-    lines = [f"Floor: a hit is confident from balanced cosine {floor.FLOOR:.3f} "
-             f"(confidence = 1 / (1 + exp(−{floor.SLOPE:g} × (cosine − {floor.FLOOR:.3f})))).", "",
+    lines = [f"Floor: a hit is confident from evidence {floor.FLOOR:.3f}: its balanced cosine, "
+             f"+ {floor.NAME_EVIDENCE:g} when it holds at least {floor.NAMES_HELD:g} of the query's names by rarity "
+             f"(confidence = 1 / (1 + exp(−{floor.SLOPE:g} × (evidence − {floor.FLOOR:.3f})))).", "",
              "| task | recall@10, every hit | confident hits only | lost |", "|---|---|---|---|"]
     for name, (found, _, wanted) in answers.items():
         every = len(found) / wanted
@@ -113,7 +117,7 @@ def main(bench: Path, only: list[str]) -> list[str]:
         lost = {name: sum(c < candidate for c in found) / wanted for name, (found, _, wanted) in answers.items()}
         worst = max(lost, key=lost.get)
         lines.append(f"| {candidate:.2f} | {share:.1%} | {lost[worst]:.4f} | {worst} |")
-    lines += ["", "Balanced cosine quantiles (5 / 25 / 50 / 75 / 95 %): relevant documents in the top 10 "
+    lines += ["", "Evidence quantiles (5 / 25 / 50 / 75 / 95 %): relevant documents in the top 10 "
               + " / ".join(f"{q:.3f}" for q in np.quantile(relevant, [.05, .25, .5, .75, .95]))
               + "; the best hit of an unanswerable question "
               + " / ".join(f"{q:.3f}" for q in np.quantile(stray, [.05, .25, .5, .75, .95])) + "."]

@@ -105,6 +105,15 @@ def terms(field: str, text: str) -> list[str]:
     return [token.text for token in FIELDS[field]()(text)]
 
 
+def names_and_numbers(text: str) -> list[str]:
+    """The words of ``text`` written with a capital letter or holding a digit, function words
+    aside, in lower case, each once, first seen first: its names and numbers, the words a text
+    shares with its translation as written ("Jokowi", "Jakarta", "2019", "COVID-19")."""
+    return list(dict.fromkeys(word.lower() for word in TOKEN_RE.findall(text)
+                              if (word[0].isupper() or any(ch.isdigit() for ch in word))
+                              and word.lower() not in INDONESIAN_STOPWORDS | ENGLISH_STOPWORDS))
+
+
 def word_spans(text: str) -> list[tuple[int, int]]:
     """Character spans of the tokens the analyzers see, for highlighting."""
     return [match.span() for match in TOKEN_RE.finditer(text)]
