@@ -15,16 +15,17 @@ from __future__ import annotations
 
 import math
 
-# Balanced cosine at which a hit is confident (confidence 0.5). No floor both keeps every
-# answer and flags most unanswerable questions with this model: a relevant document in the top
-# 10 has a median cosine of 0.905 (5 % under 0.846), the best hit of a question with no answer in
-# the archive 0.825 (5 % under 0.796). 0.81 loses at most 0.016 recall@10 on any task and flags
-# one unanswerable question in five, and every query of no words the archive knows (zzqqxx);
-# the trade-off at each floor is in bench/RESULTS.md.
+# Evidence at which a hit is confident (confidence 0.5). No floor both keeps every answer and
+# flags most unanswerable questions with this model: a relevant document in the top 10 has a
+# median evidence of 0.923 (5 % under 0.847), the best hit of a question with no answer in the
+# archive 0.831 (5 % under 0.798). 0.81 loses at most 0.016 recall@10 on any question or
+# headline task (0.043-0.057 on news sentences → their article) and flags one unanswerable
+# question in six, and every query of no words the archive knows (zzqqxx); the trade-off at
+# each floor is in bench/RESULTS.md.
 FLOOR = 0.81
 # A hit that holds the query's names counts its cosine this much higher: a sentence quoted from
-# a story meets the story's passages at a lower cosine than a headline does (a quarter of their
-# answers sit under FLOOR), and its names, held by the article in either language, say what the
+# a story meets the story's passages at a lower cosine than a headline does (one in seven of
+# their answers sat under FLOOR), and its names, held by the article in either language, say what the
 # cosine misses. Held: at least NAMES_HELD of them by rarity (search.keyword.name_matches).
 # Measured with bench/studies/relevance_floor.py (bench/RESULTS.md, "Relevance floor").
 NAME_EVIDENCE = 0.05

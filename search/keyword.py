@@ -129,8 +129,8 @@ def name_matches(reader: IndexReader, name_terms: list[str], doc_ids: list[str])
     A sentence quoted from the middle of a story names the story's people, places and figures,
     which its other-language version writes the same way but seldom all in its lead. Presence,
     not BM25: how often an article repeats a name, and how long it is, say little across
-    languages (bench/RESULTS.md, "Names across languages"). Names are rare terms: their
-    postings are short.
+    languages (bench/RESULTS.md, the sweep's session 8). Names are mostly rare terms, with short
+    postings.
     """
     return _shares(reader, name_terms, doc_ids, "text_exact")
 
