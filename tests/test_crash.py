@@ -46,9 +46,12 @@ def write_corpus(folder: Path, state: dict[str, str]) -> None:
 def start_and_stop_at(checkpoint: str, corpus: Path, index_dir: Path) -> subprocess.Popen:
     """A real `lintas index` subprocess, waiting at ``checkpoint`` (it has announced it)."""
     env = {**os.environ, "LINTAS_TEST_STOP_AT": checkpoint}
+    # Ctrl-C's default action restored for the child: a test run started in the background by a
+    # shell without job control inherits SIGINT ignored, and the interrupt would never arrive.
     proc = subprocess.Popen([*lintas(), "index", str(corpus), "--index", str(index_dir)], env=env,
                             stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
-                            cwd=Path(__file__).resolve().parent.parent)
+                            cwd=Path(__file__).resolve().parent.parent,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     for line in proc.stderr:
         if line.strip() == f"lintas-test-checkpoint {checkpoint}":
             return proc
