@@ -81,12 +81,9 @@ class Query:
         self.wanted = sum(1 for g in relevant.values() if g > 0)
 
     def score(self, w: Weights) -> np.ndarray:
-        """Each candidate's fused score under ``w``, as standardized_fusion adds it up."""
-        semantic, keyword = self.semantic_z[w.semantic_by_language], self.keyword_z[w.keyword_by_language]
-        if self.unknown:
-            return semantic + w.keyword_unknown * keyword + w.lead * self.lead + w.names * self.names
-        return (semantic + np.where(self.same, w.keyword_for_same(self.share), w.keyword_cross) * keyword
-                + np.where(self.same, 0.0, w.lead) * self.lead + np.where(self.same, 0.0, w.names) * self.names)
+        """Each candidate's fused score under ``w``, as standardized_fusion adds it up (``Batch``'s
+        sum, for this query alone)."""
+        return Batch([self]).score(w)[0, :len(self.gain)]
 
     def top10(self, score: np.ndarray) -> np.ndarray:
         """The candidates' positions of the ten best scores (ties in the candidates' order)."""
@@ -101,7 +98,8 @@ class Query:
 class Batch:
     """A task's queries stacked into arrays (one row per query, candidates padded at the end with
     parts that rank them last and gain nothing), so that a setting is scored for every query at
-    once: the same sums and the same stable order as ``Query.score`` and ``Query.top10``."""
+    once, in each row the stable order of ``Query.top10``; the one place a setting's parts are
+    added up here (checked against ``standardized_fusion`` itself in every sweep)."""
 
     def __init__(self, queries: list[Query]) -> None:
         width = max(len(q.gain) for q in queries)

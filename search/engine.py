@@ -14,7 +14,7 @@ from enum import Enum
 import numpy as np
 
 from index.reading.analysis import names_and_numbers
-from search.confidence import FLOOR, NAME_EVIDENCE, NAMES_HELD, confidence, confident
+from search.confidence import FLOOR, NAME_EVIDENCE, confidence, confident
 from search.filters import Filters
 from search.fusion import Fused, Part, fused, standardized_fusion
 from search.keyword import keyword_scores_of, keyword_search, lead_matches, matching_numbers, name_matches, query_terms
@@ -277,9 +277,10 @@ def _above_floor(reader: IndexReader, legs: Legs, mode: Mode, filters: Filters,
         return above
     above = legs.doc_scores >= FLOOR
     if legs.name_terms and mode == Mode.hybrid:
+        # under the floor by less than the names' evidence: confident if they hold the names
         near = np.flatnonzero(~above & (legs.doc_scores >= FLOOR - NAME_EVIDENCE))
         held = name_matches(reader, legs.name_terms, [reader.docs[p].id for p in near])
-        above[[p for p in near if held[reader.docs[p].id] >= NAMES_HELD]] = True
+        above[[p for p in near if confident(float(legs.doc_scores[p]), held[reader.docs[p].id])]] = True
     if holders is not None:
         above |= holders
     for mask in (filters.mask(reader), constraints.position_mask if constraints is not None else None):

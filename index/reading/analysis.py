@@ -38,6 +38,7 @@ than that the their theirs them themselves then there these they this those thro
 under until up very was we were what when where which while who whom why will with would you
 your yours yourself yourselves s t
 """.split())
+FUNCTION_WORDS = INDONESIAN_STOPWORDS | ENGLISH_STOPWORDS  # the exact field's stopwords: either language's
 
 # Question words: the interrogatives of each language. Documents keep them (they are no index
 # stopwords, so ANALYZER_VERSION stays); a query drops them from its keyword terms (the
@@ -88,7 +89,7 @@ def english_analyzer():
 
 def exact_analyzer():
     return (RegexTokenizer(TOKEN_PATTERN) | LowercaseFilter()
-            | StopFilter(stoplist=INDONESIAN_STOPWORDS | ENGLISH_STOPWORDS, minsize=1))
+            | StopFilter(stoplist=FUNCTION_WORDS, minsize=1))
 
 
 # keyword field name -> (analyzer factory, languages whose documents fill it)
@@ -111,7 +112,7 @@ def names_and_numbers(text: str) -> list[str]:
     shares with its translation as written ("Jokowi", "Jakarta", "2019", "COVID-19")."""
     return list(dict.fromkeys(word.lower() for word in TOKEN_RE.findall(text)
                               if (word[0].isupper() or any(ch.isdigit() for ch in word))
-                              and word.lower() not in INDONESIAN_STOPWORDS | ENGLISH_STOPWORDS))
+                              and word.lower() not in FUNCTION_WORDS))
 
 
 def word_spans(text: str) -> list[tuple[int, int]]:
@@ -125,7 +126,7 @@ def word_spans(text: str) -> list[tuple[int, int]]:
 _PLAIN = {
     "text_id": (INDONESIAN_STOPWORDS, 2, _STEMMERS["id"]),
     "text_en": (ENGLISH_STOPWORDS, 2, _STEMMERS["en"]),
-    "text_exact": (INDONESIAN_STOPWORDS | ENGLISH_STOPWORDS, 1, None),
+    "text_exact": (FUNCTION_WORDS, 1, None),
 }
 
 
