@@ -15,6 +15,7 @@
                                                     #  analysis of issue 13's second pass;
                                                     #  --interleave runs each query through every mode in turn)
     python bench/speed.py cold DIR                  # `lintas search` as a new process; --help
+                                                    # (--other TREE: another tree's code, alternated)
     python bench/speed.py profile-search DIR        # cProfile of one cold search
     python bench/speed.py profile-build --docs 20   # cProfile of one index build
 
@@ -646,20 +647,38 @@ def _previous_fusion(swap: bool):
 
 
 def cold(args) -> None:
+    """`lintas --help` and `lintas search QUERY` as new processes; with --other TREE, the same
+    commands with another source tree's code (e.g. `git archive main | tar -x -C /tmp/main-tree`),
+    alternated command by command, and the ratio of the medians."""
     say_command()
-    lintas = str(Path(sys.executable).parent / "lintas")
     index_dir = str(Path(args.dir) / "index")
     queries = bench_queries(args.repeats)
     env = {**os.environ, "LINTAS_INDEX": index_dir}
-    for label, commands in [("lintas --help", [[lintas, "--help"]] * args.repeats),
-                            ("lintas search QUERY", [[lintas, "search", q] for q in queries])]:
-        times = []
-        for command in commands:
-            t = time.perf_counter()
-            subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            times.append(time.perf_counter() - t)
-        print(f"{label}: median {statistics.median(times):.2f} s, min {min(times):.2f} s, "
-              f"max {max(times):.2f} s over {len(times)} new processes")
+    trees = {"this tree": str(ROOT), **({"other tree": str(Path(args.other).resolve())} if args.other else {})}
+
+    def lintas(tree: str) -> list[str]:
+        if not args.other:
+            return [str(Path(sys.executable).parent / "lintas")]
+        return [sys.executable, "-c", f"import sys; sys.path.insert(0, {tree!r}); sys.argv[0] = 'lintas'; "
+                                      "from cli import app; app()"]
+
+    for label, arguments in [("lintas --help", [["--help"]] * args.repeats),
+                             ("lintas search QUERY", [["search", q] for q in queries])]:
+        times: dict[str, list[float]] = {name: [] for name in trees}
+        for turn, argument in enumerate(arguments):
+            order = list(trees.items()) if turn % 2 == 0 else list(trees.items())[::-1]
+            for name, tree in order:
+                t = time.perf_counter()
+                subprocess.run([*lintas(tree), *argument], env=env, check=True, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+                times[name].append(time.perf_counter() - t)
+        for name, taken in times.items():
+            print(f"{label} ({name}): median {statistics.median(taken):.2f} s, min {min(taken):.2f} s, "
+                  f"max {max(taken):.2f} s over {len(taken)} new processes")
+        if args.other:
+            ratio = statistics.median(times["this tree"]) / statistics.median(times["other tree"])
+            print(f"{label}: this tree / other tree = {ratio:.3f} (medians)")
+    print(f"CPU: {_cpu()}; load average {os.getloadavg()[0]:.2f}")
 
 
 def profile_search(args) -> None:
@@ -755,7 +774,8 @@ def main() -> None:
     p.add_argument("--modes", default="hybrid,keyword,semantic")
     p.add_argument("--interleave", action="store_true", help="run each query through every mode in turn")
     p.set_defaults(func=warm)
-    p = sub.add_parser("cold"); p.add_argument("dir"); p.add_argument("--repeats", type=int, default=11); p.set_defaults(func=cold)
+    p = sub.add_parser("cold"); p.add_argument("dir"); p.add_argument("--repeats", type=int, default=11)
+    p.add_argument("--other", help="another source tree, run alternately with this one"); p.set_defaults(func=cold)
     p = sub.add_parser("profile-search"); p.add_argument("dir"); p.set_defaults(func=profile_search)
     p = sub.add_parser("profile-build"); p.add_argument("--docs", type=int, default=20); p.set_defaults(func=profile_build)
     p = sub.add_parser("story-links"); p.add_argument("dir"); p.add_argument("--sample", type=int, default=500)

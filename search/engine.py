@@ -163,7 +163,7 @@ def gather_legs(reader: IndexReader, query: str, depth: int, mode: Mode = Mode.h
         bm25.update(keyword_scores_of(reader, field_terms, [d for d, _ in semantic if d not in bm25]))
         lead = lead_matches(reader, field_terms["text_exact"], list(cosine))
         names = name_matches(reader, name_terms, list(cosine))
-    doc_lang = {doc: reader.docs[reader.position(doc)].lang for doc, _ in keyword + semantic}
+    doc_lang = {doc: str(reader.langs[reader.position(doc)]) for doc, _ in keyword + semantic}
     return Legs(query_lang, field_terms, keyword, semantic, cosine, bm25, doc_lang, lead, names, name_terms,
                 scores, doc_scores)
 
@@ -330,7 +330,7 @@ def _with_documents(reader: IndexReader, legs: Legs, mode: Mode, docs: list[str]
     if mode == Mode.hybrid:
         lead.update(lead_matches(reader, legs.field_terms["text_exact"], docs))
         names.update(name_matches(reader, legs.name_terms, docs))
-    doc_lang.update({doc: reader.docs[reader.position(doc)].lang for doc in docs})
+    doc_lang.update({doc: str(reader.langs[reader.position(doc)]) for doc in docs})
     return Legs(legs.query_lang, legs.field_terms, keyword, semantic, cosine, bm25, doc_lang, lead, names,
                 legs.name_terms, legs.passage_scores, legs.doc_scores)
 

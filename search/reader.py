@@ -1,24 +1,26 @@
 """Opening an index generation for reading: manifest, document table, vectors, Whoosh."""
 from __future__ import annotations
 
+import json
+import mmap
+import operator
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from index.storage import store
+from index.storage import store, table
 from index.reading.analysis import ANALYZER_VERSION
 from index.storage.balance import language_direction, language_sums
 from index.embedding.choose import load_embedder
 from index.embedding.engine import Embedder, canonical_model
 from index.errors import IndexCorrupt, IndexMismatch, LintasError
 from index.reading.ids import DocumentIds
-from index.storage.stories import story_groups
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,60 @@ def _doc_info(record: dict) -> DocInfo:
 
 
 FIELDS = ("id", "title", "path", "lang", "date", "source", "url", "hash", "segment", "row", "file", "key", "story")
+RECORDS_KEPT = 65_536  # parsed records a process keeps (the hits of the last queries, paged and filtered)
+
+
+class Documents(Sequence[DocInfo]):
+    """The document table, one record parsed when it is asked for: docs.jsonl is memory-mapped
+    and the table's offsets say where each line is, so opening costs nothing per document."""
+
+    def __init__(self, path: Path, columns: table.Table) -> None:
+        self._path = path
+        self._offsets = columns.offsets
+        self._count = columns.documents
+        self._data = _map(path) if self._count else b""
+        self._record = lru_cache(maxsize=RECORDS_KEPT)(self._parse)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, place):
+        if isinstance(place, slice):
+            return [self._record(i) for i in range(*place.indices(self._count))]
+        place = operator.index(place)
+        if place < 0:
+            place += self._count
+        if not 0 <= place < self._count:
+            raise IndexError(place)
+        return self._record(place)
+
+    def __iter__(self) -> Iterator[DocInfo]:
+        for place in range(self._count):
+            yield self._record(place)
+
+    def has_id(self, place: int, doc_id: str) -> bool:
+        """Whether the document at ``place`` has ``doc_id``, mostly without parsing its record:
+        records are written with their id first."""
+        start = int(self._offsets[place])
+        head = b'{"id": ' + json.dumps(doc_id, ensure_ascii=False).encode("utf-8") + b","
+        if self._data[start:start + len(head)] == head:
+            return True
+        return self._record(place).id == doc_id
+
+    def _parse(self, place: int) -> DocInfo:
+        line = self._data[int(self._offsets[place]):int(self._offsets[place + 1])]
+        try:
+            return _doc_info(json.loads(line))
+        except (ValueError, TypeError, KeyError, AttributeError) as error:
+            raise IndexCorrupt(self._path, f"line {place + 1}: {error}") from None
+
+
+def _map(path: Path):
+    try:
+        with open(path, "rb") as handle:
+            return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError) as error:
+        raise IndexCorrupt(path, str(error) or type(error).__name__) from None
 QUERY_VECTORS_KEPT = 1024  # the last queries' vectors: paging and filters re-run the same words
 
 
@@ -82,11 +138,12 @@ class IndexReader:
         if self.manifest.analyzer_version != ANALYZER_VERSION:
             raise IndexMismatch(f"index at {index_dir} uses analyzer version "
                                 f"{self.manifest.analyzer_version}; run lintas index --rebuild")
-        self.docs = self._read_docs()
-        self._positions = {doc.id: i for i, doc in enumerate(self.docs)}
-        counts = np.array([len(doc.passages) for doc in self.docs], dtype=np.int64)
-        self.passage_starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
-        self.langs = np.array([doc.lang for doc in self.docs])
+        self.table = self._open_table()
+        self.docs = Documents(self.folder / store.DOCS, self.table)
+        counts = self.table.counts
+        self.passage_starts = np.concatenate([[0], np.cumsum(counts[:-1], dtype=np.int64)]).astype(np.int64)
+        self.langs = np.array(self.table.langs_vocabulary, dtype=str)[self.table.langs] if len(counts) else \
+            np.zeros(0, dtype="<U2")
         self._numbers: dict[str, int | None] = {}  # Whoosh's document numbers, as looked up
         self._ids_by_number: dict[int, str] = {}
         self._local = threading.local()  # this thread's Whoosh searcher
@@ -94,15 +151,26 @@ class IndexReader:
         self._lock = threading.Lock()
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
 
-    def _read_docs(self) -> list[DocInfo]:
+    def _open_table(self) -> table.Table:
+        """The document table's columns (index.storage.table), memory-mapped; an index written
+        before they were kept gets them now, from docs.jsonl (written in place when it can be)."""
+        found = table.read_table(self.folder, self.manifest.documents)
+        if found is not None:
+            return found
         records = store.read_records(self.folder, self.manifest)
         try:
-            return [_doc_info(record) for record in records]
-        except (ValueError, TypeError) as error:
-            raise IndexCorrupt(self.folder / store.DOCS, str(error)) from None
+            table.write_table(self.folder, records, self.folder / store.DOCS)
+        except OSError:  # a read-only index, or another process wrote it first: use it as it is
+            found = table.read_table(self.folder, self.manifest.documents)
+            return found if found is not None else table.in_memory(records, self.folder / store.DOCS)
+        return table.read_table(self.folder, self.manifest.documents)
 
     def position(self, doc_id: str) -> int:
-        return self._positions[doc_id]
+        """The document's place in the index (KeyError when the index lacks it)."""
+        for place in self.table.places(doc_id):
+            if self.docs.has_id(int(place), doc_id):
+                return int(place)
+        raise KeyError(doc_id)
 
     def resolve_id(self, text: str, cwd: Path | None = None) -> str:
         """The id of the document ``text`` names (an id, a path, or an explicit id:
@@ -116,24 +184,25 @@ class IndexReader:
     @cached_property
     def dates(self) -> np.ndarray:
         """Every document's ISO date ("" when undated), in index order, for the filters."""
-        return np.array([doc.date or "" for doc in self.docs], dtype=str)
+        return np.asarray(self.table.dates)
 
     @cached_property
     def sources(self) -> np.ndarray:
         """Every document's source ("" when unknown), in index order, for the filters."""
-        return np.array([doc.source or "" for doc in self.docs], dtype=str)
+        return np.array([*self.table.sources_vocabulary, ""], dtype=str)[self.table.sources]
 
     @cached_property
     def vectors(self) -> np.ndarray:
         """Every live passage vector, documents in order (one matrix, whatever the segments)."""
         segments = {name: self._segment(name, rows) for name, rows in self.manifest.segments.items()}
-        runs: list[list] = []  # [segment, first row, end row]: documents stored one after another
-        for doc in self.docs:
-            end = doc.row + len(doc.passages)
-            if runs and runs[-1][0] == doc.segment and runs[-1][2] == doc.row:
-                runs[-1][2] = end
-            else:
-                runs.append([doc.segment, doc.row, end])
+        names, rows = self.table.segments_vocabulary, np.asarray(self.table.rows)
+        used, ends = np.asarray(self.table.segments), rows + self.table.counts
+        # runs of documents stored one after another in one segment
+        first = np.ones(len(rows), dtype=bool)
+        first[1:] = (used[1:] != used[:-1]) | (rows[1:] != ends[:-1])
+        starts = np.flatnonzero(first)
+        lasts = np.append(starts[1:], len(rows)) - 1
+        runs = [(names[used[a]], int(rows[a]), int(ends[b])) for a, b in zip(starts, lasts)]
         if len(runs) == 1 and runs[0][1] == 0 and runs[0][2] == len(segments[runs[0][0]]):
             return segments[runs[0][0]]
         if not runs:
@@ -154,7 +223,7 @@ class IndexReader:
     @cached_property
     def passage_langs(self) -> np.ndarray:
         """Each passage's language (its document's), in the order of ``vectors``."""
-        return np.repeat(self.langs, [len(doc.passages) for doc in self.docs])
+        return np.repeat(self.langs, self.table.counts)
 
     @cached_property
     def balance(self) -> Balance | None:
@@ -163,13 +232,11 @@ class IndexReader:
         return None if direction is None else Balance.of(self.vectors, direction)
 
     @cached_property
-    def stories(self) -> list[int]:
-        """Each document's story (index.storage.stories.story_groups over the links the index keeps):
-        the position of its story's first document; its own for a document alone, and for
-        every document of an index written before links were kept."""
-        links = [{self._positions[other]: value for other, value in (doc.story or {}).items() if other in self._positions}
-                 for doc in self.docs]
-        return story_groups(links)
+    def stories(self) -> np.ndarray:
+        """Each document's story (index.storage.stories.story_groups over the links the index keeps,
+        computed when the table was written): the position of its story's first document; its own
+        for a document alone, and for every document of an index written before links were kept."""
+        return np.asarray(self.table.stories)
 
     @cached_property
     def language_counts(self) -> dict[str, int]:

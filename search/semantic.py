@@ -60,5 +60,5 @@ def semantic_search(
 def best_passage(reader: IndexReader, scores: np.ndarray, doc_position: int) -> int:
     """Index, within the document, of its best-scoring passage."""
     start = reader.passage_starts[doc_position]
-    count = len(reader.docs[doc_position].passages)
+    count = int(reader.table.counts[doc_position])
     return int(np.argmax(scores[start:start + count]))

@@ -41,7 +41,7 @@ def group_ranked(reader: IndexReader, ranked: Sequence[str], stories: int) -> di
     numbers: dict[int, int] = {}
     groups: dict[str, int] = {}
     for doc in ranked:
-        story = reader.stories[reader.position(doc)]
+        story = int(reader.stories[reader.position(doc)])
         if story not in numbers:
             if len(numbers) == stories:
                 continue
@@ -52,17 +52,17 @@ def group_ranked(reader: IndexReader, ranked: Sequence[str], stories: int) -> di
 
 def _passages(reader: IndexReader, position: int) -> np.ndarray:
     start = int(reader.passage_starts[position])
-    return reader.vectors[start:start + len(reader.docs[position].passages)]
+    return reader.vectors[start:start + int(reader.table.counts[position])]
 
 
 def story_members(reader: IndexReader, doc_id: str, limit: int = STORY_LIMIT) -> list[StoryMember]:
     """The other documents of ``doc_id``'s story, most aligned with it first."""
     position = reader.position(doc_id)
     story = reader.stories[position]
-    others = [other for other, own in enumerate(reader.stories) if own == story and other != position]
+    others = [int(other) for other in np.flatnonzero(reader.stories == story) if other != position]
     if not others:
         return []
-    counts = np.array([len(reader.docs[other].passages) for other in others])
+    counts = reader.table.counts[others].astype(np.int64)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
     vectors = np.concatenate([_passages(reader, other) for other in others])
     aligned = alignments(_passages(reader, position), vectors, starts, counts)

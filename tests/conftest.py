@@ -83,3 +83,4 @@ def make_format_2(index_dir: Path) -> None:
     for record in records:
         record["id"] = record.pop("key") or "/".join(Path(record["file"]).with_suffix("").parts[-2:])
     (generation / store.DOCS).write_text("".join(json.dumps(r) + "\n" for r in records))
+    shutil.rmtree(generation / "table")  # the document table's columns came later still (issue 21)

@@ -24,6 +24,7 @@ import numpy as np
 
 from index.storage import roots as index_roots
 from index.storage import store
+from index.storage.table import write_table
 from index.reading.analysis import ANALYZER_VERSION
 from index.storage.balance import record_sums
 from index.storage.checkpoints import checkpoint
@@ -413,6 +414,7 @@ def _write_generation(index_dir: Path, embedder: Embedder, previous: _Previous |
             write_keyword_index(staged / store.WHOOSH, fresh)
         checkpoint("keyword")
         store.write_records(staged, records)
+        write_table(staged, records, staged / store.DOCS)
         languages = dict(sorted(Counter(rec["lang"] for rec in records).items()))
         manifest = store.Manifest(
             format_version=store.FORMAT_VERSION, model=embedder.model, backend=embedder.backend,
