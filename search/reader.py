@@ -16,7 +16,7 @@ import numpy as np
 
 from index.storage import store, table
 from index.reading.analysis import ANALYZER_VERSION
-from index.storage.balance import language_direction, language_sums
+from index.storage.balance import along_direction, language_direction, language_sums
 from index.embedding.choose import load_embedder
 from index.embedding.engine import Embedder, canonical_model
 from index.errors import IndexCorrupt, IndexMismatch, LintasError
@@ -33,7 +33,12 @@ class Balance:
 
     @classmethod
     def of(cls, vectors: np.ndarray, direction: np.ndarray) -> "Balance":
-        along = np.einsum("ij,j->i", vectors, direction, dtype=np.float32)
+        return cls.along_of(direction, along_direction(vectors, direction))
+
+    @classmethod
+    def along_of(cls, direction: np.ndarray, along: np.ndarray) -> "Balance":
+        """From each passage's component along the direction (the index's table keeps it)."""
+        along = np.asarray(along, dtype=np.float32)
         scale = 1 / np.sqrt(np.maximum(1 - along * along, 1e-6))
         return cls(direction, along, scale.astype(np.float32))
 
@@ -229,7 +234,11 @@ class IndexReader:
     def balance(self) -> Balance | None:
         """The vector leg's language balance (search.semantic), None for an archive of one language."""
         direction = language_direction(self.language_vectors)
-        return None if direction is None else Balance.of(self.vectors, direction)
+        if direction is None:
+            return None
+        if self.table.along is not None:  # kept by the build: no pass over every vector here
+            return Balance.along_of(direction, self.table.along)
+        return Balance.of(self.vectors, direction)
 
     @cached_property
     def stories(self) -> np.ndarray:

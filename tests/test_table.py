@@ -11,7 +11,7 @@ from conftest import SEEDS, run, run_json
 from test_stories import STORIES
 from index.storage import store, table
 from index.storage.stories import story_groups
-from search.reader import IndexReader
+from search.reader import Balance, IndexReader
 
 
 def whole(index_dir):
@@ -103,3 +103,15 @@ def test_every_update_writes_the_table_of_its_generation(seeds_index, runner, tm
     assert reader.docs[reader.position(str(extra))].title == "Kopi Gayo"
     assert run(runner, "remove", str(extra), "--index", seeds_index).exit_code == 0
     assert read(IndexReader(seeds_index)) == whole(seeds_index)
+
+
+def test_the_build_keeps_each_passage_s_component_along_the_language_direction(stories_index):
+    reader = IndexReader(stories_index)
+    assert reader.table.along is not None and reader.balance is not None  # both languages, enough of each
+    computed = Balance.of(reader.vectors, reader.balance.direction)
+    np.testing.assert_allclose(reader.balance.along, computed.along, atol=1e-6)
+    np.testing.assert_allclose(reader.balance.scale, computed.scale, rtol=1e-5)
+    shutil.rmtree(reader.folder / table.TABLE)  # an index from before: the table made on open has none
+    again = IndexReader(stories_index)
+    assert again.table.along is None
+    np.testing.assert_allclose(again.balance.along, computed.along, atol=1e-6)

@@ -60,3 +60,8 @@ def language_direction(sums: dict[str, dict]) -> np.ndarray | None:
     difference = means[0] - means[1]
     norm = np.linalg.norm(difference)
     return (difference / norm).astype(np.float32) if norm > 0 else None
+
+
+def along_direction(vectors: np.ndarray, direction: np.ndarray) -> np.ndarray:
+    """Each vector's component along ``direction`` (p·u), float32."""
+    return np.einsum("ij,j->i", vectors, direction, dtype=np.float32)

@@ -26,7 +26,7 @@ from index.storage import roots as index_roots
 from index.storage import store
 from index.storage.table import write_table
 from index.reading.analysis import ANALYZER_VERSION
-from index.storage.balance import record_sums
+from index.storage.balance import along_direction, language_direction, record_sums
 from index.storage.checkpoints import checkpoint
 from index.reading.documents import Document, ErrorSink, read_documents
 from index.storage.changes import KnownFiles, fingerprint, pruned
@@ -406,7 +406,11 @@ def _write_generation(index_dir: Path, embedder: Embedder, previous: _Previous |
         language_vectors = record_sums(records, arrays)
         if previous is not None:
             _fill_numbers(previous.folder, records)
-        update_links(records, _in_order(records, arrays, embedder.dim), {doc.id for doc in fresh})
+        in_order = _in_order(records, arrays, embedder.dim)
+        update_links(records, in_order, {doc.id for doc in fresh})
+        direction = language_direction(language_vectors)
+        along = None if direction is None else along_direction(in_order, direction)
+        del in_order
         checkpoint("vectors")
         if previous is not None:
             _update_keyword(previous.folder, staged, remove_ids, fresh)
@@ -414,7 +418,7 @@ def _write_generation(index_dir: Path, embedder: Embedder, previous: _Previous |
             write_keyword_index(staged / store.WHOOSH, fresh)
         checkpoint("keyword")
         store.write_records(staged, records)
-        write_table(staged, records, staged / store.DOCS)
+        write_table(staged, records, staged / store.DOCS, along=along)
         languages = dict(sorted(Counter(rec["lang"] for rec in records).items()))
         manifest = store.Manifest(
             format_version=store.FORMAT_VERSION, model=embedder.model, backend=embedder.backend,

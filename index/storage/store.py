@@ -10,6 +10,9 @@
                           removed (kept out of updates) and the inputs skipped
         docs.jsonl        one line per live document: id, file, key, title, path, lang, ...,
                           passage spans, and where its vectors are (segment, first row)
+        table/            the document table's columns, memory-mapped by a search so that
+                          opening reads no record (index.storage.table); derived from
+                          docs.jsonl, and made on first open for an index written before it
         vec-000003.npy    float32, L2-normalised passage vectors; a segment is written once
                           and never changed, so a new generation hard-links the old ones
         whoosh/           the BM25 keyword index (Whoosh segment files are immutable too)

@@ -17,6 +17,9 @@ documents their whole record (the hits). Parsing docs.jsonl whole cost every new
       stories.npy      int32: its story (index.storage.stories.story_groups over the links)
       id_hashes.npy    uint64, sorted: the first 8 bytes of each id's BLAKE2b digest ...
       id_places.npy    int32: ... and the document each belongs to
+      along.npy        float32, one per passage: its component along the archive's language
+                       direction (index.storage.balance), for the vector leg; absent for an
+                       archive of one language, and in a table made on open
 
 Every array is memory-mapped: opening costs the same at any size, and a query touches only
 the pages it reads. The table is derived from docs.jsonl alone, so an index written before it
@@ -66,6 +69,7 @@ class Table:
     stories: np.ndarray
     id_hashes: np.ndarray
     id_places: np.ndarray
+    along: np.ndarray | None = None
 
     def places(self, doc_id: str) -> np.ndarray:
         """The documents whose id has ``doc_id``'s hash (almost always one; the caller checks the id)."""
@@ -118,14 +122,20 @@ def line_offsets(docs: Path) -> np.ndarray:
     return np.concatenate([[0], ends]).astype(np.int64)
 
 
-def write_table(folder: Path, records: list[dict], docs: Path, links: list[dict[int, float]] | None = None) -> None:
-    """Write ``folder``/table for the records ``docs`` (docs.jsonl, already written) holds: into
-    a temporary folder renamed into place, so a reader sees a whole table or none."""
+def write_table(folder: Path, records: list[dict], docs: Path, links: list[dict[int, float]] | None = None,
+                along: np.ndarray | None = None) -> None:
+    """Write ``folder``/table for the records ``docs`` (docs.jsonl, already written) holds, and
+    each passage's component ``along`` the language direction when there is one: into a
+    temporary folder renamed into place, so a reader sees a whole table or none."""
     meta, columns = columns_of(records, links)
+    if along is not None:
+        columns["along"] = np.asarray(along, dtype=np.float32)
+    meta["passages"] = int(columns["counts"].sum())
     columns["offsets"] = line_offsets(docs)
     if len(columns["offsets"]) != len(records) + 1:
         raise IndexCorrupt(docs, f"{len(columns['offsets']) - 1} lines, {len(records)} documents")
     meta["docs_bytes"] = int(columns["offsets"][-1])
+    meta["along"] = "along" in columns
     staged = Path(tempfile.mkdtemp(prefix=".table-", dir=folder))
     try:
         for name, array in columns.items():
@@ -160,7 +170,14 @@ def read_table(folder: Path, documents: int) -> Table | None:
         columns = {name: np.load(where / f"{name}.npy", mmap_mode="r", allow_pickle=False) for name in COLUMNS}
     except (OSError, ValueError, EOFError) as error:
         raise IndexCorrupt(where, f"{type(error).__name__}: {error}") from None
-    wrong = [name for name, array in columns.items() if len(array) != documents + (name == "offsets")]
+    if meta.get("along"):
+        try:
+            columns["along"] = np.load(where / "along.npy", mmap_mode="r", allow_pickle=False)
+        except (OSError, ValueError, EOFError) as error:
+            raise IndexCorrupt(where, f"{type(error).__name__}: {error}") from None
+        if len(columns["along"]) != meta.get("passages"):
+            raise IndexCorrupt(where / "along.npy", f"{len(columns['along'])} passages, the table has {meta.get('passages')}")
+    wrong = [name for name, array in columns.items() if name != "along" and len(array) != documents + (name == "offsets")]
     if meta.get("documents") != documents or wrong:
         raise IndexCorrupt(where, f"does not match the manifest's {documents} documents ({', '.join(wrong) or 'meta'})")
     try:

@@ -231,7 +231,7 @@ class LiveIndex:
         if self._reader is None or self._reader.folder != folder:
             fresh = IndexReader(self.index_dir)
             old, self._reader = self._reader, fresh
-            counts = Counter(doc.source for doc in fresh.docs if doc.source)
+            counts = Counter(source for source in fresh.sources.tolist() if source)  # the table's column: no record parsed
             self._sources = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
             if old is not None and not self._readers_in_use[old]:
                 self._readers_in_use.pop(old, None)
