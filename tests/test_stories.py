@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import shutil
-
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conftest import EN_SEED, ID_SEEDS, SEEDS, SUPPORT_QUERY_TOP, run, run_json
 from index.reading.ids import display_id
-from index.storage.stories import StoryRule, days_apart, number_agreement, numbers_in, story_groups
+from index.storage import stories
+from index.storage.stories import (StoryFacts, StoryRule, days_apart, link_documents, number_agreement, numbers_in,
+                                   story_groups)
 
 STORIES = Path(__file__).resolve().parent / "fixtures" / "stories"
 FLOODS = STORIES / "floods.jsonl"
@@ -181,3 +183,38 @@ def test_an_index_from_before_story_links_gets_them_on_its_next_update(runner, t
     hits = run_json(runner, "search", "floods in Kalimantan", "--index", index_dir)
     assert [(hit["key"], hit["group"]) for hit in hits][:3] == [("wire-en", 1), ("flood-aid-en", 2), ("kompas-id", 1)]
     assert "now keeps its story links" not in run(runner, "index", "--index", index_dir).stderr  # said once
+
+
+def test_dated_documents_are_aligned_only_with_their_week_and_link_as_with_all(monkeypatch):
+    """Issue 21: linking compares a dated document only with documents dated within max_days
+    and the undated ones; the links are those of comparing every pair."""
+    rng = np.random.default_rng(5)
+    counts, facts, vectors = [], [], []
+    for story in range(40):
+        base = rng.standard_normal(384)
+        day = f"2021-{1 + story % 12:02d}-{1 + (story * 7) % 27:02d}" if story % 5 else None
+        for version, lang in enumerate(("en", "id", "id")[: 2 + story % 2]):
+            passages = base + 0.35 * rng.standard_normal((2 + version, 384))
+            vectors.append(passages / np.linalg.norm(passages, axis=1, keepdims=True))
+            counts.append(len(passages))
+            when = day if version == 0 or story % 3 else (None if day is None else "2021-12-30")
+            facts.append(StoryFacts(lang, when, frozenset({str(story)})))
+    vectors = np.concatenate(vectors).astype(np.float32)
+    linking = range(len(counts))
+    monkeypatch.setattr(stories, "BATCH_PASSAGES", 8)  # batches of a few days, as a big archive's are
+    windows = []
+    real_some = stories._aligned_with_some
+    monkeypatch.setattr(stories, "_aligned_with_some", lambda batch, near, *a: windows.append(len(near)) or real_some(batch, near, *a))
+    windowed = link_documents(vectors, counts, facts, linking)
+    assert windows and max(windows) < len(counts)  # dated batches met only some documents
+    compared = []
+    real_aligned = stories._aligned_with_all
+    monkeypatch.setattr(stories, "_aligned_with_all", lambda batch, *a: compared.append(len(batch)) or real_aligned(batch, *a))
+    monkeypatch.setattr(stories, "_days", lambda facts: np.full(len(facts), stories.UNDATED, dtype=np.int64))
+    every_pair = link_documents(vectors, counts, facts, linking)
+    assert compared  # the reference really compared every pair
+    assert sum(len(others) for others in windowed.values()) > 40  # stories were linked, in both directions
+    assert windowed.keys() == every_pair.keys()
+    for position, others in every_pair.items():
+        assert windowed[position].keys() == others.keys()
+        assert all(abs(windowed[position][o] - value) <= 1e-4 for o, value in others.items())

@@ -100,26 +100,54 @@ def link_documents(vectors: np.ndarray, counts: Sequence[int], facts: Sequence[S
                    linking: Iterable[int], rule: StoryRule = DEFAULT_RULE) -> dict[int, dict[int, float]]:
     """The story links of the documents ``linking`` (positions) with every document: for each
     linked pair (both directions), its alignment. ``vectors``: every document's passages in
-    order, ``counts[i]`` of them for document i. The documents are aligned with all others
-    in batches of about BATCH_PASSAGES passages: one matrix product per batch."""
+    order, ``counts[i]`` of them for document i. The documents are aligned in batches of about
+    BATCH_PASSAGES passages, one matrix product per batch, with every document that can be of
+    their story: a dated batch only with the documents dated within ``rule.max_days`` of it
+    and the undated ones (the rule keeps no pair further apart), so that a news archive's
+    build grows with its size times the articles of a week, not with its size squared (issue
+    21: all pairs were ~1 hour at 100,000 articles, and would be ~4 days at a million)."""
     counts_array = np.asarray(counts, dtype=np.int64)
     starts = np.concatenate([[0], np.cumsum(counts_array)[:-1]]).astype(np.int64)
     lowest = rule.needed(False)
     links: dict[int, dict[int, float]] = {}
     if len(counts_array) < 2:
         return links
-    for batch in _batches(sorted(set(linking)), counts_array):
-        aligned = _aligned_with_all(batch, vectors, starts, counts_array)
+    days = _days(facts)
+    undated = days == UNDATED
+    order = sorted(set(linking), key=lambda position: (bool(undated[position]), int(days[position]), position))
+    for batch in _batches(order, counts_array):
+        near = None if undated[batch].any() else np.flatnonzero(
+            undated | ((days >= days[batch].min() - rule.max_days) & (days <= days[batch].max() + rule.max_days)))
+        if near is None or len(near) == len(counts_array):
+            near, aligned = np.arange(len(counts_array)), _aligned_with_all(batch, vectors, starts, counts_array)
+        else:
+            aligned = _aligned_with_some(batch, near, vectors, starts, counts_array)
         for row, position in enumerate(batch):
-            aligned[row, position] = -1.0
-            for other in np.flatnonzero(aligned[row] >= lowest).tolist():
+            aligned[row, np.searchsorted(near, position)] = -1.0
+            for column in np.flatnonzero(aligned[row] >= lowest).tolist():
+                other = int(near[column])
                 mine, theirs = facts[position], facts[other]
-                value = float(aligned[row, other])
+                value = float(aligned[row, column])
                 if rule.same(value, mine.lang == theirs.lang, (mine.numbers, theirs.numbers),
                              days_apart(mine.date, theirs.date)):
                     links.setdefault(position, {})[other] = round(value, 4)
                     links.setdefault(other, {})[position] = round(value, 4)
     return links
+
+
+UNDATED = np.iinfo(np.int64).min
+
+
+def _days(facts: Sequence[StoryFacts]) -> np.ndarray:
+    """Each document's date as a day number (UNDATED when it has none that days_apart reads)."""
+    days = np.full(len(facts), UNDATED, dtype=np.int64)
+    for position, fact in enumerate(facts):
+        if fact.date:
+            try:
+                days[position] = date.fromisoformat(fact.date).toordinal()
+            except ValueError:
+                pass
+    return days
 
 
 BATCH_PASSAGES = 256
@@ -156,6 +184,16 @@ def _aligned_with_all(batch: list[int], vectors: np.ndarray, starts: np.ndarray,
     """``_aligned`` for the documents ``batch`` (positions) with every document."""
     own = np.concatenate([vectors[starts[p]:starts[p] + counts[p]] for p in batch])
     return _aligned(own, counts[batch], vectors, starts, counts)
+
+
+def _aligned_with_some(batch: list[int], near: np.ndarray, vectors: np.ndarray, starts: np.ndarray,
+                       counts: np.ndarray) -> np.ndarray:
+    """``_aligned`` for the documents ``batch`` with the documents ``near`` (positions, sorted)."""
+    own = np.concatenate([vectors[starts[p]:starts[p] + counts[p]] for p in batch])
+    sizes = counts[near]
+    firsts = np.cumsum(sizes) - sizes
+    rows = np.arange(int(sizes.sum())) - np.repeat(firsts, sizes) + np.repeat(starts[near], sizes)
+    return _aligned(own, counts[batch], vectors[rows], firsts.astype(np.int64), sizes)
 
 
 def story_groups(links: Sequence[dict[int, float]]) -> list[int]:
