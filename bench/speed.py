@@ -489,15 +489,23 @@ def sentence_pools() -> dict[str, list[str]]:
     return {lang: list(dict.fromkeys(sentences)) for lang, sentences in pools.items()}
 
 
+SYNTHETIC_YEARS = 10  # a news archive's span: its articles are dated over ten years
+
+
 def synthetic_documents(count: int, seed: int = 0):
-    """``count`` articles of 12-24 sentences drawn from one language's pool (2 Indonesian : 1 English)."""
+    """``count`` articles of 12-24 sentences drawn from one language's pool (2 Indonesian : 1
+    English), dated at random over SYNTHETIC_YEARS years."""
+    import datetime
+
     pools = sentence_pools()
     rng = random.Random(seed)
+    first = datetime.date(2015, 1, 1).toordinal()
     for n in range(count):
         lang = "en" if n % 3 == 2 else "id"
         pool = pools[lang]
         sentences = [pool[rng.randrange(len(pool))] for _ in range(rng.randint(12, 24))]
-        yield {"id": f"syn-{n:06d}", "title": sentences[0], "text": " ".join(sentences), "lang": lang}
+        day = datetime.date.fromordinal(first + rng.randrange(365 * SYNTHETIC_YEARS)).isoformat()
+        yield {"id": f"syn-{n:06d}", "title": sentences[0], "text": " ".join(sentences), "lang": lang, "date": day}
 
 
 class RandomEmbedder:
@@ -715,12 +723,15 @@ def run_profiled(arguments: list[str], out: Path) -> None:
 
 def story_links(args) -> None:
     """What deciding story links costs at index time (index.storage.stories.link_documents): one new
-    document against an index, and every document of it at once (a first build), on the
-    index's own vectors and its documents' numbers."""
+    document against an index, and --sample documents of it (a first build links them all), on
+    the index's own vectors, dates and numbers; each also as before issue 21, every document
+    compared with every other whatever their dates (``_days`` made to say undated)."""
     import time
+    from unittest import mock
 
     import numpy as np
 
+    from index.storage import stories
     from index.storage.stories import StoryFacts, link_documents, numbers_in
     from search.reader import IndexReader
 
@@ -729,27 +740,37 @@ def story_links(args) -> None:
     facts = [StoryFacts(doc.lang, doc.date, numbers_in(reader.stored_text(doc.id))) for doc in reader.docs]
     counts = [len(doc.passages) for doc in reader.docs]
     vectors = np.asarray(reader.vectors)
-    print(f"{len(counts)} documents, {len(vectors)} passages; CPU: {_cpu()}")
+    dated = sum(1 for fact in facts if fact.date)
+    print(f"{len(counts)} documents ({dated} dated), {len(vectors)} passages; CPU: {_cpu()}")
+    undated = mock.patch.object(stories, "_days", lambda facts: np.full(len(facts), stories.UNDATED, dtype=np.int64))
     for label, linking in (("one document (an update adding one)", [len(counts) // 2]),
                            (f"{args.sample} documents", range(args.sample))):
-        times = []
-        for _ in range(args.repeats):
-            started = time.perf_counter()
-            link_documents(vectors, counts, facts, linking)
-            times.append(time.perf_counter() - started)
-        best = min(times)
-        whole = f"; all {len(counts)} at this rate: {best * len(counts) / len(linking):.1f} s" if len(linking) > 1 else ""
-        print(f"{label}: best of {args.repeats} {best * 1000:.1f} ms{whole}")
+        for way, context in (("dated windows", contextlib.nullcontext()), ("every pair (before)", undated)):
+            times = []
+            with context:
+                for _ in range(args.repeats):
+                    started = time.perf_counter()
+                    link_documents(vectors, counts, facts, linking)
+                    times.append(time.perf_counter() - started)
+            best = min(times)
+            whole = f"; all {len(counts)} at this rate: {best * len(counts) / len(linking):.1f} s" if len(linking) > 1 else ""
+            print(f"{label}, {way}: best of {args.repeats} {best * 1000:.1f} ms{whole}")
 
 
 def _cpu() -> str:
+    """The CPU's name, family and model, and whether it has AMX or native bfloat16 (the bulk
+    engine's precision depends on it), times the cores this process sees."""
     try:
+        fields = {}
         for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return f"{line.split(':', 1)[1].strip()} x{os.cpu_count()}"
+            key, _, value = line.partition(":")
+            fields.setdefault(key.strip(), value.strip())
+        flags = fields.get("flags", "").split()
+        native = [name for name, flag in (("AMX", "amx_tile"), ("AVX512-BF16", "avx512_bf16")) if flag in flags]
+        return (f"{fields.get('model name', 'unknown')} (family {fields.get('cpu family', '?')} model "
+                f"{fields.get('model', '?')}; {', '.join(native) or 'no AMX, no native bfloat16'}) x{os.cpu_count()}")
     except OSError:
-        pass
-    return f"unknown x{os.cpu_count()}"
+        return f"unknown x{os.cpu_count()}"
 
 
 def main() -> None:
