@@ -279,8 +279,8 @@ def _above_floor(reader: IndexReader, legs: Legs, mode: Mode, filters: Filters,
     if legs.name_terms and mode == Mode.hybrid:
         # under the floor by less than the names' evidence: confident if they hold the names
         near = np.flatnonzero(~above & (legs.doc_scores >= FLOOR - NAME_EVIDENCE))
-        held = name_matches(reader, legs.name_terms, [reader.docs[p].id for p in near])
-        above[[p for p in near if confident(float(legs.doc_scores[p]), held[reader.docs[p].id])]] = True
+        held = name_matches(reader, legs.name_terms, [reader.doc_id(p) for p in near])
+        above[[p for p in near if confident(float(legs.doc_scores[p]), held[reader.doc_id(p)])]] = True
     if holders is not None:
         above |= holders
     for mask in (filters.mask(reader), constraints.position_mask if constraints is not None else None):
@@ -298,10 +298,10 @@ def _by_date(reader: IndexReader, legs: Legs, ranked: list[Fused], above: np.nda
     positions = np.flatnonzero(above)
     cosine = legs.doc_scores[positions] if legs.doc_scores is not None else np.zeros(len(positions))
     unranked = len(place)
-    keys = [(place.get(reader.docs[p].id, unranked), -float(c), int(p)) for p, c in zip(positions, cosine)]
+    keys = [(place.get(reader.doc_id(p), unranked), -float(c), int(p)) for p, c in zip(positions, cosine)]
     order = [positions[i] for i in sorted(range(len(keys)), key=keys.__getitem__)]  # relevance, ...
     order.sort(key=lambda p: reader.dates[p], reverse=True)  # ... within each date ("" last)
-    return [reader.docs[int(p)].id for p in order]
+    return [reader.doc_id(int(p)) for p in order]
 
 
 def _scored(reader: IndexReader, legs: Legs, mode: Mode, ranked: list[Fused], docs: list[str]) -> dict[str, Fused]:

@@ -68,6 +68,7 @@ def _doc_info(record: dict) -> DocInfo:
 
 FIELDS = ("id", "title", "path", "lang", "date", "source", "url", "hash", "segment", "row", "file", "key", "story")
 RECORDS_KEPT = 65_536  # parsed records a process keeps (the hits of the last queries, paged and filtered)
+ID_HEAD = 1024  # bytes of a line read for its id (ids are paths: a longer one parses the whole record)
 
 
 class Documents(Sequence[DocInfo]):
@@ -98,14 +99,19 @@ class Documents(Sequence[DocInfo]):
         for place in range(self._count):
             yield self._record(place)
 
-    def has_id(self, place: int, doc_id: str) -> bool:
-        """Whether the document at ``place`` has ``doc_id``, mostly without parsing its record:
-        records are written with their id first."""
-        start = int(self._offsets[place])
-        head = b'{"id": ' + json.dumps(doc_id, ensure_ascii=False).encode("utf-8") + b","
-        if self._data[start:start + len(head)] == head:
-            return True
-        return self._record(place).id == doc_id
+    def id_at(self, place: int) -> str:
+        """The id of the document at ``place``, read from the head of its line (records are
+        written with their id first) without parsing the rest of the record."""
+        start, end = int(self._offsets[place]), int(self._offsets[place + 1])
+        head = self._data[start:min(end, start + ID_HEAD)]
+        if head.startswith(b'{"id": "'):
+            text = head.decode("utf-8", errors="replace")
+            try:
+                doc_id, _ = json.decoder.scanstring(text, len('{"id": "'))
+                return doc_id
+            except ValueError:  # an id longer than the head read
+                pass
+        return self._record(place).id
 
     def _parse(self, place: int) -> DocInfo:
         line = self._data[int(self._offsets[place]):int(self._offsets[place + 1])]
@@ -149,6 +155,7 @@ class IndexReader:
         self.passage_starts = np.concatenate([[0], np.cumsum(counts[:-1], dtype=np.int64)]).astype(np.int64)
         self.langs = np.array(self.table.langs_vocabulary, dtype=str)[self.table.langs] if len(counts) else \
             np.zeros(0, dtype="<U2")
+        self._positions: dict[str, int] = {}  # places, as looked up (position, doc_id)
         self._numbers: dict[str, int | None] = {}  # Whoosh's document numbers, as looked up
         self._ids_by_number: dict[int, str] = {}
         self._local = threading.local()  # this thread's Whoosh searcher
@@ -171,11 +178,23 @@ class IndexReader:
         return table.read_table(self.folder, self.manifest.documents)
 
     def position(self, doc_id: str) -> int:
-        """The document's place in the index (KeyError when the index lacks it)."""
-        for place in self.table.places(doc_id):
-            if self.docs.has_id(int(place), doc_id):
-                return int(place)
-        raise KeyError(doc_id)
+        """The document's place in the index (KeyError when the index lacks it): by the table's
+        id hashes, each place remembered once found."""
+        place = self._positions.get(doc_id)
+        if place is None:
+            for candidate in self.table.places(doc_id):
+                if self.docs.id_at(int(candidate)) == doc_id:
+                    place = self._positions[doc_id] = int(candidate)
+                    break
+            else:
+                raise KeyError(doc_id)
+        return place
+
+    def doc_id(self, place: int) -> str:
+        """The id of the document at ``place``, without parsing its record."""
+        doc_id = self.docs.id_at(place)
+        self._positions[doc_id] = place
+        return doc_id
 
     def resolve_id(self, text: str, cwd: Path | None = None) -> str:
         """The id of the document ``text`` names (an id, a path, or an explicit id:

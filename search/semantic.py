@@ -54,7 +54,7 @@ def semantic_search(
         return []
     top = np.argpartition(-scores, limit - 1)[:limit]
     top = top[np.lexsort((top, -scores[top]))]
-    return [(reader.docs[i].id, float(scores[i])) for i in top]
+    return [(reader.doc_id(int(i)), float(scores[i])) for i in top]
 
 
 def best_passage(reader: IndexReader, scores: np.ndarray, doc_position: int) -> int:

@@ -11,6 +11,7 @@ from conftest import SEEDS, run, run_json
 from test_stories import STORIES
 from index.storage import store, table
 from index.storage.stories import story_groups
+from search import reader as reader_module
 from search.reader import Balance, IndexReader
 
 
@@ -82,15 +83,19 @@ def test_a_read_only_old_index_keeps_its_table_in_memory(seeds_index, runner, mo
     assert run(runner, "search", "Lukashenko Putin", "--index", seeds_index).exit_code == 0
 
 
-def test_ids_that_share_a_hash_are_told_apart_by_the_record(seeds_index, monkeypatch):
+@pytest.mark.parametrize("head", [reader_module.ID_HEAD, 16])  # 16: every id is longer than the head read
+def test_ids_that_share_a_hash_are_told_apart_by_the_record(seeds_index, monkeypatch, head):
     folder = store.current_generation(seeds_index)
     shutil.rmtree(folder / table.TABLE)
     monkeypatch.setattr(table, "id_hash", lambda doc_id: 7)  # every id collides
+    monkeypatch.setattr(reader_module, "ID_HEAD", head)
     reader = IndexReader(seeds_index)
     ids = whole(seeds_index)["ids"]
-    assert [reader.position(doc_id) for doc_id in ids] == list(range(len(ids)))
+    assert [reader.doc_id(place) for place in range(len(ids))] == ids
+    fresh = IndexReader(seeds_index)  # nothing remembered yet
+    assert [fresh.position(doc_id) for doc_id in ids] == list(range(len(ids)))
     with pytest.raises(KeyError):
-        reader.position(str(SEEDS / "not-there.txt"))
+        fresh.position(str(SEEDS / "not-there.txt"))
 
 
 def test_every_update_writes_the_table_of_its_generation(seeds_index, runner, tmp_path):
