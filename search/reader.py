@@ -127,6 +127,8 @@ def _map(path: Path):
             return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
     except (OSError, ValueError) as error:
         raise IndexCorrupt(path, str(error) or type(error).__name__) from None
+
+
 QUERY_VECTORS_KEPT = 1024  # the last queries' vectors: paging and filters re-run the same words
 
 
@@ -155,7 +157,7 @@ class IndexReader:
         self.passage_starts = np.concatenate([[0], np.cumsum(counts[:-1], dtype=np.int64)]).astype(np.int64)
         self.langs = np.array(self.table.langs_vocabulary, dtype=str)[self.table.langs] if len(counts) else \
             np.zeros(0, dtype="<U2")
-        self._positions: dict[str, int] = {}  # places, as looked up (position, doc_id)
+        self._positions: dict[str, int] = {}  # each document's place, once looked up (position, doc_id)
         self._numbers: dict[str, int | None] = {}  # Whoosh's document numbers, as looked up
         self._ids_by_number: dict[int, str] = {}
         self._local = threading.local()  # this thread's Whoosh searcher

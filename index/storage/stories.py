@@ -105,7 +105,7 @@ def link_documents(vectors: np.ndarray, counts: Sequence[int], facts: Sequence[S
     their story: a dated batch only with the documents dated within ``rule.max_days`` of it
     and the undated ones (the rule keeps no pair further apart), so that a news archive's
     build grows with its size times the articles of a week, not with its size squared (issue
-    21: all pairs were ~1 hour at 100,000 articles, and would be ~4 days at a million)."""
+    21: every pair took ~45 minutes at 100,000 articles, and would take ~3 days at a million)."""
     counts_array = np.asarray(counts, dtype=np.int64)
     starts = np.concatenate([[0], np.cumsum(counts_array)[:-1]]).astype(np.int64)
     lowest = rule.needed(False)
