@@ -276,10 +276,10 @@ class IndexReader:
 
     @cached_property
     def whoosh(self):
-        from whoosh import index as whoosh_index
+        from index.storage.keyword import open_keyword_index
 
         try:
-            return whoosh_index.open_dir(str(self.folder / store.WHOOSH))
+            return open_keyword_index(self.folder / store.WHOOSH)
         except Exception as error:  # Whoosh raises bare EmptyIndexError, EOFError, pickle errors...
             raise IndexCorrupt(self.folder / store.WHOOSH, f"{type(error).__name__}: {error}") from None
 

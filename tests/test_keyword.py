@@ -219,3 +219,23 @@ def test_postings_read_a_block_at_a_time_are_whooshs_own(tmp_path):
             read += sum(len(numbers) for numbers, _ in fast.values())
         assert read > 1000  # many blocks were read
         assert any(leaf.reader().has_deletions() for leaf, _ in searcher.leaf_searchers())
+
+
+def test_a_compound_segment_s_files_are_copied_only_when_read_as_streams(seeds_index):
+    """Issue 21: Whoosh copied every file inside a compound segment into memory on opening it;
+    a file read only in place (the columns) is no longer copied, one read as a stream is."""
+    from index.storage import store
+    from index.storage.keyword import _MappedFile, open_keyword_index
+
+    ix = open_keyword_index(store.current_generation(seeds_index) / store.WHOOSH)
+    segment = ix._segments()[0]
+    assert segment.is_compound()
+    inside = segment.open_compound_file(ix.storage)
+    name = next(name for name in inside.list() if name.endswith(".col"))
+    column = inside.open_file(name)
+    assert isinstance(column, _MappedFile)
+    head = column.get(0, 8)
+    assert column._stream is None  # read in place
+    assert column.read(8) == head and column._stream is not None  # a stream: copied, as Whoosh did
+    with ix.searcher() as searcher:  # and Whoosh reads the whole index through them
+        assert searcher.doc_count() == 5
