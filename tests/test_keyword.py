@@ -221,9 +221,12 @@ def test_postings_read_a_block_at_a_time_are_whooshs_own(tmp_path):
         assert any(leaf.reader().has_deletions() for leaf, _ in searcher.leaf_searchers())
 
 
-def test_a_compound_segment_s_files_are_copied_only_when_read_as_streams(seeds_index):
+def test_a_compound_segment_s_files_are_copied_only_when_read_as_streams(seeds_index, monkeypatch):
     """Issue 21: Whoosh copied every file inside a compound segment into memory on opening it;
     a file read only in place (the columns) is no longer copied, one read as a stream is."""
+    from io import BytesIO
+
+    from index.storage import keyword as keyword_index
     from index.storage import store
     from index.storage.keyword import _MappedFile, open_keyword_index
 
@@ -236,6 +239,11 @@ def test_a_compound_segment_s_files_are_copied_only_when_read_as_streams(seeds_i
     assert isinstance(column, _MappedFile)
     head = column.get(0, 8)
     assert column._stream is None  # read in place
+    made = []
+    monkeypatch.setattr(keyword_index, "BytesIO", lambda *data: made.append(len(data[0]) if data else 0) or BytesIO(*data))
+    column.close()
+    assert column.is_closed and made == [0]  # closed without a copy
+    column = inside.open_file(name)
     assert column.read(8) == head and column._stream is not None  # a stream: copied, as Whoosh did
     with ix.searcher() as searcher:  # and Whoosh reads the whole index through them
         assert searcher.doc_count() == 5

@@ -84,6 +84,12 @@ class _MappedFile(structfile.BufferFile):
     def file(self, stream) -> None:
         self._stream = stream
 
+    def close(self) -> None:
+        """As StructFile.close, without copying a file never read as a stream only to close it."""
+        if self._stream is None:
+            self._stream = BytesIO()
+        super().close()
+
 
 def open_keyword_index(folder: Path):
     """The Whoosh index in ``folder``, the files of its compound segments copied only when read
