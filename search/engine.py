@@ -279,8 +279,9 @@ def _above_floor(reader: IndexReader, legs: Legs, mode: Mode, filters: Filters,
     if legs.name_terms and mode == Mode.hybrid:
         # under the floor by less than the names' evidence: confident if they hold the names
         near = np.flatnonzero(~above & (legs.doc_scores >= FLOOR - NAME_EVIDENCE))
-        held = name_matches(reader, legs.name_terms, [reader.doc_id(p) for p in near])
-        above[[p for p in near if confident(float(legs.doc_scores[p]), held[reader.doc_id(p)])]] = True
+        ids = [reader.doc_id(p) for p in near]
+        held = name_matches(reader, legs.name_terms, ids)
+        above[[p for p, doc in zip(near, ids) if confident(float(legs.doc_scores[p]), held[doc])]] = True
     if holders is not None:
         above |= holders
     for mask in (filters.mask(reader), constraints.position_mask if constraints is not None else None):

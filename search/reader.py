@@ -85,9 +85,7 @@ class Documents(Sequence[DocInfo]):
     def __len__(self) -> int:
         return self._count
 
-    def __getitem__(self, place):
-        if isinstance(place, slice):
-            return [self._record(i) for i in range(*place.indices(self._count))]
+    def __getitem__(self, place: int) -> DocInfo:
         place = operator.index(place)
         if place < 0:
             place += self._count
@@ -155,8 +153,7 @@ class IndexReader:
         self.docs = Documents(self.folder / store.DOCS, self.table)
         counts = self.table.counts
         self.passage_starts = np.concatenate([[0], np.cumsum(counts[:-1], dtype=np.int64)]).astype(np.int64)
-        self.langs = np.array(self.table.langs_vocabulary, dtype=str)[self.table.langs] if len(counts) else \
-            np.zeros(0, dtype="<U2")
+        self.langs = np.array(self.table.langs_vocabulary, dtype=str)[self.table.langs]
         self._positions: dict[str, int] = {}  # each document's place, once looked up (position, doc_id)
         self._numbers: dict[str, int | None] = {}  # Whoosh's document numbers, as looked up
         self._ids_by_number: dict[int, str] = {}
@@ -173,10 +170,10 @@ class IndexReader:
             return found
         records = store.read_records(self.folder, self.manifest)
         try:
-            table.write_table(self.folder, records, self.folder / store.DOCS)
+            table.write_table(self.folder, records)
         except OSError:  # a read-only index, or another process wrote it first: use it as it is
             found = table.read_table(self.folder, self.manifest.documents)
-            return found if found is not None else table.in_memory(records, self.folder / store.DOCS)
+            return found if found is not None else table.in_memory(self.folder, records)
         return table.read_table(self.folder, self.manifest.documents)
 
     def position(self, doc_id: str) -> int:

@@ -418,7 +418,7 @@ def _write_generation(index_dir: Path, embedder: Embedder, previous: _Previous |
             write_keyword_index(staged / store.WHOOSH, fresh)
         checkpoint("keyword")
         store.write_records(staged, records)
-        write_table(staged, records, staged / store.DOCS, along=along)
+        write_table(staged, records, along=along)
         languages = dict(sorted(Counter(rec["lang"] for rec in records).items()))
         manifest = store.Manifest(
             format_version=store.FORMAT_VERSION, model=embedder.model, backend=embedder.backend,

@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from index.errors import IndexCorrupt
+from index.storage.store import DOCS
 
 TABLE = "table"
 TABLE_VERSION = 1
@@ -81,9 +82,9 @@ class Table:
         return self.id_places[first:last]
 
 
-def columns_of(records: list[dict], links: list[dict[int, float]] | None = None) -> tuple[dict, dict[str, np.ndarray]]:
-    """(meta, columns) of a document table given as its records, in order; ``links``: each
-    document's story links by position (index.storage.stories), else read from the records."""
+def columns_of(folder: Path, records: list[dict]) -> tuple[dict, dict[str, np.ndarray]]:
+    """(meta, columns) of the document table ``records`` (in order) that ``folder``'s docs.jsonl
+    holds, already written."""
     from index.storage.stories import story_groups
 
     langs = sorted({str(rec.get("lang") or "") for rec in records})
@@ -92,14 +93,15 @@ def columns_of(records: list[dict], links: list[dict[int, float]] | None = None)
     lang_code = {lang: i for i, lang in enumerate(langs)}
     source_code = {source: i for i, source in enumerate(sources)}
     segment_code = {segment: i for i, segment in enumerate(segments)}
-    if links is None:
-        place = {rec["id"]: i for i, rec in enumerate(records)}
-        links = [{place[other]: value for other, value in (rec.get("story") or {}).items() if other in place}
-                 for rec in records]
+    place = {rec["id"]: i for i, rec in enumerate(records)}
+    links = [{place[other]: value for other, value in (rec.get("story") or {}).items() if other in place}
+             for rec in records]
     hashes = np.array([id_hash(rec["id"]) for rec in records], dtype=np.uint64)
     order = np.argsort(hashes, kind="stable")
     dates = [rec.get("date") or "" for rec in records]
+    docs = folder / DOCS
     columns = {
+        "offsets": line_offsets(docs),
         "counts": np.array([len(rec["passages"]) for rec in records], dtype=np.int32),
         "segments": np.array([segment_code[rec["segment"]] for rec in records], dtype=np.int32),
         "rows": np.array([rec["row"] for rec in records], dtype=np.int64),
@@ -110,8 +112,11 @@ def columns_of(records: list[dict], links: list[dict[int, float]] | None = None)
         "id_hashes": hashes[order],
         "id_places": order.astype(np.int32),
     }
+    if len(columns["offsets"]) != len(records) + 1:
+        raise IndexCorrupt(docs, f"{len(columns['offsets']) - 1} lines, {len(records)} documents")
     meta = {"version": TABLE_VERSION, "documents": len(records), "langs": langs, "sources": sources,
-            "segments": segments}
+            "segments": segments, "passages": int(columns["counts"].sum()),
+            "docs_bytes": int(columns["offsets"][-1]), "along": False}
     return meta, columns
 
 
@@ -122,20 +127,14 @@ def line_offsets(docs: Path) -> np.ndarray:
     return np.concatenate([[0], ends]).astype(np.int64)
 
 
-def write_table(folder: Path, records: list[dict], docs: Path, links: list[dict[int, float]] | None = None,
-                along: np.ndarray | None = None) -> None:
-    """Write ``folder``/table for the records ``docs`` (docs.jsonl, already written) holds, and
-    each passage's component ``along`` the language direction when there is one: into a
-    temporary folder renamed into place, so a reader sees a whole table or none."""
-    meta, columns = columns_of(records, links)
+def write_table(folder: Path, records: list[dict], along: np.ndarray | None = None) -> None:
+    """Write ``folder``/table for the records its docs.jsonl (already written) holds, and each
+    passage's component ``along`` the language direction when there is one: into a temporary
+    folder renamed into place, so a reader sees a whole table or none."""
+    meta, columns = columns_of(folder, records)
     if along is not None:
         columns["along"] = np.asarray(along, dtype=np.float32)
-    meta["passages"] = int(columns["counts"].sum())
-    columns["offsets"] = line_offsets(docs)
-    if len(columns["offsets"]) != len(records) + 1:
-        raise IndexCorrupt(docs, f"{len(columns['offsets']) - 1} lines, {len(records)} documents")
-    meta["docs_bytes"] = int(columns["offsets"][-1])
-    meta["along"] = "along" in columns
+        meta["along"] = True
     staged = Path(tempfile.mkdtemp(prefix=".table-", dir=folder))
     try:
         for name, array in columns.items():
@@ -147,11 +146,9 @@ def write_table(folder: Path, records: list[dict], docs: Path, links: list[dict[
         raise
 
 
-def in_memory(records: list[dict], docs: Path) -> Table:
+def in_memory(folder: Path, records: list[dict]) -> Table:
     """The table of ``records`` without writing it (a read-only index written before tables)."""
-    meta, columns = columns_of(records)
-    columns["offsets"] = line_offsets(docs)
-    return _table(meta, columns)
+    return _table(*columns_of(folder, records))
 
 
 def read_table(folder: Path, documents: int) -> Table | None:
@@ -181,11 +178,11 @@ def read_table(folder: Path, documents: int) -> Table | None:
     if meta.get("documents") != documents or wrong:
         raise IndexCorrupt(where, f"does not match the manifest's {documents} documents ({', '.join(wrong) or 'meta'})")
     try:
-        size = (folder / "docs.jsonl").stat().st_size
+        size = (folder / DOCS).stat().st_size
     except OSError as error:
-        raise IndexCorrupt(folder / "docs.jsonl", str(error)) from None
+        raise IndexCorrupt(folder / DOCS, str(error)) from None
     if size != meta.get("docs_bytes") or int(columns["offsets"][-1]) != size:
-        raise IndexCorrupt(folder / "docs.jsonl", f"{size} bytes, the document table was written for {meta.get('docs_bytes')}")
+        raise IndexCorrupt(folder / DOCS, f"{size} bytes, the document table was written for {meta.get('docs_bytes')}")
     return _table(meta, columns)
 
 
