@@ -644,7 +644,10 @@ def serve_command(
     def warn(error: LintasError) -> None:
         typer.echo(f"warning: {error}; the server answers 503 with this until the index is fixed", err=True)
 
-    serve(index_dir, host, port, warn)
+    def say(line: str) -> None:
+        typer.echo(line, err=True)
+
+    serve(index_dir, host, port, warn, say)
 
 
 @app.command("mcp")
@@ -660,7 +663,7 @@ def mcp_command(index: IndexOption = None) -> None:
         typer.echo(f"Error: lintas mcp needs the mcp extra ({error.name} is missing): "
                    f"pip install -e '.[mcp]'", err=True)
         raise typer.Exit(code=1) from None
-    serve_stdio(resolve_index_dir(index))
+    serve_stdio(resolve_index_dir(index), say=lambda line: typer.echo(line, err=True))
 
 
 class EvalMode(str, Enum):

