@@ -49,8 +49,8 @@ def test_the_graph_is_made_once_and_loaded_after(nano, traced):
     from index.embedding.engine import cache_dir
     from index.embedding.engine_torch import TorchQueryEmbedder
 
-    saved = list((cache_dir() / "models").rglob("query-graph-*.pt"))
-    assert len(saved) == 1 and not list(saved[0].parent.glob("*.part"))
+    saved = list((cache_dir() / "models").glob("*-query-graph-*.pt"))
+    assert len(saved) == 1 and not list(saved[0].parent.glob("*.part"))  # beside the model folder, not in it
     made = saved[0].stat().st_mtime_ns
     again = TorchQueryEmbedder(cache_dir(), nano, traced.precision)
     assert saved[0].stat().st_mtime_ns == made

