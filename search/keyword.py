@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import math
+import threading
+import weakref
+from collections import OrderedDict
 from functools import lru_cache
 
 import numpy as np
@@ -186,13 +189,75 @@ def _bm25_of_every_document(searcher, clauses: tuple[tuple[str, str, float], ...
     """
     scores = np.zeros(searcher.doc_count_all())
     for field, word, boost in clauses:
-        for leaf, offset, numbers, frequencies in segment_postings(searcher, field, word):
-            scorer = searcher.weighting.scorer(leaf, field, searcher.schema[field].to_bytes(word))
-            lengths = _field_lengths(leaf.reader(), field)[numbers]
-            term_scores = bm25(scorer.idf, frequencies, lengths, scorer.avgfl, scorer.B, scorer.K1)
-            scores[numbers + offset] += term_scores * boost
+        for numbers, term_scores in _term_bm25(searcher, field, word):
+            scores[numbers] += term_scores * boost
     scores.setflags(write=False)
     return scores
+
+
+TERMS_KEPT_BYTES = 64 << 20  # each index's last terms' BM25 postings, kept across queries and threads
+
+
+class _KeptTerms:
+    """The BM25 of each posting of an index's most recently asked terms (least recently asked
+    out first, past TERMS_KEPT_BYTES): queries share their common words ("the", "yang", "di"),
+    and reading a term's posting blocks (zlib, pickle) was a tenth of a busy server's CPU."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._terms: OrderedDict[tuple[str, str], list[tuple[np.ndarray, np.ndarray]]] = OrderedDict()
+        self._bytes = 0
+
+    def get(self, key: tuple[str, str]):
+        with self._lock:
+            found = self._terms.get(key)
+            if found is not None:
+                self._terms.move_to_end(key)
+            return found
+
+    def keep(self, key: tuple[str, str], value: list[tuple[np.ndarray, np.ndarray]]) -> None:
+        size = sum(numbers.nbytes + scores.nbytes for numbers, scores in value)
+        with self._lock:
+            if key in self._terms or size > TERMS_KEPT_BYTES:
+                return
+            self._terms[key] = value
+            self._bytes += size
+            while self._bytes > TERMS_KEPT_BYTES:
+                _, dropped = self._terms.popitem(last=False)
+                self._bytes -= sum(numbers.nbytes + scores.nbytes for numbers, scores in dropped)
+
+
+_KEPT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # Whoosh index -> _KeptTerms
+_KEPT_LOCK = threading.Lock()
+
+
+def _term_bm25(searcher, field: str, word: str) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(Whoosh's document numbers, the term's BM25 there) for each segment holding the term,
+    read-only, from the index's kept terms when asked before. Every thread's searcher of one
+    index shares them (searcher._ix, the index it was opened from: an index's segments, their
+    deletions and its statistics never change once written, index.storage.store)."""
+    index = getattr(searcher, "_ix", None)  # None: a searcher made from a bare reader, kept nowhere
+    kept = None
+    if index is not None:
+        with _KEPT_LOCK:
+            kept = _KEPT.get(index)
+            if kept is None:
+                kept = _KEPT[index] = _KeptTerms()
+    found = kept.get((field, word)) if kept is not None else None
+    if found is not None:
+        return found
+    found = []
+    for leaf, offset, numbers, frequencies in segment_postings(searcher, field, word):
+        scorer = searcher.weighting.scorer(leaf, field, searcher.schema[field].to_bytes(word))
+        lengths = _field_lengths(leaf.reader(), field)[numbers]
+        term_scores = bm25(scorer.idf, frequencies, lengths, scorer.avgfl, scorer.B, scorer.K1)
+        numbers = numbers + offset
+        numbers.setflags(write=False)
+        term_scores.setflags(write=False)
+        found.append((numbers, term_scores))
+    if kept is not None:
+        kept.keep((field, word), found)
+    return found
 
 
 def segment_postings(searcher, field: str, word: str):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import math
 
+import numpy as np
 import pytest
 
 from conftest import EN_SEED
@@ -247,3 +248,47 @@ def test_a_compound_segment_s_files_are_copied_only_when_read_as_streams(seeds_i
     assert column.read(8) == head and column._stream is not None  # a stream: copied, as Whoosh did
     with ix.searcher() as searcher:  # and Whoosh reads the whole index through them
         assert searcher.doc_count() == 5
+
+
+def test_terms_are_read_once_per_index_and_a_new_generation_reads_them_again(tmp_path, monkeypatch):
+    """Each index keeps its last terms' BM25 postings for every thread (search.keyword._KeptTerms),
+    within TERMS_KEPT_BYTES; a new generation's index starts with none, so an update is seen."""
+    import threading
+
+    from index.storage.builder import add_documents
+
+    rows = [{"id": f"d{i}", "title": f"Berita {i}", "text": f"banjir di kota{i % 4}, hujan deras"} for i in range(30)]
+    (tmp_path / "a.jsonl").write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    embedder = FakeEmbedder()
+    cache = VectorCache(embedder, tmp_path / "vectors.sqlite")
+    build_index([tmp_path / "a.jsonl"], tmp_path / "index", embedder, cache=cache)
+    read: list[str] = []
+    real = keyword.segment_postings
+    monkeypatch.setattr(keyword, "segment_postings", lambda s, field, word: (read.append(word), real(s, field, word))[1])
+    terms = {"text_exact": ["banjir", "kota1"]}
+    reader = IndexReader(tmp_path / "index")
+    first = keyword.keyword_search(reader, terms, 10)
+    other_thread = []
+    thread = threading.Thread(target=lambda: other_thread.append(keyword.keyword_search(reader, terms, 10)))
+    thread.start()
+    thread.join()
+    assert sorted(read) == ["banjir", "kota1"] and other_thread == [first]  # the other thread's searcher read none
+    assert first == _whoosh_search(reader, terms, 10)
+    (tmp_path / "b.txt").write_text("Banjir lagi\n\nBanjir banjir banjir di kota1.", encoding="utf-8")
+    add_documents([tmp_path / "b.txt"], tmp_path / "index", embedder, cache=cache)
+    fresh = IndexReader(tmp_path / "index")
+    updated = keyword.keyword_search(fresh, terms, 10)
+    assert updated == _whoosh_search(fresh, terms, 10) and updated[0][0].endswith("b.txt")
+    # the bound: the least recently asked term goes first
+    monkeypatch.setattr(keyword, "TERMS_KEPT_BYTES", 1)
+    kept = keyword._KeptTerms()
+    numbers = np.arange(4)
+    kept.keep(("f", "a"), [(numbers, numbers * 1.0)])
+    assert kept.get(("f", "a")) is None  # larger than the whole budget: not kept
+    monkeypatch.setattr(keyword, "TERMS_KEPT_BYTES", 200)
+    kept.keep(("f", "a"), [(numbers, numbers * 1.0)])  # 64 bytes each
+    kept.keep(("f", "b"), [(numbers, numbers * 1.0)])
+    kept.get(("f", "a"))
+    kept.keep(("f", "c"), [(numbers, numbers * 1.0)])
+    kept.keep(("f", "d"), [(numbers, numbers * 1.0)])
+    assert kept.get(("f", "b")) is None and kept.get(("f", "a")) is not None and kept._bytes <= 200
