@@ -16,6 +16,9 @@ query's own language fills the rest of the archive with unrelated documents):
   language's headline, beside ntrex-mixed's distractors (IndoSum Indonesian, FLORES English).
 - ntrex-bilingual-short: the same archive, each query cut to its headline's first four words,
   the way people type a search ("Welsh AMs worried about").
+- ntrex-bilingual-lower, ntrex-bilingual-typed: the headlines, and their first four words, in
+  lower case, as most people type into a search box ("welsh ams worried about"): without
+  capitals a query's names cannot be told by their shape.
 
 Question tasks with the other language's documents as distractors (an Indonesian question must
 not be pulled to English documents on other subjects):
@@ -124,6 +127,9 @@ def ntrex_bilingual(bench: Path, out: Path) -> Path:
         qrels.append((query_id, doc_id))
     corpus += [row for row in mixed if not row["_id"].startswith("ntrex-")]
     write_task(out / "ntrex-bilingual-short", corpus, [{**query, "text": short(query["text"])} for query in queries], qrels)
+    write_task(out / "ntrex-bilingual-lower", corpus, [{**query, "text": query["text"].lower()} for query in queries], qrels)
+    write_task(out / "ntrex-bilingual-typed", corpus,
+               [{**query, "text": short(query["text"]).lower()} for query in queries], qrels)
     return write_task(out / "ntrex-bilingual", corpus, queries, qrels)
 
 
@@ -206,6 +212,8 @@ def build(bench: Path = BENCH, out: Path = OUT) -> list[Path]:
         sentence_bilingual(bench, out, "tatoeba-en-id", "tatoeba-bilingual"),
         ntrex_bilingual(bench, out),
         out / "ntrex-bilingual-short",
+        out / "ntrex-bilingual-lower",
+        out / "ntrex-bilingual-typed",
         questions_plus_english(bench, out, "facqa-news-id", "facqa-plus-en"),
         questions_plus_english(bench, out, "tydiqa-goldp-id", "tydiqa-plus-en"),
         flores_id_en(bench, out),

@@ -3,6 +3,7 @@
     python bench/warm_ab.py DIR OTHER_TREE                  # this tree against OTHER_TREE
     python bench/warm_ab.py DIR OTHER_TREE --mode keyword --queries 200 --rounds 3
     python bench/warm_ab.py DIR OTHER_TREE --phrase         # the first two words of each query quoted
+    python bench/warm_ab.py DIR OTHER_TREE --lower          # each query in lower case, as people type
     python bench/warm_ab.py DIR OTHER_TREE --this '{"sort": "date", "facets": true}'   # options of this tree only
 
 Two worker processes, one importing this tree's code and one OTHER_TREE's (e.g. main, exported
@@ -78,6 +79,8 @@ def compare(args) -> None:
     queries = bench_queries(args.queries + args.warm)
     if args.phrase:  # a tree that predates the query syntax reads the quotes as punctuation
         queries = [quoted(query) for query in queries]
+    if args.lower:
+        queries = [query.lower() for query in queries]
     queries, warm_up = queries[:args.queries], queries[args.queries:]
     times: dict[str, list[float]] = {name: [] for name in workers}
     order = list(workers)
@@ -138,6 +141,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="passes over the queries")
     parser.add_argument("--warm", type=int, default=200, help="other bench queries answered first, untimed")
     parser.add_argument("--phrase", action="store_true", help="quote each query's first two words")
+    parser.add_argument("--lower", action="store_true", help="each query in lower case")
     parser.add_argument("--this", default="{}", help="search() options, as JSON, for this tree only")
     compare(parser.parse_args())
 
