@@ -240,5 +240,5 @@ def main(bench: Path, only: list[str]) -> list[str]:
 if __name__ == "__main__":
     from quality import run_section
 
-    run_section("fusion_analysis.py", main, (START, END), "legs from the same engine and eval indexes as "
+    run_section("studies/fusion_analysis.py", main, (START, END), "legs from the same engine and eval indexes as "
                 "`lintas eval`, 100 deep", BENCH)

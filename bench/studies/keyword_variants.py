@@ -161,5 +161,5 @@ def main(bench: Path, only: list[str]) -> list[str]:
 if __name__ == "__main__":
     from quality import run_section
 
-    run_section("keyword_variants.py", main, (START, END), "nDCG@10; every variant's legs gathered by the "
+    run_section("studies/keyword_variants.py", main, (START, END), "nDCG@10; every variant's legs gathered by the "
                 "engine over the eval indexes, 100 deep; bars and peers from the same legs", BENCH)

@@ -121,5 +121,5 @@ if __name__ == "__main__":
         folders = given or task_folders(bench) + dev_tasks.build()
         return main(folders)
 
-    run_section("language_balance.py", chosen, (START, END),
+    run_section("studies/language_balance.py", chosen, (START, END),
                 "vector leg only, nDCG@10 / R@1; eval indexes as `lintas eval` builds them", BENCH)

@@ -146,5 +146,5 @@ def label_of(w: Weights) -> str:
 if __name__ == "__main__":
     from quality import run_section
 
-    run_section("question_parts.py", main, (START, END), "legs from the same engine and eval indexes as "
+    run_section("studies/question_parts.py", main, (START, END), "legs from the same engine and eval indexes as "
                 "`lintas eval`, 100 deep; each variant switches parts off, bench/legs.py", BENCH)

@@ -288,5 +288,5 @@ def main(bench: Path, only: list[str]) -> list[str]:
 
 
 if __name__ == "__main__":
-    run_section("question_signals.py", main, (START, END),
+    run_section("studies/question_signals.py", main, (START, END),
                 "nDCG@10 on the question tasks; same eval indexes, vectors and cached legs as fusion_sweep.py", BENCH)

@@ -127,4 +127,4 @@ def main(bench: Path, only: list[str]) -> list[str]:
 if __name__ == "__main__":
     from quality import run_section
 
-    run_section("relevance_floor.py", main, (START, END), "hybrid top 10 per query; legs as fusion_sweep.py's", BENCH)
+    run_section("studies/relevance_floor.py", main, (START, END), "hybrid top 10 per query; legs as fusion_sweep.py's", BENCH)
