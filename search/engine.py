@@ -17,7 +17,8 @@ from index.reading.analysis import names_and_numbers
 from search.confidence import FLOOR, NAME_EVIDENCE, confidence, confident
 from search.filters import Filters
 from search.fusion import Fused, Part, fused, standardized_fusion
-from search.keyword import keyword_scores_of, keyword_search, lead_matches, matching_numbers, name_matches, query_terms
+from search.keyword import (keyword_scores_of, keyword_search, lead_matches, matching_numbers, name_matches,
+                            query_terms, shared_words)
 from search.language import query_language
 from search.reader import IndexReader
 from search.results import Hit
@@ -158,6 +159,8 @@ def gather_legs(reader: IndexReader, query: str, depth: int, mode: Mode = Mode.h
         cosine.update(semantic)
     lead, names = {}, {}
     asked = set(names_and_numbers(query))
+    if query == query.lower():  # typed without capitals: its names are the words both languages write alike
+        asked.update(shared_words(reader, [term for term in field_terms["text_exact"] if term not in asked], query_lang))
     name_terms = [term for term in field_terms["text_exact"] if term in asked]
     if mode == Mode.hybrid:
         bm25.update(keyword_scores_of(reader, field_terms, [d for d, _ in semantic if d not in bm25]))

@@ -22,6 +22,7 @@ MAX_TERMS_PER_FIELD = 64  # a pasted 10,000-character query must not become a 2,
 COMMON_FRACTION = 0.05  # a term in more than this share of the documents is "common"
 MIN_COMMON_DOCS = 1000  # ... and in at least this many: indexes under 20,000 documents are searched exactly
 RESCORE_DEPTH = 4  # rare-term hits rescored with the common terms, per result wanted
+SHARED_RATE = 0.03  # a word both languages write alike: its rarer language's document rate ≥ this × the other's
 
 
 def query_fields(query_lang: str | None) -> list[str]:
@@ -136,6 +137,30 @@ def name_matches(reader: IndexReader, name_terms: list[str], doc_ids: list[str])
     postings.
     """
     return _shares(reader, name_terms, doc_ids, "text_exact")
+
+
+def shared_words(reader: IndexReader, words: list[str], query_lang: str | None) -> list[str]:
+    """Those of ``words`` (exact terms) that the archive's documents write alike in both
+    languages: names, loanwords, figures ("jakarta", "covid", "peskov"), which a query typed in
+    lower case cannot mark with a capital (search.engine.gather_legs). A word counts when each
+    language's share of its documents holding it (its stem in that language's field, where a
+    document's text is indexed) is at least SHARED_RATE times the other's, or when only the
+    other language's documents hold it although the query is in ``query_lang``: a word the
+    query writes as the other language does. A word of one language only ("floods" in an
+    English query) is none; an archive of one language has none.
+    """
+    counts = reader.language_counts
+    if not words or not all(counts.get(lang) for lang in LANGUAGE_FIELD):
+        return []
+    kept = []
+    with reader.searcher() as searcher:
+        for word in words:
+            rate = {lang: searcher.doc_frequency(field, stems[0]) / counts[lang] if (stems := terms(field, word)) else 0.0
+                    for lang, field in LANGUAGE_FIELD.items()}
+            alike = min(rate.values()) >= SHARED_RATE * max(rate.values()) > 0
+            if alike or (query_lang in rate and rate[query_lang] == 0 < max(rate.values())):
+                kept.append(word)
+    return kept
 
 
 def _shares(reader: IndexReader, exact_terms: list[str], doc_ids: list[str], field: str) -> dict[str, float]:

@@ -128,6 +128,43 @@ def test_name_match_is_the_idf_weighted_share_of_the_querys_names_anywhere_in_th
         "presiden", "joko", "widodo", "jakarta", "covid", "19", "2019"]
 
 
+
+def test_a_query_in_lower_case_takes_as_names_the_words_both_languages_hold(tmp_path):
+    articles = [
+        {"id": "banjir", "title": "Banjir merendam Jakarta",
+         "text": "Banjir merendam ribuan rumah di Jakarta setelah hujan deras turun sepanjang malam, kata Gubernur Anies."},
+        {"id": "beras", "title": "Harga beras naik",
+         "text": "Harga beras di pasar tradisional naik lagi menjelang bulan puasa, kata para pedagang."},
+        {"id": "rain", "title": "Heavy rain in Jakarta",
+         "text": "Heavy rain caused floods in several districts of Jakarta on Monday, officials said."},
+        {"id": "football", "title": "Club signs a striker",
+         "text": "The football club signed a new striker for the season, its manager said on Friday."},
+    ]
+    (tmp_path / "news.jsonl").write_text("\n".join(json.dumps(a) for a in articles), encoding="utf-8")
+    embedder = FakeEmbedder()
+    build_index([tmp_path / "news.jsonl"], tmp_path / "index", embedder,
+                cache=VectorCache(embedder, tmp_path / "vectors.sqlite"))
+    reader = IndexReader(tmp_path / "index")
+    reader.__dict__["embedder"] = embedder  # the cached_property, overridden
+    assert reader.language_counts == {"en": 2, "id": 2}
+    # "jakarta" is in half of each language's documents: both write it alike. "floods" is in the
+    # English ones only, a word of an English query's own language; "anies" in the Indonesian
+    # ones only, which an English query can only have written as they do (a name).
+    assert keyword.shared_words(reader, ["floods", "jakarta", "anies"], "en") == ["jakarta", "anies"]
+    assert keyword.shared_words(reader, ["floods", "jakarta", "anies"], "id") == ["floods", "jakarta"]
+    assert keyword.shared_words(reader, ["floods", "jakarta", "anies"], None) == ["jakarta"]
+    assert gather_legs(reader, "floods in jakarta", 10).name_terms == ["jakarta"]
+    assert gather_legs(reader, "anies and the floods in jakarta", 10).name_terms == ["anies", "jakarta"]
+    # Typed with a capital, the names are the capitalised words, as before.
+    assert gather_legs(reader, "Floods in Jakarta", 10).name_terms == ["floods", "jakarta"]
+    assert gather_legs(reader, "floods in Jakarta", 10).name_terms == ["jakarta"]
+    # An archive of one language has no words "both" write alike.
+    (tmp_path / "berita.jsonl").write_text("\n".join(json.dumps(a) for a in articles[:2]), encoding="utf-8")
+    build_index([tmp_path / "berita.jsonl"], tmp_path / "indonesian", embedder,
+                cache=VectorCache(embedder, tmp_path / "vectors.sqlite"))
+    assert keyword.shared_words(IndexReader(tmp_path / "indonesian"), ["jakarta"], "en") == []
+
+
 def _whoosh_search(reader, field_terms, limit, filter_query=None, boost=True):
     """What keyword_search computed before it scored postings as arrays: Whoosh's own search
     with its array matcher (with keyword.Term's boosts, unless ``boost`` is False)."""
