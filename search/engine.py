@@ -157,12 +157,13 @@ def gather_legs(reader: IndexReader, query: str, depth: int, mode: Mode = Mode.h
                                    constraints.position_mask if constraints is not None else None)
         cosine = {doc: float(doc_scores[reader.position(doc)]) for doc, _ in keyword}
         cosine.update(semantic)
-    lead, names = {}, {}
-    asked = set(names_and_numbers(query))
-    if query == query.lower():  # typed without capitals: its names are the words both languages write alike
-        asked.update(shared_words(reader, [term for term in field_terms["text_exact"] if term not in asked], query_lang))
-    name_terms = [term for term in field_terms["text_exact"] if term in asked]
+    lead, names, name_terms = {}, {}, []
     if mode == Mode.hybrid:
+        asked = set(names_and_numbers(query))
+        if query == query.lower():  # typed without capitals: its names are the words both languages write alike
+            asked.update(shared_words(reader, [term for term in field_terms["text_exact"] if term not in asked],
+                                      query_lang))
+        name_terms = [term for term in field_terms["text_exact"] if term in asked]
         bm25.update(keyword_scores_of(reader, field_terms, [d for d, _ in semantic if d not in bm25]))
         lead = lead_matches(reader, field_terms["text_exact"], list(cosine))
         names = name_matches(reader, name_terms, list(cosine))

@@ -147,10 +147,12 @@ def shared_words(reader: IndexReader, words: list[str], query_lang: str | None) 
     document's text is indexed) is at least SHARED_RATE times the other's, or when only the
     other language's documents hold it although the query is in ``query_lang``: a word the
     query writes as the other language does. A word of one language only ("floods" in an
-    English query) is none; an archive of one language has none.
+    English query) is none; an archive of one language has none, counted as the vector leg's
+    language balance counts it (index.storage.balance: a few mistagged documents do not make
+    a second language, whose every word would otherwise look shared).
     """
     counts = reader.language_counts
-    if not words or not all(counts.get(lang) for lang in LANGUAGE_FIELD):
+    if not words or reader.balance is None:
         return []
     kept = []
     with reader.searcher() as searcher:
