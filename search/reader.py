@@ -216,22 +216,42 @@ class IndexReader:
         return np.array([*self.table.sources_vocabulary, ""], dtype=str)[self.table.sources]
 
     @cached_property
-    def vectors(self) -> np.ndarray:
-        """Every live passage vector, documents in order (one matrix, whatever the segments)."""
+    def vector_runs(self) -> list[np.ndarray]:
+        """Every live passage vector, documents in order, as runs of rows read in place from
+        the memory-mapped segments (documents stored one after another in one segment make a
+        run): an index updated since it was built has gaps in its segments, and one matrix
+        would copy every vector into the process (~480 MB at 100k articles)."""
         segments = {name: self._segment(name, rows) for name, rows in self.manifest.segments.items()}
         names, rows = self.table.segments_vocabulary, np.asarray(self.table.rows)
         used, ends = np.asarray(self.table.segments), rows + self.table.counts
-        # runs of documents stored one after another in one segment
         first = np.ones(len(rows), dtype=bool)
         first[1:] = (used[1:] != used[:-1]) | (rows[1:] != ends[:-1])
         starts = np.flatnonzero(first)
         lasts = np.append(starts[1:], len(rows)) - 1
-        runs = [(names[used[a]], int(rows[a]), int(ends[b])) for a, b in zip(starts, lasts)]
-        if len(runs) == 1 and runs[0][1] == 0 and runs[0][2] == len(segments[runs[0][0]]):
-            return segments[runs[0][0]]
+        return [segments[names[used[a]]][int(rows[a]):int(ends[b])] for a, b in zip(starts, lasts)]
+
+    @cached_property
+    def _run_starts(self) -> np.ndarray:
+        """The first passage of each run (and the number of passages, last)."""
+        return np.concatenate([[0], np.cumsum([len(run) for run in self.vector_runs], dtype=np.int64)])
+
+    @cached_property
+    def vectors(self) -> np.ndarray:
+        """Every live passage vector as one matrix: the segment itself when there is one run,
+        else a copy (export, and the sums of an index from before they were stored); the query
+        path reads ``vector_runs`` and ``passage_vectors`` instead."""
+        runs = self.vector_runs
         if not runs:
             return np.zeros((0, self.manifest.dim), dtype=np.float32)
-        return np.concatenate([segments[name][start:end] for name, start, end in runs])
+        return runs[0] if len(runs) == 1 else np.concatenate(runs)
+
+    def passage_vectors(self, position: int) -> np.ndarray:
+        """The passage vectors of the document at ``position`` (in place: a document's
+        passages are in one run)."""
+        start = int(self.passage_starts[position])
+        run = int(np.searchsorted(self._run_starts, start, side="right")) - 1
+        offset = start - int(self._run_starts[run])
+        return self.vector_runs[run][offset:offset + int(self.table.counts[position])]
 
     def _segment(self, name: str, rows: int) -> np.ndarray:
         return store.load_segment(self.folder, name, rows, self.manifest.dim)

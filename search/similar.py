@@ -36,8 +36,7 @@ class Similar:
 
 def centroid(reader: IndexReader, position: int) -> np.ndarray:
     """The mean of a document's passage vectors, at unit length."""
-    start = int(reader.passage_starts[position])
-    mean = reader.vectors[start:start + int(reader.table.counts[position])].mean(axis=0)
+    mean = reader.passage_vectors(position).mean(axis=0)
     return (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32)
 
 

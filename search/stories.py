@@ -50,11 +50,6 @@ def group_ranked(reader: IndexReader, ranked: Sequence[str], stories: int) -> di
     return groups
 
 
-def _passages(reader: IndexReader, position: int) -> np.ndarray:
-    start = int(reader.passage_starts[position])
-    return reader.vectors[start:start + int(reader.table.counts[position])]
-
-
 def story_members(reader: IndexReader, doc_id: str, limit: int = STORY_LIMIT) -> list[StoryMember]:
     """The other documents of ``doc_id``'s story, most aligned with it first."""
     position = reader.position(doc_id)
@@ -64,8 +59,8 @@ def story_members(reader: IndexReader, doc_id: str, limit: int = STORY_LIMIT) ->
         return []
     counts = reader.table.counts[others].astype(np.int64)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
-    vectors = np.concatenate([_passages(reader, other) for other in others])
-    aligned = alignments(_passages(reader, position), vectors, starts, counts)
+    vectors = np.concatenate([reader.passage_vectors(other) for other in others])
+    aligned = alignments(reader.passage_vectors(position), vectors, starts, counts)
     found = sorted(zip(aligned.tolist(), others), key=lambda item: (-item[0], item[1]))
     members = []
     for similarity, other in found[:limit]:

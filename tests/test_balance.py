@@ -53,7 +53,7 @@ def test_balanced_scores_are_the_cosine_with_the_direction_taken_out():
         pass
 
     reader = Reader()
-    reader.vectors = vectors
+    reader.vector_runs = [vectors[:25], vectors[25:]]  # an updated index's segments: read run by run
     from search.reader import Balance
 
     direction = rng.standard_normal(16).astype(np.float32)

@@ -184,10 +184,17 @@ def test_vectors_after_many_updates_equal_a_fresh_build(corpus, index_dir, embed
     by_id = {doc.id: i for i, doc in enumerate(rebuilt.docs)}
     assert sorted(by_id) == sorted(doc.id for doc in updated.docs)
     for position, doc in enumerate(updated.docs):
-        mine = updated.vectors[updated.passage_starts[position]:][:len(doc.passages)]
+        mine = updated.passage_vectors(position)
         other = rebuilt.passage_starts[by_id[doc.id]]
         np.testing.assert_array_equal(mine, rebuilt.vectors[other:other + len(doc.passages)])
+        np.testing.assert_array_equal(mine, updated.vectors[updated.passage_starts[position]:][:len(doc.passages)])
     assert ids(index_dir, embedder, "banjir warga", Mode.semantic) == ids(fresh, embedder, "banjir warga", Mode.semantic)
+    # The updated segments have gaps: searching reads their vectors in place, run by run, and
+    # never copies them into one matrix.
+    searched = reader_for(index_dir, embedder)
+    assert len(searched.vector_runs) > 1
+    search(searched, "banjir warga", k=3, mode=Mode.hybrid)
+    assert "vectors" not in searched.__dict__
 
 
 def test_one_writer_at_a_time_and_searches_go_on(corpus, index_dir, embedder):
