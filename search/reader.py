@@ -248,10 +248,12 @@ class IndexReader:
     def passage_vectors(self, position: int) -> np.ndarray:
         """The passage vectors of the document at ``position`` (in place: a document's
         passages are in one run)."""
-        start = int(self.passage_starts[position])
+        start, count = int(self.passage_starts[position]), int(self.table.counts[position])
+        if not count:  # none to find (and past the last run when it is the last document)
+            return np.zeros((0, self.manifest.dim), dtype=np.float32)
         run = int(np.searchsorted(self._run_starts, start, side="right")) - 1
         offset = start - int(self._run_starts[run])
-        return self.vector_runs[run][offset:offset + int(self.table.counts[position])]
+        return self.vector_runs[run][offset:offset + count]
 
     def _segment(self, name: str, rows: int) -> np.ndarray:
         return store.load_segment(self.folder, name, rows, self.manifest.dim)
