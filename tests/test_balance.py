@@ -17,6 +17,8 @@ from index.storage.balance import MIN_PASSAGES, language_direction, language_sum
 from index.storage.builder import build_index
 from index.embedding.engine import VectorCache
 from search.reader import IndexReader
+from index.storage.codes import quantize
+from search import semantic
 from search.semantic import passage_scores
 
 
@@ -42,7 +44,11 @@ def test_an_archive_of_one_language_or_a_few_mistagged_passages_has_no_direction
     assert language_direction(sums({"id": 100, "en": 5})) is not None
 
 
-def test_balanced_scores_are_the_cosine_with_the_direction_taken_out():
+@pytest.mark.parametrize("rescored", [40, 5])
+def test_balanced_scores_are_the_cosine_with_the_direction_taken_out(monkeypatch, rescored):
+    """Exact for the passages scored again from their float32 vectors (all 40, or the best 5),
+    within the int8 codes' error for the others."""
+    monkeypatch.setattr(semantic, "RESCORED", rescored)
     rng = np.random.default_rng(1)
     vectors = rng.standard_normal((40, 16)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
@@ -53,7 +59,9 @@ def test_balanced_scores_are_the_cosine_with_the_direction_taken_out():
         pass
 
     reader = Reader()
-    reader.vector_runs = [vectors[:25], vectors[25:]]  # an updated index's segments: read run by run
+    # an updated index's segments: read run by run
+    reader.code_runs = [quantize(vectors[:25]), quantize(vectors[25:])]
+    reader.vectors_at = lambda passages: vectors[passages]
     from search.reader import Balance
 
     direction = rng.standard_normal(16).astype(np.float32)
@@ -64,9 +72,13 @@ def test_balanced_scores_are_the_cosine_with_the_direction_taken_out():
         x = x - np.outer(x @ direction, direction).reshape(x.shape)
         return x / np.linalg.norm(x, axis=-1, keepdims=True)
 
-    assert np.allclose(passage_scores(reader, query), without(vectors) @ without(query), atol=1e-5)
-    reader.balance = None
-    assert np.allclose(passage_scores(reader, query), vectors @ query, atol=1e-6)
+    for balance, exact in ((reader.balance, without(vectors) @ without(query)), (None, vectors @ query)):
+        reader.balance = balance
+        scores = passage_scores(reader, query)
+        rescored_here = np.isclose(scores, exact, rtol=0, atol=1e-6)
+        assert rescored_here.sum() == rescored  # the others are off by the codes' rounding
+        assert rescored_here[np.argsort(-exact)[:3]].all()  # the clear best among the rescored
+        assert np.abs(scores - exact).max() < 0.02
 
 
 def build(paths, index_dir, embedder):

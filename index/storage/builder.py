@@ -38,6 +38,7 @@ from index.storage.keyword import check_keyword_index, update_keyword_index, wri
 from index.reading.language import detect_language
 from index.embedding.passages import PASSAGES_VERSION, passage_spans, passage_texts
 from index.storage.stories import numbers_in, update_links
+from index.storage.codes import companions, write_codes
 
 # progress(stage, advance, total): stage is "read", "embed" or "write"
 ProgressFn = Callable[[str, int, int | None], None]
@@ -494,12 +495,29 @@ def _write_vectors(staged: Path, previous: _Previous | None, records: list[dict]
     if used and (dead > live_old or len(used) >= COMPACT_SEGMENTS):
         return _compact(staged, previous, records, segment, vectors)
     if used:
-        store.link_files(previous.folder, staged, sorted(used))
+        _link_segments(previous.folder, staged, sorted(used))
     segments = {name: old_segments[name] for name in sorted(used)}
     if len(vectors) or not segments:
-        np.save(staged / segment, vectors)
+        _save_segment(staged, segment, vectors)
         segments[segment] = len(vectors)
     return segments
+
+
+def _save_segment(folder: Path, segment: str, vectors: np.ndarray) -> None:
+    """A new vector segment and its int8 codes (index.storage.codes)."""
+    np.save(folder / segment, vectors)
+    write_codes(folder, segment, vectors)
+
+
+def _link_segments(previous: Path, staged: Path, names: list[str]) -> None:
+    """The previous generation's segments and their codes, linked; codes it lacks (written
+    before codes were kept, and never searched since) are made now."""
+    store.link_files(previous, staged, names)
+    for name in names:
+        if all((previous / companion).exists() for companion in companions(name)):
+            store.link_files(previous, staged, list(companions(name)))
+        else:
+            write_codes(staged, name, np.load(previous / name, mmap_mode="r"))
 
 
 def _compact(staged: Path, previous: _Previous, records: list[dict], segment: str,
@@ -512,7 +530,7 @@ def _compact(staged: Path, previous: _Previous, records: list[dict], segment: st
         parts.append(np.asarray(source[rec["row"]:rec["row"] + count]))
         rec["segment"], rec["row"] = segment, row
         row += count
-    np.save(staged / segment, np.concatenate(parts) if parts else vectors)
+    _save_segment(staged, segment, np.concatenate(parts) if parts else vectors)
     return {segment: row}
 
 

@@ -15,6 +15,9 @@
                           docs.jsonl, and made on first open for an index written before it
         vec-000003.npy    float32, L2-normalised passage vectors; a segment is written once
                           and never changed, so a new generation hard-links the old ones
+        vec-000003.codes.npy, vec-000003.scales.npy
+                          the same vectors as int8 codes, what a search scans
+                          (index.storage.codes); written and linked with their segment
         whoosh/           the BM25 keyword index (Whoosh segment files are immutable too)
 
 An update writes a new generation beside the live one (hard links to the unchanged files,
