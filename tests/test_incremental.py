@@ -16,7 +16,9 @@ from index.storage import builder
 from index.storage import store
 from index.storage.builder import add_documents, build_index, remove_documents
 from index.embedding.engine import VectorCache
-from index.errors import DocumentsSkipped, IndexLocked, IndexMismatch, LintasError
+from index.errors import DocumentsSkipped, IndexCorrupt, IndexLocked, IndexMismatch, LintasError
+from index.storage import codes as codes_module
+from index.storage.codes import companions, load_codes, quantize
 from index.reading.ids import display_id
 from search.engine import Mode, search
 from search.reader import IndexReader
@@ -236,3 +238,62 @@ def test_unchanged_files_are_not_read_again(corpus, index_dir, embedder, monkeyp
     report = build(corpus, index_dir, embedder)
     assert read == ["gempa.txt"] and (report.changed, report.unchanged) == (1, 4)
     assert ids(index_dir, embedder, "Donggala") == ["gempa.txt"]
+
+
+def test_each_segment_has_its_codes_and_an_update_links_them(corpus, index_dir, embedder):
+    build(corpus, index_dir, embedder)
+    first = store.live_generation(index_dir)
+    (corpus / "new.txt").write_text("Berita baru\n\nKabar dari Medan.", encoding="utf-8")
+    build(corpus, index_dir, embedder)
+    folder = store.live_generation(index_dir)
+    manifest = store.read_manifest(folder)
+    assert len(manifest.segments) == 2
+    for name, rows in manifest.segments.items():
+        vectors = store.load_segment(folder, name, rows, manifest.dim)
+        codes, scales = load_codes(folder, name, rows, manifest.dim, vectors)
+        expected = quantize(np.asarray(vectors))
+        np.testing.assert_array_equal(codes, expected[0])
+        np.testing.assert_array_equal(scales, expected[1])
+        assert np.abs(codes * scales[:, None] - vectors).max() <= scales.max() / 2 + 1e-7
+    old = next(iter(store.read_manifest(first).segments))
+    for companion in companions(old):  # written once, linked into the next generation
+        assert (folder / companion).samefile(first / companion)
+
+
+def without_codes(index_dir: Path) -> Path:
+    folder = store.live_generation(index_dir)
+    for name in store.read_manifest(folder).segments:
+        for companion in companions(name):
+            (folder / companion).unlink()
+    return folder
+
+
+def test_an_index_written_before_codes_gets_them(corpus, index_dir, embedder, monkeypatch):
+    build(corpus, index_dir, embedder)
+    before = ids(index_dir, embedder, "banjir warga", Mode.semantic)
+    folder = without_codes(index_dir)
+
+    def refused(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    with monkeypatch.context() as patched:  # a read-only index: the codes are made in memory
+        patched.setattr(codes_module, "write_codes", refused)
+        assert ids(index_dir, embedder, "banjir warga", Mode.semantic) == before
+    assert not list(folder.glob("*.codes.npy"))
+    assert ids(index_dir, embedder, "banjir warga", Mode.semantic) == before  # written in place now
+    assert len(list(folder.glob("*.codes.npy"))) == len(list(folder.glob("*.scales.npy"))) == 1
+    # an update of an index without codes makes them for the segments it links
+    without_codes(index_dir)
+    (corpus / "new.txt").write_text("Berita baru\n\nKabar dari Medan.", encoding="utf-8")
+    build(corpus, index_dir, embedder)
+    updated = store.live_generation(index_dir)
+    assert len(list(updated.glob("*.codes.npy"))) == len(store.read_manifest(updated).segments) == 2
+
+
+def test_damaged_codes_are_reported(corpus, index_dir, embedder):
+    build(corpus, index_dir, embedder)
+    folder = store.live_generation(index_dir)
+    name = next(iter(store.read_manifest(folder).segments))
+    np.save(folder / companions(name)[0], np.zeros((1, 3), dtype=np.int8))
+    with pytest.raises(IndexCorrupt, match=r"codes\.npy.*manifest says"):
+        search(reader_for(index_dir, embedder), "banjir", k=3, mode=Mode.semantic)
