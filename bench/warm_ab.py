@@ -117,6 +117,8 @@ def compare(args) -> None:
     same = sum(a == b for a, b in zip(*answers.values()))
     print(f"same results (every hit's id, rank, score and parts, leg ranks and scores, lead match, "
           f"snippet): {same} of {len(answers['this tree'])} queries")
+    ranked = sum([hit["id"] for hit in a] == [hit["id"] for hit in b] for a, b in zip(*answers.values()))
+    print(f"same hits in the same order: {ranked} of {len(answers['this tree'])} queries")
     ratios = [a / b for a, b in zip(times["this tree"], times["other tree"])]
     print(f"this / other, query by query: median ratio {statistics.median(ratios):.3f}; "
           f"p50 ratio {percentile(times['this tree'], 0.5) / percentile(times['other tree'], 0.5):.3f}")

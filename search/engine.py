@@ -22,7 +22,7 @@ from search.keyword import (keyword_scores_of, keyword_search, lead_matches, mat
 from search.language import query_language
 from search.reader import IndexReader
 from search.results import Hit
-from search.semantic import best_passage, document_scores, passage_scores, semantic_search
+from search.semantic import best_passage, document_scores, exact_documents, passage_scores, semantic_search
 from search.snippets import make_snippet
 from search.stories import group_ranked
 from search.syntax import Constraints, only_exclusions, parse
@@ -48,7 +48,7 @@ class _VectorLegs:
     def submit(self, reader: IndexReader, query: str):
         return self._pool.submit(self._run, reader, query)
 
-    def _run(self, reader: IndexReader, query: str) -> np.ndarray:
+    def _run(self, reader: IndexReader, query: str) -> tuple[np.ndarray, np.ndarray]:
         with self._lock:
             self._running += 1
             alone = self._running == 1
@@ -151,10 +151,17 @@ def gather_legs(reader: IndexReader, query: str, depth: int, mode: Mode = Mode.h
                                  constraints.number_mask if constraints is not None else None)
     scores, doc_scores, semantic, cosine, bm25 = None, None, [], {}, dict(keyword)
     if vector_leg is not None:
-        scores = vector_leg.result()
+        query_vector, scores = vector_leg.result()
         doc_scores = document_scores(reader, scores)
         semantic = semantic_search(reader, doc_scores, depth, filters,
                                    constraints.position_mask if constraints is not None else None)
+        # Every candidate the fusion weighs gets its exact cosine: the vector leg's best passages
+        # have it already, the keyword leg's candidates (and the vector leg's under a filter,
+        # further down) are scored again from their float32 vectors here
+        exact_documents(reader, query_vector, scores, doc_scores,
+                        [reader.position(doc) for doc, _ in keyword + semantic])
+        semantic = sorted(((doc, float(doc_scores[reader.position(doc)])) for doc, _ in semantic),
+                          key=lambda hit: (-hit[1], reader.position(hit[0])))
         cosine = {doc: float(doc_scores[reader.position(doc)]) for doc, _ in keyword}
         cosine.update(semantic)
     lead, names, name_terms = {}, {}, []
@@ -172,8 +179,10 @@ def gather_legs(reader: IndexReader, query: str, depth: int, mode: Mode = Mode.h
                 scores, doc_scores)
 
 
-def _score_passages(reader: IndexReader, query: str) -> np.ndarray:
-    return passage_scores(reader, reader.query_vector(query))
+def _score_passages(reader: IndexReader, query: str) -> tuple[np.ndarray, np.ndarray]:
+    """The query's vector and every passage's score."""
+    vector = reader.query_vector(query)
+    return vector, passage_scores(reader, vector)
 
 
 def rank(legs: Legs, mode: Mode) -> list[tuple[str, float]]:

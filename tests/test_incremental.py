@@ -6,6 +6,7 @@ The tests run inside the corpus folder, so ids read as people see them (index.re
 from __future__ import annotations
 
 import os
+import random
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,7 @@ from index.errors import DocumentsSkipped, IndexCorrupt, IndexLocked, IndexMisma
 from index.storage import codes as codes_module
 from index.storage.codes import companions, load_codes, quantize
 from index.reading.ids import display_id
+from search import semantic
 from search.engine import Mode, search
 from search.reader import IndexReader
 
@@ -297,3 +299,33 @@ def test_damaged_codes_are_reported(corpus, index_dir, embedder):
     np.save(folder / companions(name)[0], np.zeros((1, 3), dtype=np.int8))
     with pytest.raises(IndexCorrupt, match=r"codes\.npy.*manifest says"):
         search(reader_for(index_dir, embedder), "banjir", k=3, mode=Mode.semantic)
+
+
+WORDS = {"id": "banjir hujan gempa pemilu harga beras pasar sekolah jalan kota desa sungai laut kapal".split(),
+         "en": "flood rain quake election price rice market school road city village river sea ship".split()}
+
+
+def test_every_hit_carries_its_exact_cosine_whatever_the_codes_rounding(tmp_path, embedder, monkeypatch):
+    """The codes choose which passages are scored again from float32; the hits, their scores and
+    every part of them are those of the float32 vectors, also under a filter and for the keyword
+    leg's candidates far down the vector leg."""
+    corpus, index_dir = tmp_path / "many", tmp_path / "index"
+    corpus.mkdir()
+    coin = random.Random(21)
+    for number in range(150):
+        words = WORDS[coin.choice(["id", "en"])]
+        body = ". ".join(" ".join(coin.choices(words, k=9)) for _ in range(coin.randint(1, 6)))
+        (corpus / f"a{number:03d}.txt").write_text(f"Kabar {number}\n\n{body}.", encoding="utf-8")
+    build(corpus, index_dir, embedder)
+    queries = [("banjir di kota", {}), ("rice price market", {}), ("gempa laut", {"lang": "en"}),
+               ("sekolah desa", {"k": 40}), ("kapal sungai hujan", {"lang": "id"})]
+
+    def answers(rescored: int) -> list[list[dict]]:
+        monkeypatch.setattr(semantic, "RESCORED", rescored)
+        reader = reader_for(index_dir, embedder)
+        return [[hit.to_json() for hit in search(reader, query, mode=Mode.hybrid, **options)]
+                for query, options in queries]
+
+    reader = reader_for(index_dir, embedder)
+    assert reader.manifest.documents == 150 and {"id", "en"} <= set(reader.langs)
+    assert answers(5) == answers(10**9)
