@@ -91,6 +91,7 @@ class Legs:
     name_terms: list[str]  # the query's names and numbers, as exact terms
     passage_scores: np.ndarray | None = None  # for snippets; None in keyword mode
     doc_scores: np.ndarray | None = None  # every document's (balanced) cosine, index order; None in keyword mode
+    query_vector: np.ndarray | None = None  # to score more documents exactly (search.semantic); None in keyword mode
 
 
 def candidates(k: int) -> int:
@@ -149,7 +150,7 @@ def gather_legs(reader: IndexReader, query: str, depth: int, mode: Mode = Mode.h
     if mode != Mode.semantic:
         keyword = keyword_search(reader, field_terms, depth, filters,
                                  constraints.number_mask if constraints is not None else None)
-    scores, doc_scores, semantic, cosine, bm25 = None, None, [], {}, dict(keyword)
+    query_vector, scores, doc_scores, semantic, cosine, bm25 = None, None, None, [], {}, dict(keyword)
     if vector_leg is not None:
         query_vector, scores = vector_leg.result()
         doc_scores = document_scores(reader, scores)
@@ -176,7 +177,7 @@ def gather_legs(reader: IndexReader, query: str, depth: int, mode: Mode = Mode.h
         names = name_matches(reader, name_terms, list(cosine))
     doc_lang = {doc: str(reader.langs[reader.position(doc)]) for doc, _ in keyword + semantic}
     return Legs(query_lang, field_terms, keyword, semantic, cosine, bm25, doc_lang, lead, names, name_terms,
-                scores, doc_scores)
+                scores, doc_scores, query_vector)
 
 
 def _score_passages(reader: IndexReader, query: str) -> tuple[np.ndarray, np.ndarray]:
@@ -288,6 +289,9 @@ def _above_floor(reader: IndexReader, legs: Legs, mode: Mode, filters: Filters,
             numbers = numbers[constraints.number_mask[numbers]]
         above[[reader.position(reader.document_id(int(n))) for n in numbers]] = True
         return above
+    # a document far down the vector leg clears the floor or not by its codes' cosine (within
+    # ~0.001 of the exact one, index.storage.codes): scoring every one near the floor again
+    # would read thousands of float32 rows at a million articles
     above = legs.doc_scores >= FLOOR
     if legs.name_terms and mode == Mode.hybrid:
         # under the floor by less than the names' evidence: confident if they hold the names
@@ -305,7 +309,8 @@ def _above_floor(reader: IndexReader, legs: Legs, mode: Mode, filters: Filters,
 
 def _by_date(reader: IndexReader, legs: Legs, ranked: list[Fused], above: np.ndarray) -> list[str]:
     """The hits above the floor, newest first, undated last; equal dates in ranked order, then
-    (documents past the ranked candidates) by cosine, in keyword mode by index order. Only
+    (documents past the ranked candidates) by cosine (their codes', within ~0.001 of the exact
+    one: search.semantic), in keyword mode by index order. Only
     ids: the fused scores of the page's documents are worked out once it is cut (``_scored``),
     not for every hit of a query that thousands of articles clear."""
     place = {item.doc: i for i, item in enumerate(ranked)}
@@ -335,7 +340,9 @@ def _with_documents(reader: IndexReader, legs: Legs, mode: Mode, docs: list[str]
     cosine, bm25, doc_lang = dict(legs.cosine), dict(legs.bm25), dict(legs.doc_lang)
     lead, names = dict(legs.lead), dict(legs.names)
     keyword, semantic = list(legs.keyword), list(legs.semantic)
-    if legs.doc_scores is not None:
+    if legs.doc_scores is not None:  # their exact cosines (the codes decided only that they clear the floor)
+        exact_documents(reader, legs.query_vector, legs.passage_scores, legs.doc_scores,
+                        [reader.position(doc) for doc in docs])
         cosine.update({doc: float(legs.doc_scores[reader.position(doc)]) for doc in docs})
         semantic += [(doc, cosine[doc]) for doc in docs]
     if mode != Mode.semantic:
@@ -346,7 +353,7 @@ def _with_documents(reader: IndexReader, legs: Legs, mode: Mode, docs: list[str]
         names.update(name_matches(reader, legs.name_terms, docs))
     doc_lang.update({doc: str(reader.langs[reader.position(doc)]) for doc in docs})
     return Legs(legs.query_lang, legs.field_terms, keyword, semantic, cosine, bm25, doc_lang, lead, names,
-                legs.name_terms, legs.passage_scores, legs.doc_scores)
+                legs.name_terms, legs.passage_scores, legs.doc_scores, legs.query_vector)
 
 
 def _facets(reader: IndexReader, above: np.ndarray) -> dict[str, dict[str, int]]:

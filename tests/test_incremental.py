@@ -21,8 +21,8 @@ from index.errors import DocumentsSkipped, IndexCorrupt, IndexLocked, IndexMisma
 from index.storage import codes as codes_module
 from index.storage.codes import companions, load_codes, quantize
 from index.reading.ids import display_id
-from search import semantic
-from search.engine import Mode, search
+from search import engine, semantic
+from search.engine import Mode, Sort, search
 from search.reader import IndexReader
 
 ARTICLES = {
@@ -320,6 +320,8 @@ def test_every_hit_carries_its_exact_cosine_whatever_the_codes_rounding(tmp_path
     queries = [("banjir di kota", {}), ("rice price market", {}), ("gempa laut", {"lang": "en"}),
                ("sekolah desa", {"k": 40}), ("kapal sungai hujan", {"lang": "id"})]
 
+    monkeypatch.setattr(engine, "FLOOR", 0.2)  # most documents clear it: a date-sorted page reaches past the candidates
+
     def answers(rescored: int) -> list[list[dict]]:
         monkeypatch.setattr(semantic, "RESCORED", rescored)
         reader = reader_for(index_dir, embedder)
@@ -328,4 +330,12 @@ def test_every_hit_carries_its_exact_cosine_whatever_the_codes_rounding(tmp_path
 
     reader = reader_for(index_dir, embedder)
     assert reader.manifest.documents == 150 and {"id", "en"} <= set(reader.langs)
-    assert answers(5) == answers(10**9)
+    exact = answers(10**9)
+    assert all(exact) and answers(5) == exact
+    # A date-sorted page past the candidates: each hit's scores exact too; among equal dates
+    # (here all undated) the documents past the candidates are ordered by their codes' cosine.
+    queries[:] = [("banjir hujan kota", {"sort": Sort.date, "offset": 60})]
+    [exact], [page] = answers(10**9), answers(5)
+    by_id = {hit["id"]: {**hit, "rank": None} for hit in exact}
+    common = [hit for hit in page if hit["id"] in by_id]
+    assert len(common) >= 8 and all({**hit, "rank": None} == by_id[hit["id"]] for hit in common)
