@@ -17,7 +17,7 @@ its next update.
 from __future__ import annotations
 
 import os
-import tempfile
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -52,13 +52,14 @@ def write_codes(folder: Path, segment: str, vectors: np.ndarray) -> None:
     temporary one renamed into place, the codes last, so a reader finds both or no codes."""
     codes, scales = quantize(vectors)
     for name, array in zip(reversed(companions(segment)), (scales, codes)):
-        handle, temporary = tempfile.mkstemp(prefix=".codes-", suffix=".npy", dir=folder)
+        # a name of this process and thread: another one may be writing the same codes now
+        temporary = folder / f".{name}.{os.getpid()}-{threading.get_ident()}.tmp"
         try:
-            with os.fdopen(handle, "wb") as out:
+            with open(temporary, "wb") as out:  # created as the segment was (the umask's mode)
                 np.save(out, array, allow_pickle=False)
             os.replace(temporary, folder / name)
         except BaseException:
-            Path(temporary).unlink(missing_ok=True)
+            temporary.unlink(missing_ok=True)
             raise
 
 
