@@ -45,6 +45,7 @@ English article that tells it; the issue measured the hybrid 0.056 under a conve
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
 import sys
@@ -75,12 +76,18 @@ def read_qrels(folder: Path) -> dict[str, list[str]]:
 def write_task(folder: Path, corpus: list[dict], queries: list[dict], qrels: list[tuple[str, str]]) -> Path:
     (folder / "qrels").mkdir(parents=True, exist_ok=True)
     for name, rows in (("corpus.jsonl", corpus), ("queries.jsonl", queries)):
-        with open(folder / name, "w", encoding="utf-8") as out:
-            out.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
-    with open(folder / "qrels" / "test.tsv", "w", encoding="utf-8") as out:
-        out.write("query-id\tcorpus-id\tscore\n")
-        out.writelines(f"{query}\t{doc}\t1\n" for query, doc in qrels)
+        replace(folder / name, "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
+    replace(folder / "qrels" / "test.tsv",
+            "query-id\tcorpus-id\tscore\n" + "".join(f"{query}\t{doc}\t1\n" for query, doc in qrels))
     return folder
+
+
+def replace(path: Path, text: str) -> None:
+    """Write ``path`` through a temporary file renamed over it: another bench script reading the
+    task while this one builds it again sees the whole file, never a half-written one."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
 
 
 def sentence_pairs(bench: Path, task: str) -> list[tuple[dict, dict]]:
