@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import mmap
 import operator
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
@@ -255,13 +256,37 @@ class IndexReader:
 
     def vectors_at(self, passages: np.ndarray) -> np.ndarray:
         """The float32 vectors of the passages at these places (in the order of ``vectors``),
-        read from the runs in place: only their rows are touched."""
+        read from the segment files with pread, consecutive rows in one read. Not through the
+        mapping: a read fault maps the pages around it too (64 KB), and after a few hundred
+        queries rescoring their best passages would have the whole float32 file resident in
+        every search process (bench/SPEED.md)."""
         passages = np.asarray(passages, dtype=np.int64)
-        found = np.empty((len(passages), self.manifest.dim), dtype=np.float32)
-        runs = np.searchsorted(self._run_starts, passages, side="right") - 1
-        for run in np.unique(runs):
-            chosen = runs == run
-            found[chosen] = self.vector_runs[run][passages[chosen] - self._run_starts[run]]
+        dim = self.manifest.dim
+        found = np.empty((len(passages), dim), dtype=np.float32)
+        if not len(passages):
+            return found
+        order = np.argsort(passages, kind="stable")
+        wanted = passages[order]
+        runs = np.searchsorted(self._run_starts, wanted, side="right") - 1
+        firsts = np.array([first for _, first, _ in self._runs], dtype=np.int64)
+        rows = firsts[runs] + wanted - self._run_starts[runs]
+        segments = np.array([name for name, _, _ in self._runs])[runs]
+        cuts = np.flatnonzero((np.diff(rows) != 1) | (segments[1:] != segments[:-1])) + 1
+        width = dim * 4
+        files: dict[str, object] = {}
+        try:
+            for start, end in zip([0, *cuts.tolist()], [*cuts.tolist(), len(rows)]):
+                name = str(segments[start])
+                if name not in files:
+                    files[name] = open(self.folder / name, "rb", buffering=0)
+                at = self._segments[name].offset + int(rows[start]) * width
+                data = os.pread(files[name].fileno(), (end - start) * width, at)
+                if len(data) != (end - start) * width:
+                    raise IndexCorrupt(self.folder / name, f"rows {rows[start]}-{rows[end - 1]} past its end")
+                found[order[start:end]] = np.frombuffer(data, dtype=np.float32).reshape(-1, dim)
+        finally:
+            for handle in files.values():
+                handle.close()
         return found
 
     @cached_property
