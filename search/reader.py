@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import mmap
 import operator
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
@@ -23,6 +22,10 @@ from index.embedding.choose import load_embedder
 from index.embedding.engine import Embedder, canonical_model
 from index.errors import IndexCorrupt, IndexMismatch, LintasError
 from index.reading.ids import DocumentIds
+
+
+# float32 vectors of more bytes than this (~55,000 articles) are let go after each rescoring
+RELEASED_FROM = 256 * 2**20
 
 
 @dataclass(frozen=True)
@@ -256,37 +259,27 @@ class IndexReader:
 
     def vectors_at(self, passages: np.ndarray) -> np.ndarray:
         """The float32 vectors of the passages at these places (in the order of ``vectors``),
-        read from the segment files with pread, consecutive rows in one read. Not through the
-        mapping: a read fault maps the pages around it too (64 KB), and after a few hundred
-        queries rescoring their best passages would have the whole float32 file resident in
-        every search process (bench/SPEED.md)."""
+        read through the mapping. In an archive whose float32 vectors are over RELEASED_FROM,
+        the pages are let go again (MADV_DONTNEED: they stay in the page cache, out of this
+        process): a read fault maps the pages around it too (64 KB), and after a few hundred
+        queries rescoring their best passages would have made the whole float32 file resident
+        in every search process (bench/SPEED.md). A smaller archive keeps them: each page is
+        faulted in once, and later rescoring costs no fault."""
         passages = np.asarray(passages, dtype=np.int64)
-        dim = self.manifest.dim
-        found = np.empty((len(passages), dim), dtype=np.float32)
-        if not len(passages):
-            return found
+        found = np.empty((len(passages), self.manifest.dim), dtype=np.float32)
         order = np.argsort(passages, kind="stable")
         wanted = passages[order]
-        runs = np.searchsorted(self._run_starts, wanted, side="right") - 1
-        firsts = np.array([first for _, first, _ in self._runs], dtype=np.int64)
-        rows = firsts[runs] + wanted - self._run_starts[runs]
-        segments = np.array([name for name, _, _ in self._runs])[runs]
-        cuts = np.flatnonzero((np.diff(rows) != 1) | (segments[1:] != segments[:-1])) + 1
-        width = dim * 4
-        files: dict[str, object] = {}
-        try:
-            for start, end in zip([0, *cuts.tolist()], [*cuts.tolist(), len(rows)]):
-                name = str(segments[start])
-                if name not in files:
-                    files[name] = open(self.folder / name, "rb", buffering=0)
-                at = self._segments[name].offset + int(rows[start]) * width
-                data = os.pread(files[name].fileno(), (end - start) * width, at)
-                if len(data) != (end - start) * width:
-                    raise IndexCorrupt(self.folder / name, f"rows {rows[start]}-{rows[end - 1]} past its end")
-                found[order[start:end]] = np.frombuffer(data, dtype=np.float32).reshape(-1, dim)
-        finally:
-            for handle in files.values():
-                handle.close()
+        bounds = np.searchsorted(wanted, self._run_starts)  # where each run's passages begin among them
+        touched = set()
+        for run in np.flatnonzero(np.diff(bounds)):
+            first, end = bounds[run], bounds[run + 1]
+            rows = self.vector_runs[run].view(np.ndarray)  # the plain array: memmap's indexing costs 10x
+            found[order[first:end]] = rows.take(wanted[first:end] - self._run_starts[run], axis=0)
+            touched.add(self._runs[run][0])
+        for name in touched if self.manifest.passages * self.manifest.dim * 4 > RELEASED_FROM else ():
+            mapping = getattr(self._segments[name], "_mmap", None)  # numpy.memmap's own mmap
+            if mapping is not None:
+                mapping.madvise(mmap.MADV_DONTNEED)
         return found
 
     @cached_property

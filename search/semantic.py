@@ -10,8 +10,8 @@ from search.reader import IndexReader
 
 
 # the best passages by their codes, scored again from their float32 vectors: 300 find every one of the
-# exact top 100 documents on every bench task (bench/studies/compact_vectors.py); more for bigger archives
-RESCORED = 500
+# exact top 100 documents on every bench task (bench/studies/compact_vectors.py)
+RESCORED = 300
 
 
 def passage_scores(reader: IndexReader, query_vector: np.ndarray) -> np.ndarray:
@@ -61,13 +61,16 @@ def exact_documents(reader: IndexReader, query_vector: np.ndarray, scores: np.nd
 
 
 def _balanced(reader: IndexReader, query_vector: np.ndarray, dots: np.ndarray, passages) -> np.ndarray:
-    """The passages' dot products with the query made into balanced cosines (see passage_scores)."""
+    """The passages' dot products with the query made into balanced cosines (see passage_scores),
+    in place: ``dots`` is the caller's own array."""
     balance = reader.balance
     if balance is None:
         return dots
     along = float(query_vector @ balance.direction)
-    return (dots - balance.along[passages] * along) * balance.scale[passages] / np.float32(
-        np.sqrt(max(1 - along * along, 1e-6)))
+    dots -= balance.along[passages] * np.float32(along)
+    dots *= balance.scale[passages]
+    dots /= np.float32(np.sqrt(max(1 - along * along, 1e-6)))
+    return dots
 
 
 def _code_scores(reader: IndexReader, query_vector: np.ndarray) -> np.ndarray:
