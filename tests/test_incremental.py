@@ -23,6 +23,7 @@ from index.storage.codes import companions, load_codes, quantize
 from index.reading.ids import display_id
 from search import engine, semantic
 from search.engine import Mode, Sort, search
+from search import reader as reader_module
 from search.reader import IndexReader
 
 ARTICLES = {
@@ -335,6 +336,8 @@ def test_every_hit_carries_its_exact_cosine_whatever_the_codes_rounding(tmp_path
     assert reader.manifest.documents == 150 and {"id", "en"} <= set(reader.langs)
     exact = answers(10**9)
     assert all(exact) and answers(5) == exact
+    monkeypatch.setattr(reader_module, "RELEASED_FROM", 0)  # the float32 pages let go after each rescoring
+    assert answers(5) == exact
     # A date-sorted page past the candidates: each hit's scores exact too; among equal dates
     # (here all undated) the documents past the candidates are ordered by their codes' cosine.
     queries[:] = [("banjir hujan kota", {"sort": Sort.date, "offset": 60})]
