@@ -104,7 +104,7 @@ def main() -> None:
         methods["plain nearest neighbour, story included"].append(precision(centroids @ centroids[p], False))
         methods["plain nearest neighbour"].append(precision(centroids @ centroids[p], True))
         methods["nearest neighbour, language direction out"].append(precision(balanced @ balanced[p], True))
-        methods["Lintas (similar)"].append(precision(similar_scores(reader, p)[1], True))
+        methods["Lintas (similar)"].append(precision(similar_scores(reader, p)[2], True))
     per_subject = np.bincount([int(subjects[p]) for p in pieces])
     print(f"archive: {len(reader.docs)} documents ({len(pieces)} pieces of {len(set(subjects) - {None})} articles "
           f"in two languages, {len(reader.docs) - len(pieces)} other articles); a piece has "

@@ -22,7 +22,8 @@ from search.keyword import (keyword_scores_of, keyword_search, lead_matches, mat
 from search.language import query_language
 from search.reader import IndexReader
 from search.results import Hit
-from search.semantic import best_passage, document_scores, exact_documents, passage_scores, semantic_search
+from search.semantic import (best_passage, document_scores, exact_documents, exact_ranking, passage_scores,
+                             semantic_search)
 from search.snippets import make_snippet
 from search.stories import group_ranked
 from search.syntax import Constraints, only_exclusions, parse
@@ -156,13 +157,9 @@ def gather_legs(reader: IndexReader, query: str, depth: int, mode: Mode = Mode.h
         doc_scores = document_scores(reader, scores)
         semantic = semantic_search(reader, doc_scores, depth, filters,
                                    constraints.position_mask if constraints is not None else None)
-        # Every candidate the fusion weighs gets its exact cosine: the vector leg's best passages
-        # have it already, the keyword leg's candidates (and the vector leg's under a filter,
-        # further down) are scored again from their float32 vectors here
-        exact_documents(reader, query_vector, scores, doc_scores,
-                        [reader.position(doc) for doc, _ in keyword + semantic])
-        semantic = sorted(((doc, float(doc_scores[reader.position(doc)])) for doc, _ in semantic),
-                          key=lambda hit: (-hit[1], reader.position(hit[0])))
+        # every candidate the fusion weighs gets its exact cosine, the keyword leg's too
+        semantic = exact_ranking(reader, query_vector, scores, doc_scores, semantic,
+                                 [reader.position(doc) for doc, _ in keyword])
         cosine = {doc: float(doc_scores[reader.position(doc)]) for doc, _ in keyword}
         cosine.update(semantic)
     lead, names, name_terms = {}, {}, []
@@ -289,9 +286,9 @@ def _above_floor(reader: IndexReader, legs: Legs, mode: Mode, filters: Filters,
             numbers = numbers[constraints.number_mask[numbers]]
         above[[reader.position(reader.document_id(int(n))) for n in numbers]] = True
         return above
-    # a document far down the vector leg clears the floor or not by its codes' cosine (within
-    # ~0.001 of the exact one, index.storage.codes): scoring every one near the floor again
-    # would read thousands of float32 rows at a million articles
+    # a document far down the vector leg clears the floor or not by its codes' cosine (off by
+    # 0.0003 typically, 0.003 at most on the bench: bench/SPEED.md): scoring every one near the
+    # floor again would read thousands of float32 rows at a million articles
     above = legs.doc_scores >= FLOOR
     if legs.name_terms and mode == Mode.hybrid:
         # under the floor by less than the names' evidence: confident if they hold the names
@@ -309,8 +306,8 @@ def _above_floor(reader: IndexReader, legs: Legs, mode: Mode, filters: Filters,
 
 def _by_date(reader: IndexReader, legs: Legs, ranked: list[Fused], above: np.ndarray) -> list[str]:
     """The hits above the floor, newest first, undated last; equal dates in ranked order, then
-    (documents past the ranked candidates) by cosine (their codes', within ~0.001 of the exact
-    one: search.semantic), in keyword mode by index order. Only
+    (documents past the ranked candidates) by cosine (their codes': search.semantic), in keyword
+    mode by index order. Only
     ids: the fused scores of the page's documents are worked out once it is cut (``_scored``),
     not for every hit of a query that thousands of articles clear."""
     place = {item.doc: i for i, item in enumerate(ranked)}

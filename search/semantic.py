@@ -60,6 +60,18 @@ def exact_documents(reader: IndexReader, query_vector: np.ndarray, scores: np.nd
     doc_scores[positions] = np.maximum.reduceat(scores[passages], np.cumsum(counts) - counts)
 
 
+def exact_ranking(reader: IndexReader, query_vector: np.ndarray, scores: np.ndarray, doc_scores: np.ndarray,
+                  ranked: list[tuple[str, float]], others: list[int] = ()) -> list[tuple[str, float]]:
+    """``ranked`` (semantic_search's documents, best first) with their exact cosines, in the order
+    those give (equal ones in index order); the documents at positions ``others`` get theirs too.
+    The best passages have their exact scores already; a document further down (under a filter,
+    on a page far down) had its codes' score until now."""
+    positions = [reader.position(doc) for doc, _ in ranked]
+    exact_documents(reader, query_vector, scores, doc_scores, positions + list(others))
+    exact = sorted((-float(doc_scores[place]), place, doc) for (doc, _), place in zip(ranked, positions))
+    return [(doc, -negative) for negative, _, doc in exact]
+
+
 def _balanced(reader: IndexReader, query_vector: np.ndarray, dots: np.ndarray, passages) -> np.ndarray:
     """The passages' dot products with the query made into balanced cosines (see passage_scores),
     in place: ``dots`` is the caller's own array."""

@@ -25,6 +25,7 @@ from search import engine, semantic
 from search.engine import Mode, Sort, search
 from search import reader as reader_module
 from search.reader import IndexReader
+from search.similar import similar
 
 ARTICLES = {
     "banjir.txt": "Banjir di Jakarta\n\nHujan deras membuat banjir di Jakarta Utara.",
@@ -338,6 +339,15 @@ def test_every_hit_carries_its_exact_cosine_whatever_the_codes_rounding(tmp_path
     assert all(exact) and answers(5) == exact
     monkeypatch.setattr(reader_module, "RELEASED_FROM", 0)  # the float32 pages let go after each rescoring
     assert answers(5) == exact
+    # more like this, a page far down: its hits' cosines exact too (which of the nearly equal
+    # documents at the page's edges fall on it is the codes' choice)
+    pages = []
+    for rescored in (10**9, 5):
+        monkeypatch.setattr(semantic, "RESCORED", rescored)
+        pages.append(similar(reader_for(index_dir, embedder), str(corpus / "a007.txt"), k=10, offset=60).hits)
+    by_id = {hit.id: {**hit.to_json(), "rank": None} for hit in pages[0]}
+    common = [hit.to_json() for hit in pages[1] if hit.id in by_id]
+    assert len(common) >= 8 and all({**hit, "rank": None} == by_id[hit["id"]] for hit in common)
     # A date-sorted page past the candidates: each hit's scores exact too; among equal dates
     # (here all undated) the documents past the candidates are ordered by their codes' cosine.
     queries[:] = [("banjir hujan kota", {"sort": Sort.date, "offset": 60})]
