@@ -7,12 +7,12 @@ of the float32 vectors, which stay beside them for the exact score of the best c
       vec-000003.scales.npy  float32, one per passage: its largest component / 127
 
 Row i is ``codes[i] * scales[i]`` to within half a step of its own scale (a unit vector of
-multilingual-e5-small has its largest component near 0.13: steps of ~0.001, a cosine off by
-~0.0005 at most in practice). Each row is scaled by itself, so a segment needs nothing of the
-others and an update writes codes for its new segment only. Like the segment, the codes are
-written once and hard-linked into later generations; an index written before codes were kept
-gets them on first open (in place, atomically; in memory when the folder is read-only) or on
-its next update.
+multilingual-e5-small has its largest component near 0.13: steps of ~0.001; a cosine from the
+codes of passage and query is off by 0.0003 typically, 0.003 at most on the bench, bench/SPEED.md).
+Each row is scaled by itself, so a segment needs nothing of the others and an update writes
+codes for its new segment only. Like the segment, the codes are written once and hard-linked
+into later generations; an index written before codes were kept gets them on first open (in
+place, atomically; in memory when the folder is read-only) or on its next update.
 """
 from __future__ import annotations
 
