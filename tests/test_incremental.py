@@ -195,7 +195,7 @@ def test_vectors_after_many_updates_equal_a_fresh_build(corpus, index_dir, embed
         np.testing.assert_array_equal(mine, rebuilt.vectors[other:other + len(doc.passages)])
         np.testing.assert_array_equal(mine, updated.vectors[updated.passage_starts[position]:][:len(doc.passages)])
     assert ids(index_dir, embedder, "banjir warga", Mode.semantic) == ids(fresh, embedder, "banjir warga", Mode.semantic)
-    shuffled = np.random.default_rng(0).permutation(len(updated.vectors))  # rows of several runs, read by pread
+    shuffled = np.random.default_rng(0).permutation(len(updated.vectors))  # rows of several runs, read in place
     np.testing.assert_array_equal(updated.vectors_at(shuffled), updated.vectors[shuffled])
     np.testing.assert_array_equal(updated.vectors_at(shuffled[:0]), updated.vectors[:0])
     # The updated segments have gaps: searching reads their vectors in place, run by run, and
