@@ -35,7 +35,8 @@ def _code_version() -> str:
     """The legs depend on the query path's code: a change there gathers them again."""
     digest = hashlib.sha256()
     for name in ("search/engine.py", "search/keyword.py", "search/semantic.py", "search/language.py",
-                 "index/reading/language.py", "index/reading/analysis.py", "index/storage/balance.py", "search/reader.py"):
+                 "index/reading/language.py", "index/reading/analysis.py", "index/storage/balance.py", "search/reader.py",
+                 "index/storage/codes.py"):  # the codes choose which passages are scored again from float32
         digest.update((ROOT / name).read_bytes())
     return digest.hexdigest()[:8]
 
