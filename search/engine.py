@@ -234,6 +234,15 @@ def find(reader: IndexReader, query: str, k: int = 10, mode: Mode = Mode.hybrid,
     With ``group``, ``k`` and ``offset`` count stories (search.stories): every document of the
     page's stories among the ranked ones is returned, in order, each with its story's number.
     """
+    try:
+        return _page(reader, query, k, mode, lang, since=since, until=until, source=source, group=group,
+                     offset=offset, sort=sort, facets=facets)
+    finally:
+        reader.let_go()  # a process that answers many queries keeps only what the next one reads
+
+
+def _page(reader: IndexReader, query: str, k: int, mode: Mode, lang: str | None, *, since: str | None,
+          until: str | None, source: str | None, group: bool, offset: int, sort: Sort, facets: bool) -> Results:
     filters = Filters(lang=lang, since=since, until=until, source=source)
     parsed = parse(clean_query(query))
     words = clean_query(parsed.words)  # searched_words, with the parse kept for the constraints

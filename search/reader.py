@@ -24,7 +24,8 @@ from index.errors import IndexCorrupt, IndexMismatch, LintasError
 from index.reading.ids import DocumentIds
 
 
-# float32 vectors of more bytes than this (~55,000 articles) are let go after each rescoring
+# a mapped file of more bytes than this is let go after each use (IndexReader.let_go): float32
+# vectors past ~55,000 articles, Whoosh's segment past ~85,000, docs.jsonl past ~380,000
 RELEASED_FROM = 256 * 2**20
 
 
@@ -122,6 +123,19 @@ class Documents(Sequence[DocInfo]):
             return _doc_info(json.loads(line))
         except (ValueError, TypeError, KeyError, AttributeError) as error:
             raise IndexCorrupt(self._path, f"line {place + 1}: {error}") from None
+
+
+def whoosh_mappings(searcher) -> list:
+    """The memory maps of a Whoosh searcher's compound segment files (each segment reader's
+    CompoundStorage maps its whole .seg file; Whoosh-Reloaded 2.7's private attributes, read
+    with getattr: a Whoosh that keeps them elsewhere gives none, and nothing is let go)."""
+    found = []
+    for leaf, _ in searcher.reader().leaf_readers():
+        compound = getattr(getattr(leaf, "_storage", None), "a", None)
+        mapping = getattr(compound, "_source", None)
+        if isinstance(mapping, mmap.mmap):
+            found.append(mapping)
+    return found
 
 
 def _map(path: Path):
@@ -377,6 +391,20 @@ class IndexReader:
 
     def _open_searcher(self):
         return self.whoosh.searcher()
+
+    def let_go(self) -> None:
+        """Let go of the pages a query read through this thread's Whoosh segment files and
+        docs.jsonl where the file is over RELEASED_FROM (MADV_DONTNEED: they stay in the page
+        cache, out of this process), as ``vectors_at`` does with the float32 vectors. A read
+        fault maps the 64 KB around it, so over a few hundred queries each mapping becomes the
+        whole file, resident in every search process: at 100,000 articles Whoosh's 305 MB
+        segment was 291 MB of a search process's 859 (bench/SPEED.md), at a million it would be
+        ~3 GB. The next query faults back the pages it reads, from the page cache."""
+        searcher = getattr(self._local, "searcher", None)
+        mappings = [self.docs._data] + (whoosh_mappings(searcher) if searcher is not None else [])
+        for mapping in mappings:
+            if isinstance(mapping, mmap.mmap) and len(mapping) > RELEASED_FROM:
+                mapping.madvise(mmap.MADV_DONTNEED)
 
     def close(self) -> None:
         """Close the Whoosh searchers queries opened (a server dropping an old generation, once

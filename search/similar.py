@@ -61,4 +61,5 @@ def similar(reader: IndexReader, name: str, k: int = 10, offset: int = 0) -> Sim
     hits = [make_hit(reader, place, fused(other, [Part("semantic", cosine)]), None, (place, cosine), None, scores, {},
                      None, None)
             for place, (other, cosine) in enumerate(ranked[offset:offset + k], start=offset + 1)]
+    reader.let_go()  # as a search does (search.engine.find)
     return Similar(story, hits, len(ranked) > offset + k)

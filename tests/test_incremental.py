@@ -355,3 +355,37 @@ def test_every_hit_carries_its_exact_cosine_whatever_the_codes_rounding(tmp_path
     by_id = {hit["id"]: {**hit, "rank": None} for hit in exact}
     common = [hit for hit in page if hit["id"] in by_id]
     assert len(common) >= 8 and all({**hit, "rank": None} == by_id[hit["id"]] for hit in common)
+
+
+def resident_kb(folder: Path) -> dict[str, int]:
+    """This process's resident KB in mappings of each file of ``folder`` (from /proc/self/smaps)."""
+    resident: dict[str, int] = {}
+    name = None
+    with open("/proc/self/smaps") as smaps:
+        for line in smaps:
+            fields = line.split()
+            if not fields[0].endswith(":"):  # a mapping's first line: address, ..., path
+                path = " ".join(fields[5:])
+                name = Path(path).name if path.startswith(f"{folder}/") else None
+            elif name is not None and fields[0] == "Rss:":
+                resident[name] = resident.get(name, 0) + int(fields[1])
+    return resident
+
+
+def test_a_search_lets_go_of_the_pages_of_big_mapped_files(corpus, index_dir, embedder, monkeypatch):
+    """Whoosh's segment file and docs.jsonl are mapped; past RELEASED_FROM bytes a search lets go
+    of the pages it read (the next one faults back what it reads), a smaller file keeps them."""
+    build(corpus, index_dir, embedder)
+    folder = store.live_generation(index_dir)
+    reader = reader_for(index_dir, embedder)
+    pages = [[hit.to_json() for hit in search(reader, "banjir warga", k=5)],
+             [hit.to_json() for hit in similar(reader, "banjir.txt", k=2).hits]]
+    kept = resident_kb(folder)
+    segment = next(name for name in kept if name.endswith(".seg"))
+    assert kept[segment] > 0 and kept[store.DOCS] > 0
+    monkeypatch.setattr(reader_module, "RELEASED_FROM", 0)
+    assert [hit.to_json() for hit in search(reader, "banjir warga", k=5)] == pages[0]
+    assert resident_kb(folder)[segment] == resident_kb(folder)[store.DOCS] == 0
+    search(reader, "warga", k=5)  # and the next search faults back what it reads
+    assert [hit.to_json() for hit in similar(reader, "banjir.txt", k=2).hits] == pages[1]
+    assert resident_kb(folder)[segment] == resident_kb(folder)[store.DOCS] == 0
