@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from index.embedding.engine import cache_dir  # noqa: E402
+from index.cache import cache_dir  # noqa: E402
 from quality import CONVEX_WEIGHTS  # noqa: E402
 from search.serving.evaluation import judged_names, open_task_index, query_legs, read_task  # noqa: E402
 from search.fusion import min_max_convex, reciprocal_rank_fusion  # noqa: E402

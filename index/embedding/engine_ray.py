@@ -135,7 +135,7 @@ class PassageActor:
         import torch
 
         from index.embedding.engine_torch import BulkE5Embedder
-        from index.embedding.engine import cache_dir
+        from index.cache import cache_dir
 
         torch.set_num_threads(threads)
         folder = _worker_folder(cache_dir(), name, sources[0])

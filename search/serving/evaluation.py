@@ -96,7 +96,7 @@ def default_index_dir(task: Task, model: str) -> Path:
     """An eval index per indexed content (documents as read and cleaned now), model and index
     format, in the user's cache: a change in reading or cleaning gets a fresh index."""
     from index.reading.documents import read_documents
-    from index.embedding.engine import cache_dir
+    from index.cache import cache_dir
 
     digest = hashlib.sha256()
     for doc in read_documents([task.corpus], on_error=lambda error: None):
