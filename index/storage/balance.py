@@ -12,6 +12,8 @@ language's passage count and vector sum.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+
 import numpy as np
 
 LANGUAGES = ("id", "en")
@@ -24,29 +26,51 @@ MIN_PASSAGES = 3
 MIN_SHARE = 0.01
 
 
+CHUNK_ROWS = 65_536  # passages summed at once: the sums never hold a copy of every vector
+
+
 def language_sums(vectors: np.ndarray, langs: np.ndarray) -> dict[str, dict]:
     """{language: {"passages": n, "sum": [...]}} for Indonesian and English passages;
     ``langs`` holds each row's document language."""
-    sums = {}
-    for lang in LANGUAGES:
-        rows = langs == lang
-        if rows.any():
-            sums[lang] = {"passages": int(rows.sum()),
-                          "sum": np.asarray(vectors[rows], dtype=np.float64).sum(axis=0).tolist()}
-    return sums
+    return _summed((vectors[start:start + CHUNK_ROWS], langs[start:start + CHUNK_ROWS])
+                   for start in range(0, len(langs), CHUNK_ROWS))
+
+
+def _summed(chunks: Iterable[tuple[np.ndarray, np.ndarray]]) -> dict[str, dict]:
+    """language_sums over (vectors, langs) chunks, in order. Each language's rows are added one
+    after another in float64 from the first to the last, as one sum over all of them adds them
+    (NumPy adds the rows of a sum over axis 0 in order): the same figures to the last bit."""
+    counts = {lang: 0 for lang in LANGUAGES}
+    totals: dict[str, np.ndarray] = {}
+    for vectors, langs in chunks:
+        for lang in LANGUAGES:
+            rows = langs == lang
+            if rows.any():
+                chosen = np.asarray(vectors[rows], dtype=np.float64)
+                if lang in totals:
+                    chosen = np.concatenate([totals[lang][None], chosen])
+                totals[lang] = np.add.reduce(chosen, axis=0)
+                counts[lang] += int(rows.sum())
+    return {lang: {"passages": counts[lang], "sum": totals[lang].tolist()} for lang in LANGUAGES if lang in totals}
 
 
 def record_sums(records: list[dict], segments: dict[str, np.ndarray]) -> dict[str, dict]:
     """language_sums of an index generation's records, whose vectors are in ``segments``."""
-    rows, langs = [], []
-    for record in records:
-        count = len(record["passages"])
-        if record["lang"] in LANGUAGES and count:
-            rows.append(segments[record["segment"]][record["row"]:record["row"] + count])
-            langs.append(np.full(count, record["lang"]))
-    if not rows:
-        return {}
-    return language_sums(np.concatenate(rows), np.concatenate(langs))
+    def chunks() -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        rows, langs, held = [], [], 0
+        for record in records:
+            count = len(record["passages"])
+            if record["lang"] in LANGUAGES and count:
+                rows.append(segments[record["segment"]][record["row"]:record["row"] + count])
+                langs.append(np.full(count, record["lang"]))
+                held += count
+            if held >= CHUNK_ROWS:
+                yield np.concatenate(rows), np.concatenate(langs)
+                rows, langs, held = [], [], 0
+        if rows:
+            yield np.concatenate(rows), np.concatenate(langs)
+
+    return _summed(chunks())
 
 
 def language_direction(sums: dict[str, dict]) -> np.ndarray | None:
