@@ -398,11 +398,13 @@ def _write_generation(index_dir: Path, embedder: Embedder, previous: _Previous |
                 embedder, texts, cache if cache is not None else VectorCache(embedder),
                 progress=lambda n, total: progress("embed", n, total),
             )
+        del texts  # a copy of every passage's words: 2 GB at a million articles
         checkpoint("embedded")
         progress("write", 0, len(fresh))
         segment = store.next_segment_name(index_dir, previous.folder if previous else None)
         records = [*kept, *_new_records(fresh, spans, fingerprints, segment)]
         segments = _write_vectors(staged, previous, records, segment, vectors)
+        del vectors  # written: read back from the segment files, mapped
         arrays = {name: store.load_segment(staged, name, rows, embedder.dim) for name, rows in segments.items()}
         language_vectors = record_sums(records, arrays)
         if previous is not None:
@@ -439,9 +441,20 @@ def _write_generation(index_dir: Path, embedder: Embedder, previous: _Previous |
 
 
 def _in_order(records: list[dict], arrays: dict[str, np.ndarray], dim: int) -> np.ndarray:
-    """Every record's passage vectors, records in order."""
+    """Every record's passage vectors, records in order: the segment itself when the records
+    are its rows in order (a first build), else a copy."""
+    if len(arrays) == 1:
+        [whole] = arrays.values()
+        place = 0
+        for rec in records:
+            if rec["row"] != place:
+                break
+            place += len(rec["passages"])
+        else:
+            if place == len(whole):
+                return whole
     parts = [arrays[rec["segment"]][rec["row"]:rec["row"] + len(rec["passages"])] for rec in records]
-    return np.concatenate(parts).astype(np.float32) if parts else np.zeros((0, dim), dtype=np.float32)
+    return np.concatenate(parts) if parts else np.zeros((0, dim), dtype=np.float32)
 
 
 def _fill_numbers(previous: Path, records: list[dict]) -> None:
