@@ -19,6 +19,7 @@ from index.storage.builder import add_documents, build_index, remove_documents
 from index.embedding.engine import VectorCache
 from index.errors import DocumentsSkipped, IndexCorrupt, IndexLocked, IndexMismatch, LintasError
 from index.storage import codes as codes_module
+from index.storage import keyword as keyword_module
 from index.storage.codes import companions, load_codes, quantize
 from index.reading.ids import display_id
 from search import engine, semantic
@@ -389,3 +390,18 @@ def test_a_search_lets_go_of_the_pages_of_big_mapped_files(corpus, index_dir, em
     search(reader, "warga", k=5)  # and the next search faults back what it reads
     assert [hit.to_json() for hit in similar(reader, "banjir.txt", k=2).hits] == pages[1]
     assert resident_kb(folder)[segment] == resident_kb(folder)[store.DOCS] == 0
+
+
+def test_the_write_bar_moves_as_documents_are_written(corpus, index_dir, embedder, monkeypatch):
+    """Writing the keyword index is a build's longest stage at a million articles: its bar
+    advances as documents go in (here every 2), on a first build and on an update."""
+    monkeypatch.setattr(keyword_module, "WRITTEN_EVERY", 2)
+    for change in (None, "new.txt"):
+        if change:
+            (corpus / change).write_text("Berita baru\n\nKabar dari Medan.", encoding="utf-8")
+        calls = []
+        build(corpus, index_dir, embedder, progress=lambda stage, n, total: calls.append((stage, n, total)))
+        writes = [(n, total) for stage, n, total in calls if stage == "write"]
+        fresh = 1 if change else len(ARTICLES) + 1  # feed.jsonl holds two
+        assert writes[0] == (0, fresh) and sum(n for n, _ in writes) == fresh
+        assert len(writes) == 1 + -(-fresh // 2) and {total for _, total in writes} == {fresh}

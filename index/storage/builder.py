@@ -401,6 +401,10 @@ def _write_generation(index_dir: Path, embedder: Embedder, previous: _Previous |
         del texts  # a copy of every passage's words: 2 GB at a million articles
         checkpoint("embedded")
         progress("write", 0, len(fresh))
+
+        def written(count: int) -> None:
+            progress("write", count, len(fresh))
+
         segment = store.next_segment_name(index_dir, previous.folder if previous else None)
         records = [*kept, *_new_records(fresh, spans, fingerprints, segment)]
         segments = _write_vectors(staged, previous, records, segment, vectors)
@@ -416,9 +420,9 @@ def _write_generation(index_dir: Path, embedder: Embedder, previous: _Previous |
         del in_order
         checkpoint("vectors")
         if previous is not None:
-            _update_keyword(previous.folder, staged, remove_ids, fresh)
+            _update_keyword(previous.folder, staged, remove_ids, fresh, written)
         else:
-            write_keyword_index(staged / store.WHOOSH, fresh)
+            write_keyword_index(staged / store.WHOOSH, fresh, written)
         checkpoint("keyword")
         store.write_records(staged, records)
         write_table(staged, records, along=along)
@@ -473,10 +477,11 @@ def _fill_numbers(previous: Path, records: list[dict]) -> None:
         raise IndexCorrupt(previous / store.WHOOSH, f"{type(error).__name__}: {error}") from None
 
 
-def _update_keyword(previous: Path, staged: Path, remove_ids: list[str], fresh: list[Document]) -> None:
+def _update_keyword(previous: Path, staged: Path, remove_ids: list[str], fresh: list[Document],
+                    written: Callable[[int], None]) -> None:
     store.link_whoosh(previous, staged)
     try:
-        update_keyword_index(staged / store.WHOOSH, remove_ids, fresh)
+        update_keyword_index(staged / store.WHOOSH, remove_ids, fresh, written)
     except Exception as error:  # Whoosh raises EOFError, struct and pickle errors on damaged files
         raise IndexCorrupt(previous / store.WHOOSH, f"{type(error).__name__}: {error}") from None
 

@@ -1,7 +1,7 @@
 """The Whoosh (BM25) side of an index: schema, writer, and opening it for reading."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from io import BytesIO
 from pathlib import Path
 
@@ -44,18 +44,26 @@ def keyword_fields(doc: Document) -> dict[str, str]:
     return fields
 
 
-def write_keyword_index(folder: Path, documents: Iterable[Document]) -> None:
+Written = Callable[[int], None]  # told how many more documents the writer has taken
+
+
+def _nothing(count: int) -> None:
+    pass
+
+
+def write_keyword_index(folder: Path, documents: Iterable[Document], written: Written = _nothing) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    _write(whoosh_index.create_in(str(folder), schema()), (), documents)
+    _write(whoosh_index.create_in(str(folder), schema()), (), documents, written)
 
 
-def update_keyword_index(folder: Path, remove_ids: Iterable[str], documents: Iterable[Document]) -> None:
+def update_keyword_index(folder: Path, remove_ids: Iterable[str], documents: Iterable[Document],
+                         written: Written = _nothing) -> None:
     """Delete ``remove_ids`` from the Whoosh index in ``folder`` and add ``documents``.
 
     Whoosh writes new segment files and a new table of contents; it never changes an old
     file, so ``folder`` may hold hard links to the previous generation's files.
     """
-    _write(whoosh_index.open_dir(str(folder)), remove_ids, documents)
+    _write(whoosh_index.open_dir(str(folder)), remove_ids, documents, written)
 
 
 class _MappedFile(structfile.BufferFile):
@@ -110,12 +118,21 @@ def check_keyword_index(folder: Path, documents: int) -> None:
         raise IndexCorrupt(folder, f"{count} documents, manifest says {documents}")
 
 
-def _write(ix, remove_ids: Iterable[str], documents: Iterable[Document]) -> None:
+WRITTEN_EVERY = 100  # documents between two calls of ``written``
+
+
+def _write(ix, remove_ids: Iterable[str], documents: Iterable[Document], written: Written) -> None:
+    """``written`` hears of the documents added, a hundred at a time: at a million articles the
+    writing is the longest stage of a build, and its bar would otherwise stand still until the
+    end."""
     writer = ix.writer(limitmb=256)
     try:
         for doc_id in remove_ids:
             writer.delete_by_term("id", doc_id)
-        for doc in documents:
+        added = 0
+        for added, doc in enumerate(documents, start=1):
+            if added % WRITTEN_EVERY == 0:
+                written(WRITTEN_EVERY)
             writer.add_document(
                 id=doc.id, title=doc.title, path=doc.path, lang=doc.lang, date=doc.date or "",
                 source=doc.source or "", url=doc.url or "", content=doc.full_text,
@@ -123,6 +140,8 @@ def _write(ix, remove_ids: Iterable[str], documents: Iterable[Document]) -> None
                 body_start=len(doc.full_text) - len(doc.text),
                 **keyword_fields(doc),
             )
+        if added % WRITTEN_EVERY:
+            written(added % WRITTEN_EVERY)
     except BaseException:
         writer.cancel()
         raise
