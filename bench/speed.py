@@ -523,6 +523,32 @@ def synthetic_documents(count: int, seed: int = 0):
         yield {"id": f"syn-{n:06d}", "title": sentences[0], "text": " ".join(sentences), "lang": lang, "date": day}
 
 
+class StageLines:
+    """A build's progress as lines on stderr, each stage at every tenth of its total (reading:
+    every tenth of ``expected`` documents), with the time since the stage began, the stage's
+    estimated time left and this process's resident memory: the bars of `lintas index` for a
+    run that writes to a log."""
+
+    def __init__(self, expected: int) -> None:
+        self._expected = expected
+        self._done: dict[str, int] = {}
+        self._began: dict[str, float] = {}
+        self._said: dict[str, int] = {}
+
+    def __call__(self, stage: str, advance: int, total: int | None) -> None:
+        now = time.perf_counter()
+        self._began.setdefault(stage, now)
+        done = self._done[stage] = self._done.get(stage, 0) + advance
+        whole = total or self._expected
+        tenth = 10 * done // max(whole, 1)
+        if tenth > self._said.get(stage, 0):
+            self._said[stage] = tenth
+            spent = now - self._began[stage]
+            left = spent * (whole - done) / done if done else float("nan")
+            print(f"{stage}: {done:,} of {whole:,}{'' if total else ' (expected)'}, {spent:.0f} s, "
+                  f"~{left:.0f} s left; resident {rss_mb():,.0f} MB", file=sys.stderr, flush=True)
+
+
 class RandomEmbedder:
     """Random unit vectors of the real model's size: the synthetic part of the search-side index."""
 
@@ -571,7 +597,7 @@ def make_index(args) -> None:
     builder.detect_language = guess_language  # synthetic: see guess_language
     embedder = RandomEmbedder()
     with tempfile.TemporaryDirectory() as scratch:
-        report = builder.build_index([corpus], out / "index", embedder,
+        report = builder.build_index([corpus], out / "index", embedder, progress=StageLines(args.size),
                                      cache=VectorCache(embedder, Path(scratch) / "v.sqlite"))
     print(f"synthetic index: {report.documents} documents, {report.passages} passages, "
           f"{report.languages}, built in {time.perf_counter() - started:.0f} s -> {out / 'index'}")
