@@ -121,7 +121,7 @@ def _table_factory() -> DetectorFactory | None:
         factory.langlist = languages
         factory.word_lang_prob_map = _Rows(folder, len(languages))
         return factory
-    except (OSError, ValueError):  # a damaged copy: langdetect's own, and the copy made again next time
+    except (OSError, ValueError, EOFError):  # a damaged copy: langdetect's own, and the copy made again next time
         shutil.rmtree(folder, ignore_errors=True)
         return None
 
