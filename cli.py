@@ -265,7 +265,7 @@ class _Progress:
     """Stage bars on stderr, shown only when stderr is a terminal; before embedding with a slow
     engine, a note of what it will cost (always)."""
 
-    LABELS = {"read": "Reading", "embed": "Embedding passages", "write": "Writing index",
+    LABELS = {"read": "Reading", "embed": "Embedding passages", "link": "Linking stories", "write": "Writing index",
               "queries": "Running queries"}
 
     def __init__(self, console, embedder=None) -> None:

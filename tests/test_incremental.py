@@ -392,9 +392,10 @@ def test_a_search_lets_go_of_the_pages_of_big_mapped_files(corpus, index_dir, em
     assert resident_kb(folder)[segment] == resident_kb(folder)[store.DOCS] == 0
 
 
-def test_the_write_bar_moves_as_documents_are_written(corpus, index_dir, embedder, monkeypatch):
-    """Writing the keyword index is a build's longest stage at a million articles: its bar
-    advances as documents go in (here every 2), on a first build and on an update."""
+def test_the_link_and_write_bars_move_as_documents_are_done(corpus, index_dir, embedder, monkeypatch):
+    """Linking stories and writing the keyword index are a build's longest stages at a million
+    articles: their bars advance as documents are linked and go in (here every 2), on a first
+    build and on an update."""
     monkeypatch.setattr(keyword_module, "WRITTEN_EVERY", 2)
     for change in (None, "new.txt"):
         if change:
@@ -405,3 +406,6 @@ def test_the_write_bar_moves_as_documents_are_written(corpus, index_dir, embedde
         fresh = 1 if change else len(ARTICLES) + 1  # feed.jsonl holds two
         assert writes[0] == (0, fresh) and sum(n for n, _ in writes) == fresh
         assert len(writes) == 1 + -(-fresh // 2) and {total for _, total in writes} == {fresh}
+        links = [(n, total) for stage, n, total in calls if stage == "link"]
+        assert links[0] == (0, fresh) and sum(n for n, _ in links) == fresh and len(links) >= 2
+        assert [stage for stage, _, _ in calls].index("link") < [stage for stage, _, _ in calls].index("write")

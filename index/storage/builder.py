@@ -40,7 +40,7 @@ from index.embedding.passages import PASSAGES_VERSION, passage_spans, passage_te
 from index.storage.stories import numbers_in, update_links
 from index.storage.codes import companions, write_codes
 
-# progress(stage, advance, total): stage is "read", "embed" or "write"
+# progress(stage, advance, total): stage is "read", "embed", "link" (story links) or "write"
 ProgressFn = Callable[[str, int, int | None], None]
 
 COMPACT_SEGMENTS = 32  # more vector segments than this, or more dead rows than live: rewrite
@@ -400,11 +400,6 @@ def _write_generation(index_dir: Path, embedder: Embedder, previous: _Previous |
             )
         del texts  # a copy of every passage's words: 2 GB at a million articles
         checkpoint("embedded")
-        progress("write", 0, len(fresh))
-
-        def written(count: int) -> None:
-            progress("write", count, len(fresh))
-
         segment = store.next_segment_name(index_dir, previous.folder if previous else None)
         records = [*kept, *_new_records(fresh, spans, fingerprints, segment)]
         segments = _write_vectors(staged, previous, records, segment, vectors)
@@ -414,11 +409,17 @@ def _write_generation(index_dir: Path, embedder: Embedder, previous: _Previous |
         if previous is not None:
             _fill_numbers(previous.folder, records)
         in_order = _in_order(records, arrays, embedder.dim)
-        update_links(records, in_order, {doc.id for doc in fresh})
+        update_links(records, in_order, {doc.id for doc in fresh},
+                     progress=lambda done, total: progress("link", done, total))
         direction = language_direction(language_vectors)
         along = None if direction is None else along_direction(in_order, direction)
         del in_order
         checkpoint("vectors")
+        progress("write", 0, len(fresh))
+
+        def written(count: int) -> None:
+            progress("write", count, len(fresh))
+
         if previous is not None:
             _update_keyword(previous.folder, staged, remove_ids, fresh, written)
         else:

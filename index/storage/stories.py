@@ -19,7 +19,7 @@ chosen by measurement (bench/stories.py; figures and method in bench/STORIES.md)
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -97,7 +97,8 @@ class StoryFacts:
 
 
 def link_documents(vectors: np.ndarray, counts: Sequence[int], facts: Sequence[StoryFacts],
-                   linking: Iterable[int], rule: StoryRule = DEFAULT_RULE) -> dict[int, dict[int, float]]:
+                   linking: Iterable[int], rule: StoryRule = DEFAULT_RULE,
+                   linked: Callable[[int], None] = lambda count: None) -> dict[int, dict[int, float]]:
     """The story links of the documents ``linking`` (positions) with every document: for each
     linked pair (both directions), its alignment. ``vectors``: every document's passages in
     order, ``counts[i]`` of them for document i. The documents are aligned in batches of about
@@ -105,7 +106,8 @@ def link_documents(vectors: np.ndarray, counts: Sequence[int], facts: Sequence[S
     their story: a dated batch only with the documents dated within ``rule.max_days`` of it
     and the undated ones (the rule keeps no pair further apart), so that a news archive's
     build grows with its size times the articles of a week, not with its size squared (issue
-    21: every pair took ~45 minutes at 100,000 articles, and would take ~3 days at a million)."""
+    21: every pair took ~45 minutes at 100,000 articles, and would take ~3 days at a million).
+    ``linked`` hears how many more of ``linking`` are done, batch by batch."""
     counts_array = np.asarray(counts, dtype=np.int64)
     starts = np.concatenate([[0], np.cumsum(counts_array)[:-1]]).astype(np.int64)
     lowest = rule.needed(False)
@@ -132,6 +134,7 @@ def link_documents(vectors: np.ndarray, counts: Sequence[int], facts: Sequence[S
                              days_apart(mine.date, theirs.date)):
                     links.setdefault(position, {})[other] = round(value, 4)
                     links.setdefault(other, {})[position] = round(value, 4)
+        linked(len(batch))
     return links
 
 
@@ -219,14 +222,16 @@ def story_groups(links: Sequence[dict[int, float]]) -> list[int]:
 MAX_LINKS = 20  # a document keeps its strongest links: a story is rarely bigger
 
 
-def update_links(records: list[dict], vectors: np.ndarray, changed: set[str], rule: StoryRule = DEFAULT_RULE) -> None:
+def update_links(records: list[dict], vectors: np.ndarray, changed: set[str], rule: StoryRule = DEFAULT_RULE,
+                 progress: Callable[[int, int], None] = lambda done, total: None) -> None:
     """Keep every record's ``story`` links current (record id -> alignment): the documents in
     ``changed`` (new or re-indexed) are linked anew with every document, the others keep theirs
     to documents still there. ``vectors``: every record's passages, in record order; each record
     needs ``numbers``. Records written before links were kept are all linked.
 
     The vectors are the model's own (not the language-balanced ones of the vector leg): they
-    never change, so a link made once holds however the archive grows."""
+    never change, so a link made once holds however the archive grows. ``progress(done,
+    total)`` hears of the documents linked anew (minutes at a million articles)."""
     everything = any("story" not in rec for rec in records)
     ids = [rec["id"] for rec in records]
     live = set(ids) - changed
@@ -236,7 +241,9 @@ def update_links(records: list[dict], vectors: np.ndarray, changed: set[str], ru
     for rec in records:  # links to documents gone or re-indexed go (the latter are made again below)
         rec["story"] = {other: value for other, value in rec["story"].items() if other in live}
     facts = [StoryFacts(rec["lang"], rec.get("date"), frozenset(rec["numbers"])) for rec in records]
-    links = link_documents(vectors, [len(rec["passages"]) for rec in records], facts, relink, rule)
+    progress(0, len(relink))
+    links = link_documents(vectors, [len(rec["passages"]) for rec in records], facts, relink, rule,
+                           linked=lambda count: progress(count, len(relink)))
     for i, others in links.items():
         records[i]["story"].update({ids[j]: value for j, value in others.items()})
     for rec in records:
