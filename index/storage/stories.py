@@ -241,7 +241,8 @@ def update_links(records: list[dict], vectors: np.ndarray, changed: set[str], ru
     for rec in records:  # links to documents gone or re-indexed go (the latter are made again below)
         rec["story"] = {other: value for other, value in rec["story"].items() if other in live}
     facts = [StoryFacts(rec["lang"], rec.get("date"), frozenset(rec["numbers"])) for rec in records]
-    progress(0, len(relink))
+    if relink:
+        progress(0, len(relink))
     links = link_documents(vectors, [len(rec["passages"]) for rec in records], facts, relink, rule,
                            linked=lambda count: progress(count, len(relink)))
     for i, others in links.items():
