@@ -273,27 +273,16 @@ class IndexReader:
 
     def vectors_at(self, passages: np.ndarray) -> np.ndarray:
         """The float32 vectors of the passages at these places (in the order of ``vectors``),
-        read through the mapping. In an archive whose float32 vectors are over RELEASED_FROM,
-        the pages are let go again (MADV_DONTNEED: they stay in the page cache, out of this
-        process): a read fault maps the pages around it too (64 KB), and after a few hundred
-        queries rescoring their best passages would have made the whole float32 file resident
-        in every search process (bench/SPEED.md). A smaller archive keeps them: each page is
-        faulted in once, and later rescoring costs no fault."""
+        read through the mapping (``let_go`` lets their pages go after a search in a big archive)."""
         passages = np.asarray(passages, dtype=np.int64)
         found = np.empty((len(passages), self.manifest.dim), dtype=np.float32)
         order = np.argsort(passages, kind="stable")
         wanted = passages[order]
         bounds = np.searchsorted(wanted, self._run_starts)  # where each run's passages begin among them
-        touched = set()
         for run in np.flatnonzero(np.diff(bounds)):
             first, end = bounds[run], bounds[run + 1]
             rows = self.vector_runs[run].view(np.ndarray)  # the plain array: memmap's indexing costs 10x
             found[order[first:end]] = rows.take(wanted[first:end] - self._run_starts[run], axis=0)
-            touched.add(self._runs[run][0])
-        for name in touched if self.manifest.passages * self.manifest.dim * 4 > RELEASED_FROM else ():
-            mapping = getattr(self._segments[name], "_mmap", None)  # numpy.memmap's own mmap
-            if mapping is not None:
-                mapping.madvise(mmap.MADV_DONTNEED)
         return found
 
     @cached_property
@@ -393,17 +382,22 @@ class IndexReader:
         return self.whoosh.searcher()
 
     def let_go(self) -> None:
-        """Let go of the pages a query read through this thread's Whoosh segment files and
-        docs.jsonl where the file is over RELEASED_FROM (MADV_DONTNEED: they stay in the page
-        cache, out of this process), as ``vectors_at`` does with the float32 vectors. A read
-        fault maps the 64 KB around it, so over a few hundred queries each mapping becomes the
-        whole file, resident in every search process: at 100,000 articles Whoosh's 305 MB
-        segment was 291 MB of a search process's 859 (bench/SPEED.md), at a million it would be
-        ~3 GB. The next query faults back the pages it reads, from the page cache."""
+        """Let go of the pages a search read through its big mapped files (MADV_DONTNEED: they
+        stay in the page cache, out of this process): this thread's Whoosh segment files and
+        docs.jsonl where the file is over RELEASED_FROM, the float32 vector segments (read by
+        ``vectors_at`` for rescoring) where they are over it together. A read fault maps the
+        64 KB around it, so over a few hundred queries each mapping becomes the whole file,
+        resident in every search process: at 100,000 articles Whoosh's 305 MB segment was 291 MB
+        of a search process's 859, the float32 vectors 1,285 MB with codes before they were let
+        go (bench/SPEED.md). A smaller file keeps its pages: each is faulted in once. The next
+        query faults back the pages it reads, from the page cache."""
         searcher = getattr(self._local, "searcher", None)
-        mappings = [self.docs._data] + (whoosh_mappings(searcher) if searcher is not None else [])
+        mappings = [mapping for mapping in [self.docs._data, *(whoosh_mappings(searcher) if searcher else [])]
+                    if isinstance(mapping, mmap.mmap) and len(mapping) > RELEASED_FROM]
+        if "_segments" in self.__dict__ and self.manifest.passages * self.manifest.dim * 4 > RELEASED_FROM:
+            mappings += [getattr(segment, "_mmap", None) for segment in self._segments.values()]  # numpy.memmap's own
         for mapping in mappings:
-            if isinstance(mapping, mmap.mmap) and len(mapping) > RELEASED_FROM:
+            if mapping is not None:
                 mapping.madvise(mmap.MADV_DONTNEED)
 
     def close(self) -> None:

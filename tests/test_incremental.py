@@ -338,7 +338,7 @@ def test_every_hit_carries_its_exact_cosine_whatever_the_codes_rounding(tmp_path
     assert reader.manifest.documents == 150 and {"id", "en"} <= set(reader.langs)
     exact = answers(10**9)
     assert all(exact) and answers(5) == exact
-    monkeypatch.setattr(reader_module, "RELEASED_FROM", 0)  # the float32 pages let go after each rescoring
+    monkeypatch.setattr(reader_module, "RELEASED_FROM", 0)  # the float32 pages let go after each search
     assert answers(5) == exact
     # more like this, a page far down: its hits' cosines exact too (which of the nearly equal
     # documents at the page's edges fall on it is the codes' choice)
@@ -374,8 +374,9 @@ def resident_kb(folder: Path) -> dict[str, int]:
 
 
 def test_a_search_lets_go_of_the_pages_of_big_mapped_files(corpus, index_dir, embedder, monkeypatch):
-    """Whoosh's segment file and docs.jsonl are mapped; past RELEASED_FROM bytes a search lets go
-    of the pages it read (the next one faults back what it reads), a smaller file keeps them."""
+    """Whoosh's segment file, docs.jsonl and the float32 vectors are mapped; past RELEASED_FROM
+    bytes a search lets go of the pages it read (the next one faults back what it reads), a
+    smaller file keeps them."""
     build(corpus, index_dir, embedder)
     folder = store.live_generation(index_dir)
     reader = reader_for(index_dir, embedder)
@@ -383,13 +384,14 @@ def test_a_search_lets_go_of_the_pages_of_big_mapped_files(corpus, index_dir, em
              [hit.to_json() for hit in similar(reader, "banjir.txt", k=2).hits]]
     kept = resident_kb(folder)
     segment = next(name for name in kept if name.endswith(".seg"))
-    assert kept[segment] > 0 and kept[store.DOCS] > 0
+    vectors = next(iter(store.read_manifest(folder).segments))
+    assert kept[segment] > 0 and kept[store.DOCS] > 0 and kept[vectors] > 0
     monkeypatch.setattr(reader_module, "RELEASED_FROM", 0)
     assert [hit.to_json() for hit in search(reader, "banjir warga", k=5)] == pages[0]
-    assert resident_kb(folder)[segment] == resident_kb(folder)[store.DOCS] == 0
+    assert resident_kb(folder)[segment] == resident_kb(folder)[store.DOCS] == resident_kb(folder)[vectors] == 0
     search(reader, "warga", k=5)  # and the next search faults back what it reads
     assert [hit.to_json() for hit in similar(reader, "banjir.txt", k=2).hits] == pages[1]
-    assert resident_kb(folder)[segment] == resident_kb(folder)[store.DOCS] == 0
+    assert resident_kb(folder)[segment] == resident_kb(folder)[store.DOCS] == resident_kb(folder)[vectors] == 0
 
 
 def test_the_link_and_write_bars_move_as_documents_are_done(corpus, index_dir, embedder, monkeypatch):
