@@ -19,6 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 from index.cache import cache_dir  # noqa: E402
 from quality import CONVEX_WEIGHTS  # noqa: E402
+from search.engine import hit_evidence  # noqa: E402
 from search.serving.evaluation import judged_names, open_task_index, query_legs, read_task  # noqa: E402
 from search.fusion import min_max_convex, reciprocal_rank_fusion  # noqa: E402
 
@@ -71,7 +72,9 @@ def legs_of(task, reader) -> dict:
         got = query_legs(reader, text)
         legs[query_id] = {"query_lang": got.query_lang, "keyword": named(got.keyword), "semantic": named(got.semantic),
                           "cosine": named(got.cosine), "bm25": named(got.bm25), "doc_lang": named(got.doc_lang),
-                          "lead": named(got.lead), "names": named(got.names)}
+                          "lead": named(got.lead), "names": named(got.names),
+                          # what the relevance floor measures (search.engine.hit_evidence)
+                          "evidence": named({doc: hit_evidence(reader, got, doc) for doc in got.cosine})}
     return legs
 
 

@@ -22,8 +22,8 @@ from search.keyword import (keyword_scores_of, keyword_search, lead_matches, mat
 from search.language import query_language
 from search.reader import IndexReader
 from search.results import Hit
-from search.semantic import (best_passage, document_scores, exact_documents, exact_ranking, passage_scores,
-                             semantic_search)
+from search.semantic import (best_passage, document_evidence, document_scores, exact_documents, exact_ranking,
+                             one_document_evidence, passage_scores, semantic_search)
 from search.snippets import make_snippet
 from search.stories import group_ranked
 from search.syntax import Constraints, only_exclusions, parse
@@ -274,7 +274,7 @@ def _page(reader: IndexReader, query: str, k: int, mode: Mode, lang: str | None,
     keyword_at = {doc: (place, score) for place, (doc, score) in enumerate(legs.keyword, start=1)}
     semantic_at = {doc: (place, score) for place, (doc, score) in enumerate(legs.semantic, start=1)}
     hits = [make_hit(reader, place, item, keyword_at.get(item.doc), semantic_at.get(item.doc),
-                 legs.lead.get(item.doc), legs.passage_scores, legs.field_terms, story, legs.cosine.get(item.doc),
+                 legs.lead.get(item.doc), legs.passage_scores, legs.field_terms, story, hit_evidence(reader, legs, item.doc),
                  constraints is not None and constraints.holds_phrases(item.doc), legs.names.get(item.doc))
             for place, item, story in chosen]
     return Results(hits, more, None if above is None else int(above.sum()),
@@ -298,19 +298,28 @@ def _above_floor(reader: IndexReader, legs: Legs, mode: Mode, filters: Filters,
     # a document far down the vector leg clears the floor or not by its codes' cosine (off by
     # 0.0003 typically, 0.003 at most on the bench: bench/SPEED.md): scoring every one near the
     # floor again would read thousands of float32 rows at a million articles
-    above = legs.doc_scores >= FLOOR
+    cosines = document_evidence(reader, legs.query_vector, legs.passage_scores, legs.doc_scores)
+    above = cosines >= FLOOR
     if legs.name_terms and mode == Mode.hybrid:
         # under the floor by less than the names' evidence: confident if they hold the names
-        near = np.flatnonzero(~above & (legs.doc_scores >= FLOOR - NAME_EVIDENCE))
+        near = np.flatnonzero(~above & (cosines >= FLOOR - NAME_EVIDENCE))
         ids = [reader.doc_id(p) for p in near]
         held = name_matches(reader, legs.name_terms, ids)
-        above[[p for p, doc in zip(near, ids) if confident(float(legs.doc_scores[p]), held[doc])]] = True
+        above[[p for p, doc in zip(near, ids) if confident(float(cosines[p]), held[doc])]] = True
     if holders is not None:
         above |= holders
     for mask in (filters.mask(reader), constraints.position_mask if constraints is not None else None):
         if mask is not None:
             above &= mask
     return above
+
+
+def hit_evidence(reader: IndexReader, legs: Legs, doc: str) -> float | None:
+    """The document's evidence for the relevance floor (search.semantic.evidence: its cosine with
+    only the language direction out); None in keyword mode."""
+    if legs.passage_scores is None:
+        return None
+    return one_document_evidence(reader, legs.query_vector, legs.passage_scores, reader.position(doc))
 
 
 def _by_date(reader: IndexReader, legs: Legs, ranked: list[Fused], above: np.ndarray) -> list[str]:
@@ -380,9 +389,9 @@ def make_hit(reader: IndexReader, rank: int, item: Fused,
              scores: np.ndarray | None, field_terms: dict[str, list[str]], group: int | None,
              cosine: float | None, sure: bool = False, names: float | None = None) -> Hit:
     """A ranked document as a hit: its leg places and scores, its snippet from the best passage
-    (``scores``: every passage's; None: the opening), confidence from ``cosine`` and the share
-    of the query's names it holds (``cosine`` None: no floor applies, confident), or confident
-    whatever it is when ``sure``."""
+    (``scores``: every passage's; None: the opening), confidence from ``cosine`` (its evidence,
+    hit_evidence) and the share of the query's names it holds (``cosine`` None: no floor
+    applies, confident), or confident whatever it is when ``sure``."""
     doc_id = item.doc
     position = reader.position(doc_id)
     info = reader.docs[position]

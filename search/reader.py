@@ -16,7 +16,8 @@ import numpy as np
 
 from index.storage import store, table
 from index.reading.analysis import ANALYZER_VERSION
-from index.storage.balance import along_direction, language_direction, language_sums
+from index.storage.balance import (COMMON_TAKEN, along_direction, common_direction, language_direction,
+                                   language_sums)
 from index.storage.codes import load_codes
 from index.embedding.choose import load_embedder
 from index.embedding.engine import Embedder, canonical_model
@@ -27,26 +28,41 @@ from index.reading.ids import DocumentIds
 # a mapped file of more bytes than this is let go after each use (IndexReader.let_go): float32
 # vectors past ~55,000 articles, Whoosh's segment past ~85,000, docs.jsonl past ~380,000
 RELEASED_FROM = 256 * 2**20
+# what taking COMMON_TAKEN of the common component's length out of two vectors takes out of their
+# dot product, as a share of the two components' product: 1 − (1 − taken)²
+COMMON_SHARE = 1 - (1 - COMMON_TAKEN) ** 2
 
 
 @dataclass(frozen=True)
 class Balance:
-    """The archive's language direction (index.storage.balance) and what every passage holds of it."""
+    """The archive's language direction and common direction (index.storage.balance), and what
+    every passage holds of each."""
 
     direction: np.ndarray  # unit vector
     along: np.ndarray  # each passage's component along it, p·u
     scale: np.ndarray  # 1 / |p − (p·u)u|: the length of what is left, inverted
+    common: np.ndarray | None = None  # unit vector, at right angles to ``direction``
+    # each passage's component along ``common`` once the direction is out and the rest made unit
+    # length, c = (p·w) · scale, and 1 / √(1 − t c²) for the share t of it taken out (search.semantic)
+    along_common: np.ndarray | None = None
+    common_scale: np.ndarray | None = None
 
     @classmethod
-    def of(cls, vectors: np.ndarray, direction: np.ndarray) -> "Balance":
-        return cls.along_of(direction, along_direction(vectors, direction))
+    def of(cls, vectors: np.ndarray, direction: np.ndarray, common: np.ndarray | None = None) -> "Balance":
+        along_common = None if common is None else along_direction(vectors, common)
+        return cls.along_of(direction, along_direction(vectors, direction), common, along_common)
 
     @classmethod
-    def along_of(cls, direction: np.ndarray, along: np.ndarray) -> "Balance":
-        """From each passage's component along the direction (the index's table keeps it)."""
+    def along_of(cls, direction: np.ndarray, along: np.ndarray, common: np.ndarray | None = None,
+                 along_common: np.ndarray | None = None) -> "Balance":
+        """From each passage's component along the directions (the index's table keeps them)."""
         along = np.asarray(along, dtype=np.float32)
-        scale = 1 / np.sqrt(np.maximum(1 - along * along, 1e-6))
-        return cls(direction, along, scale.astype(np.float32))
+        scale = (1 / np.sqrt(np.maximum(1 - along * along, 1e-6))).astype(np.float32)
+        if common is None or along_common is None:
+            return cls(direction, along, scale)
+        held = np.asarray(along_common, dtype=np.float32) * scale
+        common_scale = 1 / np.sqrt(np.maximum(1 - np.float32(COMMON_SHARE) * held * held, 1e-6))
+        return cls(direction, along, scale, common, held, common_scale.astype(np.float32))
 
 
 @dataclass(frozen=True)
@@ -327,9 +343,11 @@ class IndexReader:
         direction = language_direction(self.language_vectors)
         if direction is None:
             return None
-        if self.table.along is not None:  # kept by the build: no pass over every vector here
-            return Balance.along_of(direction, self.table.along)
-        return Balance.of(self.vectors, direction)
+        common = common_direction(self.language_vectors, direction)
+        if self.table.along is not None and (common is None or self.table.common is not None):
+            # kept by the build: no pass over every vector here
+            return Balance.along_of(direction, self.table.along, common, self.table.common)
+        return Balance.of(self.vectors, direction, common)
 
     @cached_property
     def stories(self) -> np.ndarray:

@@ -6,7 +6,7 @@ import numpy as np
 
 from index.storage.codes import quantize
 from search.filters import Filters
-from search.reader import IndexReader
+from search.reader import COMMON_SHARE, IndexReader
 
 
 # the best passages by their codes, scored again from their float32 vectors: 300 find every one of the
@@ -16,13 +16,23 @@ RESCORED = 300
 
 def passage_scores(reader: IndexReader, query_vector: np.ndarray) -> np.ndarray:
     """Cosine of every passage with the query, both with the archive's language direction taken
-    out (reader.balance; all vectors are unit length): (p·q − (p·u)(q·u)) / (|p'| |q'|).
+    out (reader.balance; all vectors are unit length): (p·q − (p·u)(q·u)) / (|p'| |q'|), and then
+    part of their common component (below).
 
     A multilingual model scores a passage in the query's own language above an equally good one
     in the other language, so in an archive of both languages the unrelated same-language
     passages crowd out the answer; without the component that says which language a vector
-    is in, both languages compete on what they say (bench/studies/language_balance.py). An archive of
-    one language (no balance) keeps the plain cosine.
+    is in, both languages compete on what they say (bench/studies/language_balance.py). What is
+    left of each vector is mostly a component every passage shares (its direction w: the mean
+    passage, index.storage.balance.common_direction), of which Indonesian text holds more: it
+    lifts Indonesian passages for every query, most of all for an Indonesian query. Of p' and
+    q' made unit length, holding c_p and c_q of w, the share t = reader.COMMON_SHARE of the
+    product c_p·c_q is taken out: (p'·q' − t c_p c_q) / √((1 − t c_p²)(1 − t c_q²)), the
+    cosine of the two with half of their component along w gone (bench/RESULTS.md, "The
+    common component"). An archive of one language (no balance) keeps the plain cosine.
+
+    The relevance floor (search.confidence) was measured on the cosine with only the direction
+    out, and keeps it: ``evidence`` gives it back from these scores.
 
     Every passage is scored from its int8 codes (index.storage.codes: a quarter of the bytes,
     int8 dot products in NumKong's SIMD kernels), then the RESCORED best from their float32
@@ -82,7 +92,52 @@ def _balanced(reader: IndexReader, query_vector: np.ndarray, dots: np.ndarray, p
     dots -= balance.along[passages] * np.float32(along)
     dots *= balance.scale[passages]
     dots /= np.float32(np.sqrt(max(1 - along * along, 1e-6)))
+    if balance.common is not None:
+        held = _query_common(query_vector, balance, along)
+        dots -= balance.along_common[passages] * np.float32(COMMON_SHARE * held)
+        dots *= balance.common_scale[passages]
+        dots /= np.float32(np.sqrt(max(1 - COMMON_SHARE * held * held, 1e-6)))
     return dots
+
+
+def _query_common(query_vector: np.ndarray, balance, along: float) -> float:
+    """The query's component along the common direction once the language direction is out
+    and the rest made unit length (the direction and w are at right angles)."""
+    return float(query_vector @ balance.common) / float(np.sqrt(max(1 - along * along, 1e-6)))
+
+
+def evidence(reader: IndexReader, query_vector: np.ndarray, scores: np.ndarray,
+             passages: np.ndarray | slice = slice(None)) -> np.ndarray:
+    """The passages' cosines with only the language direction out (what the relevance floor
+    measures, search.confidence), from their scores (passage_scores'); ``scores[passages]``
+    itself when the archive has no common component to put back."""
+    balance = reader.balance
+    if balance is None or balance.common is None:
+        return scores[passages]
+    along = float(np.asarray(query_vector, dtype=np.float32) @ balance.direction)
+    held = _query_common(np.asarray(query_vector, dtype=np.float32), balance, along)
+    cosines = scores[passages] * np.float32(np.sqrt(max(1 - COMMON_SHARE * held * held, 1e-6)))
+    cosines /= balance.common_scale[passages]
+    cosines += balance.along_common[passages] * np.float32(COMMON_SHARE * held)
+    return cosines
+
+
+def document_evidence(reader: IndexReader, query_vector: np.ndarray, scores: np.ndarray,
+                      doc_scores: np.ndarray) -> np.ndarray:
+    """Every document's evidence: its best passage's ``evidence``; ``doc_scores`` (every
+    document's best score) itself when the two are the same."""
+    balance = reader.balance
+    if balance is None or balance.common is None:
+        return doc_scores
+    return document_scores(reader, evidence(reader, query_vector, scores))
+
+
+def one_document_evidence(reader: IndexReader, query_vector: np.ndarray, scores: np.ndarray, position: int) -> float:
+    """The document's evidence (document_evidence, for one document)."""
+    start, count = int(reader.passage_starts[position]), int(reader.table.counts[position])
+    if not count:
+        return float("-inf")
+    return float(evidence(reader, query_vector, scores, slice(start, start + count)).max())
 
 
 def _code_scores(reader: IndexReader, query_vector: np.ndarray) -> np.ndarray:

@@ -113,10 +113,12 @@ def test_every_update_writes_the_table_of_its_generation(seeds_index, runner, tm
 def test_the_build_keeps_each_passage_s_component_along_the_language_direction(stories_index):
     reader = IndexReader(stories_index)
     assert reader.table.along is not None and reader.balance is not None  # both languages, enough of each
-    computed = Balance.of(reader.vectors, reader.balance.direction)
-    np.testing.assert_allclose(reader.balance.along, computed.along, atol=1e-6)
-    np.testing.assert_allclose(reader.balance.scale, computed.scale, rtol=1e-5)
+    assert reader.table.common is not None and reader.balance.common is not None
+    computed = Balance.of(reader.vectors, reader.balance.direction, reader.balance.common)
+    for name in ("along", "scale", "along_common", "common_scale"):
+        np.testing.assert_allclose(getattr(reader.balance, name), getattr(computed, name), rtol=1e-5, atol=1e-6)
     shutil.rmtree(reader.folder / table.TABLE)  # an index from before: the table made on open has none
     again = IndexReader(stories_index)
-    assert again.table.along is None
+    assert again.table.along is None and again.table.common is None
     np.testing.assert_allclose(again.balance.along, computed.along, atol=1e-6)
+    np.testing.assert_allclose(again.balance.along_common, computed.along_common, atol=1e-6)

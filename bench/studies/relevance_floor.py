@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 import dev_tasks  # noqa: E402
 from legs import BENCH, load_legs, task_folders  # noqa: E402
 from search import confidence as floor  # noqa: E402
-from search.engine import Mode, clean_query, gather_legs, rank  # noqa: E402
+from search.engine import Mode, clean_query, gather_legs, hit_evidence, rank  # noqa: E402
 from search.serving.evaluation import open_task_index, read_task  # noqa: E402
 from search.fusion import standardized_fusion  # noqa: E402
 
@@ -50,7 +50,7 @@ def hybrid_top(leg: dict, k: int = 10) -> list[tuple[str, float]]:
     """The hybrid's top ``k`` of one query's legs: (doc, its evidence)."""
     fused = standardized_fusion(leg["cosine"], leg["bm25"], leg["doc_lang"], leg["query_lang"], lead=leg["lead"],
                                 names=leg["names"])
-    return [(item.doc, floor.evidence(leg["cosine"][item.doc], leg["names"].get(item.doc))) for item in fused[:k]]
+    return [(item.doc, floor.evidence(leg["evidence"][item.doc], leg["names"].get(item.doc))) for item in fused[:k]]
 
 
 def answerable(folders: list[Path]) -> dict[str, tuple[list[float], list[float], int]]:
@@ -81,7 +81,7 @@ def unanswerable(folders: dict[str, Path]) -> dict[str, list[float]]:
         best = []
         for text in texts:
             legs = gather_legs(reader, clean_query(text), 50, Mode.hybrid)
-            best.append(max((floor.evidence(legs.cosine[doc], legs.names.get(doc)) for doc, _ in
+            best.append(max((floor.evidence(hit_evidence(reader, legs, doc), legs.names.get(doc)) for doc, _ in
                              rank(legs, Mode.hybrid)[:10]), default=-1.0))
         out[f"{questions} → {archive}"] = best
         print(f"unanswerable: {questions} → {archive}", file=sys.stderr)

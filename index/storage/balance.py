@@ -9,6 +9,13 @@ the vector leg takes it out of query and passages before their cosine (search.se
 measured against the alternatives in bench/studies/language_balance.py). It is computed from the
 archive itself each time an index generation is written and kept in its manifest, as each
 language's passage count and vector sum.
+
+Taking the direction out leaves a second, smaller advantage, one-sided: every passage shares a
+large common component (the mean passage vector, about 0.88 of each passage's length once the
+direction is out), Indonesian passages and queries hold more of it than English ones, so it
+lifts Indonesian passages for every query, and most for Indonesian queries. The vector leg takes
+half of that component's length out as well (COMMON_TAKEN; its direction, ``common_direction``,
+comes from the same sums), which keeps most of what the component says about a passage.
 """
 from __future__ import annotations
 
@@ -24,6 +31,12 @@ LANGUAGES = ("id", "en")
 # taking it out cost flores-id-en 0.09 nDCG@10 (bench/RESULTS.md, "Language balance").
 MIN_PASSAGES = 3
 MIN_SHARE = 0.01
+# The share of the common component's length the vector leg takes out of query and passages,
+# the language direction taken out first (search.semantic). The whole of it lifted the sentence
+# and typed queries of the bilingual dev archives most (+0.06 nDCG@10) but cost questions among
+# documents of their own language 0.010 (facqa-plus-en); half of it lifts the first +0.03 and
+# costs no task more than 0.0005 (bench/RESULTS.md, "The common component").
+COMMON_TAKEN = 0.5
 
 
 CHUNK_ROWS = 65_536  # passages summed at once: the sums never hold a copy of every vector
@@ -84,6 +97,16 @@ def language_direction(sums: dict[str, dict]) -> np.ndarray | None:
     difference = means[0] - means[1]
     norm = np.linalg.norm(difference)
     return (difference / norm).astype(np.float32) if norm > 0 else None
+
+
+def common_direction(sums: dict[str, dict], direction: np.ndarray) -> np.ndarray | None:
+    """The unit vector of the archive's mean Indonesian and English passage with the language
+    ``direction`` taken out: the component every passage shares, whatever it says."""
+    total = sum(np.asarray(sums[lang]["sum"], dtype=np.float64) for lang in LANGUAGES)
+    direction = np.asarray(direction, dtype=np.float64)
+    rest = total - (total @ direction) * direction
+    norm = np.linalg.norm(rest)
+    return (rest / norm).astype(np.float32) if norm > 0 else None
 
 
 def along_direction(vectors: np.ndarray, direction: np.ndarray) -> np.ndarray:

@@ -24,9 +24,9 @@ import numpy as np
 
 from index.storage import roots as index_roots
 from index.storage import store
-from index.storage.table import write_table
+from index.storage.table import keeps, write_table
 from index.reading.analysis import ANALYZER_VERSION
-from index.storage.balance import along_direction, language_direction, record_sums
+from index.storage.balance import along_direction, common_direction, language_direction, record_sums
 from index.storage.checkpoints import checkpoint
 from index.reading.documents import Document, ErrorSink, read_documents
 from index.storage.changes import KnownFiles, fingerprint, pruned
@@ -161,7 +161,7 @@ def build_index(
                                    f" and --strict given; the index was not changed")
 
         old = previous.records if previous else {}
-        balance_stored = previous is not None and previous.manifest.language_vectors is None
+        balance_stored = previous is not None and _balance_missing(previous)
         stories_stored = previous is not None and any("story" not in rec for rec in previous.records.values())
         fresh = [doc.with_lang(detect_language(doc.full_text))
                  for doc_id, (doc, print_) in docs.items() if old.get(doc_id, {}).get("hash") != print_]
@@ -383,6 +383,17 @@ def _load_previous(index_dir: Path, embedder: Embedder) -> _Previous | None:
     return _Previous(folder, manifest, records)
 
 
+def _balance_missing(previous) -> bool:
+    """Whether the previous generation predates its language balance as the vector leg now uses
+    it: no language sums in its manifest, or a direction but no common component in its table."""
+    sums = previous.manifest.language_vectors
+    if sums is None:
+        return True
+    direction = language_direction(sums)
+    return (direction is not None and common_direction(sums, direction) is not None
+            and not keeps(previous.folder, "common"))
+
+
 def _write_generation(index_dir: Path, embedder: Embedder, previous: _Previous | None, kept: list[dict],
                       fresh: list[Document], fingerprints: dict[str, tuple], roots: list[str], *,
                       remove_ids: list[str], removed: list[dict], skipped: dict[str, list[str]],
@@ -412,7 +423,11 @@ def _write_generation(index_dir: Path, embedder: Embedder, previous: _Previous |
         update_links(records, in_order, {doc.id for doc in fresh},
                      progress=lambda done, total: progress("link", done, total))
         direction = language_direction(language_vectors)
-        along = None if direction is None else along_direction(in_order, direction)
+        along = common = None
+        if direction is not None:
+            along = along_direction(in_order, direction)
+            common_unit = common_direction(language_vectors, direction)
+            common = None if common_unit is None else along_direction(in_order, common_unit)
         del in_order
         checkpoint("vectors")
         progress("write", 0, len(fresh))
@@ -426,7 +441,7 @@ def _write_generation(index_dir: Path, embedder: Embedder, previous: _Previous |
             write_keyword_index(staged / store.WHOOSH, fresh, written)
         checkpoint("keyword")
         store.write_records(staged, records)
-        write_table(staged, records, along=along)
+        write_table(staged, records, along=along, common=common)
         languages = dict(sorted(Counter(rec["lang"] for rec in records).items()))
         manifest = store.Manifest(
             format_version=store.FORMAT_VERSION, model=embedder.model, backend=embedder.backend,

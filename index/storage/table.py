@@ -20,6 +20,9 @@ documents their whole record (the hits). Parsing docs.jsonl whole cost every new
       along.npy        float32, one per passage: its component along the archive's language
                        direction (index.storage.balance), for the vector leg; absent for an
                        archive of one language, and in a table made on open
+      common.npy       float32, one per passage: its component along the archive's common
+                       direction (index.storage.balance.common_direction); absent with along.npy,
+                       and in a table written before the vector leg used it
 
 Every array is memory-mapped: opening costs the same at any size, and a query touches only
 the pages it reads. The table is derived from docs.jsonl alone, so an index written before it
@@ -45,6 +48,7 @@ TABLE = "table"
 TABLE_VERSION = 1
 META = "meta.json"
 COLUMNS = ("offsets", "counts", "segments", "rows", "langs", "sources", "dates", "stories", "id_hashes", "id_places")
+PER_PASSAGE = ("along", "common")  # columns of one value per passage, kept when the archive has a balance
 
 
 def id_hash(doc_id: str) -> int:
@@ -71,6 +75,7 @@ class Table:
     id_hashes: np.ndarray
     id_places: np.ndarray
     along: np.ndarray | None = None
+    common: np.ndarray | None = None
 
     def places(self, doc_id: str) -> np.ndarray:
         """The documents whose id has ``doc_id``'s hash (almost always one; the caller checks the id)."""
@@ -116,7 +121,7 @@ def columns_of(folder: Path, records: list[dict]) -> tuple[dict, dict[str, np.nd
         raise IndexCorrupt(docs, f"{len(columns['offsets']) - 1} lines, {len(records)} documents")
     meta = {"version": TABLE_VERSION, "documents": len(records), "langs": langs, "sources": sources,
             "segments": segments, "passages": int(columns["counts"].sum()),
-            "docs_bytes": int(columns["offsets"][-1]), "along": False}
+            "docs_bytes": int(columns["offsets"][-1]), "along": False, "common": False}
     return meta, columns
 
 
@@ -127,14 +132,17 @@ def line_offsets(docs: Path) -> np.ndarray:
     return np.concatenate([[0], ends]).astype(np.int64)
 
 
-def write_table(folder: Path, records: list[dict], along: np.ndarray | None = None) -> None:
+def write_table(folder: Path, records: list[dict], along: np.ndarray | None = None,
+                common: np.ndarray | None = None) -> None:
     """Write ``folder``/table for the records its docs.jsonl (already written) holds, and each
-    passage's component ``along`` the language direction when there is one: into a temporary
-    folder renamed into place, so a reader sees a whole table or none."""
+    passage's component ``along`` the language direction and along the ``common`` direction when
+    the archive has them: into a temporary folder renamed into place, so a reader sees a whole
+    table or none."""
     meta, columns = columns_of(folder, records)
-    if along is not None:
-        columns["along"] = np.asarray(along, dtype=np.float32)
-        meta["along"] = True
+    for name, values in (("along", along), ("common", common)):
+        if values is not None:
+            columns[name] = np.asarray(values, dtype=np.float32)
+            meta[name] = True
     staged = Path(tempfile.mkdtemp(prefix=".table-", dir=folder))
     try:
         for name, array in columns.items():
@@ -144,6 +152,15 @@ def write_table(folder: Path, records: list[dict], along: np.ndarray | None = No
     except BaseException:
         shutil.rmtree(staged, ignore_errors=True)
         raise
+
+
+def keeps(folder: Path, column: str) -> bool:
+    """Whether the generation in ``folder`` has a table that keeps ``column`` (one of PER_PASSAGE)."""
+    try:
+        meta = json.loads((folder / TABLE / META).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(meta, dict) and bool(meta.get(column))
 
 
 def in_memory(folder: Path, records: list[dict]) -> Table:
@@ -167,14 +184,17 @@ def read_table(folder: Path, documents: int) -> Table | None:
         columns = {name: np.load(where / f"{name}.npy", mmap_mode="r", allow_pickle=False) for name in COLUMNS}
     except (OSError, ValueError, EOFError) as error:
         raise IndexCorrupt(where, f"{type(error).__name__}: {error}") from None
-    if meta.get("along"):
+    for name in PER_PASSAGE:
+        if not meta.get(name):
+            continue
         try:
-            columns["along"] = np.load(where / "along.npy", mmap_mode="r", allow_pickle=False)
+            columns[name] = np.load(where / f"{name}.npy", mmap_mode="r", allow_pickle=False)
         except (OSError, ValueError, EOFError) as error:
             raise IndexCorrupt(where, f"{type(error).__name__}: {error}") from None
-        if len(columns["along"]) != meta.get("passages"):
-            raise IndexCorrupt(where / "along.npy", f"{len(columns['along'])} passages, the table has {meta.get('passages')}")
-    wrong = [name for name, array in columns.items() if name != "along" and len(array) != documents + (name == "offsets")]
+        if len(columns[name]) != meta.get("passages"):
+            raise IndexCorrupt(where / f"{name}.npy", f"{len(columns[name])} passages, the table has {meta.get('passages')}")
+    wrong = [name for name, array in columns.items()
+             if name not in PER_PASSAGE and len(array) != documents + (name == "offsets")]
     if meta.get("documents") != documents or wrong:
         raise IndexCorrupt(where, f"does not match the manifest's {documents} documents ({', '.join(wrong) or 'meta'})")
     try:
