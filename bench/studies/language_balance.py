@@ -13,6 +13,9 @@ The variants, each computed from the archive alone (its passages' languages and 
   removal"); cos' = (p·q − α(2−α)(p·u)(q·u)) / (|p'| |q'|).
 - centre: each passage minus its language's mean passage, the query minus the mean of the
   passages in its detected language (unchanged when unclear), both renormalised.
+- remove 1, common β (session 15): the direction wholly out, then β of the length of what is
+  left along the common direction w (index.storage.balance.common_direction: the mean passage,
+  the direction taken out) out of both, renormalised; "common 0.5" is the shipped leg.
 """
 from __future__ import annotations
 
@@ -27,7 +30,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import dev_tasks  # noqa: E402
 from legs import BENCH, task_folders  # noqa: E402
-from index.storage.balance import language_direction  # noqa: E402
+from index.storage.balance import common_direction, language_direction  # noqa: E402
 from index.reading.language import detect_query_language  # noqa: E402
 from search.serving import metrics  # noqa: E402
 from search.serving.evaluation import judged_names, open_task_index, read_task  # noqa: E402
@@ -84,7 +87,21 @@ def evaluate(task, reader, S: np.ndarray) -> tuple[float, float]:
     return ndcg / len(task.queries), r1 / len(task.queries)
 
 
-VARIANTS = ("cosine", "remove 0.5", "remove 0.75", "remove 1", "centre")
+def common_removed(P: np.ndarray, Q: np.ndarray, u: np.ndarray | None, w: np.ndarray | None, beta: float) -> np.ndarray:
+    """Cosine of every query and passage with u wholly and β of the common direction w taken out."""
+    if u is None or w is None:
+        return Q @ P.T
+
+    def rest(X: np.ndarray) -> np.ndarray:
+        X = X - np.outer(X @ u, u)
+        X = X / np.linalg.norm(X, axis=1, keepdims=True)
+        X = X - beta * np.outer(X @ w, w)
+        return X / np.linalg.norm(X, axis=1, keepdims=True)
+
+    return rest(Q) @ rest(P).T
+
+
+VARIANTS = ("cosine", "remove 0.5", "remove 0.75", "remove 1", "centre", "remove 1, common 0.5", "remove 1, common 1")
 
 
 def main(folders: list[Path]) -> list[str]:
@@ -100,6 +117,9 @@ def main(folders: list[Path]) -> list[str]:
         for at, variant in enumerate(VARIANTS):
             if variant == "cosine":
                 S = Q @ P.T
+            elif "common" in variant:
+                w = None if u is None else common_direction(reader.language_vectors, u)
+                S = common_removed(P, Q, u, w, float(variant.split()[-1]))
             elif variant.startswith("remove"):
                 S = removed(P, Q, u, float(variant.split()[1]))
             else:
