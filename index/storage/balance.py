@@ -34,8 +34,8 @@ MIN_SHARE = 0.01
 # The share of the common component's length the vector leg takes out of query and passages,
 # the language direction taken out first (search.semantic). The whole of it lifted the sentence
 # and typed queries of the bilingual dev archives most (+0.06 nDCG@10) but cost questions among
-# documents of their own language 0.010 (facqa-plus-en); half of it lifts the first +0.03 and
-# costs no task more than 0.0005 (bench/RESULTS.md, "The common component").
+# documents of their own language 0.010 (facqa-plus-en); half of it lifts the first +0.02–0.04 and
+# costs no task more than 0.0015 (bench/RESULTS.md, "The common component").
 COMMON_TAKEN = 0.5
 
 
