@@ -16,8 +16,7 @@ import numpy as np
 
 from index.storage import store, table
 from index.reading.analysis import ANALYZER_VERSION
-from index.storage.balance import (COMMON_TAKEN, along_direction, common_direction, language_direction,
-                                   language_sums)
+from index.storage.balance import COMMON_TAKEN, along_direction, directions, language_sums
 from index.storage.codes import load_codes
 from index.embedding.choose import load_embedder
 from index.embedding.engine import Embedder, canonical_model
@@ -340,10 +339,9 @@ class IndexReader:
     @cached_property
     def balance(self) -> Balance | None:
         """The vector leg's language balance (search.semantic), None for an archive of one language."""
-        direction = language_direction(self.language_vectors)
+        direction, common = directions(self.language_vectors)
         if direction is None:
             return None
-        common = common_direction(self.language_vectors, direction)
         if self.table.along is not None and (common is None or self.table.common is not None):
             # kept by the build: no pass over every vector here
             return Balance.along_of(direction, self.table.along, common, self.table.common)

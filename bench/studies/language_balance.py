@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import dev_tasks  # noqa: E402
 from legs import BENCH, task_folders  # noqa: E402
-from index.storage.balance import common_direction, language_direction  # noqa: E402
+from index.storage.balance import directions, language_direction  # noqa: E402
 from index.reading.language import detect_query_language  # noqa: E402
 from search.serving import metrics  # noqa: E402
 from search.serving.evaluation import judged_names, open_task_index, read_task  # noqa: E402
@@ -118,7 +118,7 @@ def main(folders: list[Path]) -> list[str]:
             if variant == "cosine":
                 S = Q @ P.T
             elif "common" in variant:
-                w = None if u is None else common_direction(reader.language_vectors, u)
+                w = directions(reader.language_vectors)[1]
                 S = common_removed(P, Q, u, w, float(variant.split()[-1]))
             elif variant.startswith("remove"):
                 S = removed(P, Q, u, float(variant.split()[1]))

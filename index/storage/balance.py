@@ -109,6 +109,13 @@ def common_direction(sums: dict[str, dict], direction: np.ndarray) -> np.ndarray
     return (rest / norm).astype(np.float32) if norm > 0 else None
 
 
+def directions(sums: dict[str, dict]) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The archive's language direction and its common direction (both None for an archive of
+    one language; the second None, too, where nothing is left once the first is out)."""
+    direction = language_direction(sums)
+    return direction, None if direction is None else common_direction(sums, direction)
+
+
 def along_direction(vectors: np.ndarray, direction: np.ndarray) -> np.ndarray:
     """Each vector's component along ``direction`` (p·u), float32."""
     return np.einsum("ij,j->i", vectors, direction, dtype=np.float32)

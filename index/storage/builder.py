@@ -26,7 +26,7 @@ from index.storage import roots as index_roots
 from index.storage import store
 from index.storage.table import keeps, write_table
 from index.reading.analysis import ANALYZER_VERSION
-from index.storage.balance import along_direction, common_direction, language_direction, record_sums
+from index.storage.balance import along_direction, directions, record_sums
 from index.storage.checkpoints import checkpoint
 from index.reading.documents import Document, ErrorSink, read_documents
 from index.storage.changes import KnownFiles, fingerprint, pruned
@@ -389,9 +389,7 @@ def _balance_missing(previous) -> bool:
     sums = previous.manifest.language_vectors
     if sums is None:
         return True
-    direction = language_direction(sums)
-    return (direction is not None and common_direction(sums, direction) is not None
-            and not keeps(previous.folder, "common"))
+    return directions(sums)[1] is not None and not keeps(previous.folder, "common")
 
 
 def _write_generation(index_dir: Path, embedder: Embedder, previous: _Previous | None, kept: list[dict],
@@ -422,12 +420,9 @@ def _write_generation(index_dir: Path, embedder: Embedder, previous: _Previous |
         in_order = _in_order(records, arrays, embedder.dim)
         update_links(records, in_order, {doc.id for doc in fresh},
                      progress=lambda done, total: progress("link", done, total))
-        direction = language_direction(language_vectors)
-        along = common = None
-        if direction is not None:
-            along = along_direction(in_order, direction)
-            common_unit = common_direction(language_vectors, direction)
-            common = None if common_unit is None else along_direction(in_order, common_unit)
+        direction, common_unit = directions(language_vectors)
+        along = None if direction is None else along_direction(in_order, direction)
+        common = None if common_unit is None else along_direction(in_order, common_unit)
         del in_order
         checkpoint("vectors")
         progress("write", 0, len(fresh))
