@@ -467,7 +467,7 @@ def _render_hits(hits, explain: bool = False, weak: bool = False) -> None:
             for line in _fill(_score_terms(hit), width, indent=INDENT, hang=INDENT + "  "):
                 console.print(Text(line, style="dim"))
             legs = (f"keyword leg {_leg(hit.keyword_rank, hit.keyword_score, 'BM25')}, "
-                    f"semantic leg {_leg(hit.semantic_rank, hit.semantic_score, 'cosine')}")
+                    f"semantic leg {_leg(hit.semantic_rank, hit.semantic_score, 'cosine', hit.language_offset)}")
             console.print(Text(INDENT + legs, style="dim"))
         snippet = Text(hit.snippet)
         for start, end in hit.highlights:
@@ -523,8 +523,12 @@ def _fill(terms: list[str], width: int, indent: str, hang: str) -> list[str]:
     return [*lines, line]
 
 
-def _leg(rank, score, measure: str) -> str:
-    return "-" if rank is None else f"#{rank} ({measure} {score:.3f})"
+def _leg(rank, score, measure: str, offset: float = 0.0) -> str:
+    """A leg's place and score; a cosine the language offset lowered says by how much."""
+    if rank is None:
+        return "-"
+    lowered = f", {offset:.3f} lower for being in the query's language" if offset else ""
+    return f"#{rank} ({measure} {score:.3f}{lowered})"
 
 
 @app.command("show")

@@ -23,7 +23,7 @@ from search.language import query_language
 from search.reader import IndexReader
 from search.results import Hit
 from search.semantic import (best_passage, document_evidence, document_scores, exact_documents, exact_ranking,
-                             one_document_evidence, passage_scores, semantic_search)
+                             language_offset, one_document_evidence, scores_and_medians, semantic_search)
 from search.snippets import make_snippet
 from search.stories import group_ranked
 from search.syntax import Constraints, only_exclusions, parse
@@ -49,7 +49,7 @@ class _VectorLegs:
     def submit(self, reader: IndexReader, query: str):
         return self._pool.submit(self._run, reader, query)
 
-    def _run(self, reader: IndexReader, query: str) -> tuple[np.ndarray, np.ndarray]:
+    def _run(self, reader: IndexReader, query: str) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
         with self._lock:
             self._running += 1
             alone = self._running == 1
@@ -93,6 +93,9 @@ class Legs:
     passage_scores: np.ndarray | None = None  # for snippets; None in keyword mode
     doc_scores: np.ndarray | None = None  # every document's (balanced) cosine, index order; None in keyword mode
     query_vector: np.ndarray | None = None  # to score more documents exactly (search.semantic); None in keyword mode
+    # how much lower the vector leg puts documents in the query's language (search.semantic.language_offset):
+    # ``semantic`` and ``cosine`` hold their cosines less this; doc_scores and passage_scores do not
+    offset: float = 0.0
 
 
 def candidates(k: int) -> int:
@@ -152,15 +155,25 @@ def gather_legs(reader: IndexReader, query: str, depth: int, mode: Mode = Mode.h
         keyword = keyword_search(reader, field_terms, depth, filters,
                                  constraints.number_mask if constraints is not None else None)
     query_vector, scores, doc_scores, semantic, cosine, bm25 = None, None, None, [], {}, dict(keyword)
+    offset = 0.0
     if vector_leg is not None:
-        query_vector, scores = vector_leg.result()
+        query_vector, scores, medians = vector_leg.result()
         doc_scores = document_scores(reader, scores)
-        semantic = semantic_search(reader, doc_scores, depth, filters,
+        offset = language_offset(medians, query_lang)
+        ranking = doc_scores
+        if offset:  # the query's own language's documents lowered, which changes who makes the list
+            ranking = doc_scores.copy()
+            ranking[reader.language_positions[query_lang]] -= np.float32(offset)
+        semantic = semantic_search(reader, ranking, depth, filters,
                                    constraints.position_mask if constraints is not None else None)
         # every candidate the fusion weighs gets its exact cosine, the keyword leg's too
         semantic = exact_ranking(reader, query_vector, scores, doc_scores, semantic,
                                  [reader.position(doc) for doc, _ in keyword])
+        if offset:
+            semantic = _lowered(reader, semantic, query_lang, offset)
         cosine = {doc: float(doc_scores[reader.position(doc)]) for doc, _ in keyword}
+        if offset:
+            cosine = dict(_lowered(reader, list(cosine.items()), query_lang, offset))
         cosine.update(semantic)
     lead, names, name_terms = {}, {}, []
     if mode == Mode.hybrid:
@@ -174,13 +187,24 @@ def gather_legs(reader: IndexReader, query: str, depth: int, mode: Mode = Mode.h
         names = name_matches(reader, name_terms, list(cosine))
     doc_lang = {doc: str(reader.langs[reader.position(doc)]) for doc, _ in keyword + semantic}
     return Legs(query_lang, field_terms, keyword, semantic, cosine, bm25, doc_lang, lead, names, name_terms,
-                scores, doc_scores, query_vector)
+                scores, doc_scores, query_vector, offset)
 
 
-def _score_passages(reader: IndexReader, query: str) -> tuple[np.ndarray, np.ndarray]:
-    """The query's vector and every passage's score."""
+def _lowered(reader: IndexReader, ranked: list[tuple[str, float]], query_lang: str,
+             offset: float) -> list[tuple[str, float]]:
+    """(doc, cosine) pairs with the documents in the query's language ``offset`` lower, best first
+    (equal ones in index order)."""
+    lowered = [(cosine - offset if reader.langs[reader.position(doc)] == query_lang else cosine, doc)
+               for doc, cosine in ranked]
+    order = sorted((-value, reader.position(doc), doc) for value, doc in lowered)
+    return [(doc, -negative) for negative, _, doc in order]
+
+
+def _score_passages(reader: IndexReader, query: str) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
+    """The query's vector, every passage's score and each language's median document score
+    (search.semantic.scores_and_medians)."""
     vector = reader.query_vector(query)
-    return vector, passage_scores(reader, vector)
+    return vector, *scores_and_medians(reader, vector)
 
 
 def rank(legs: Legs, mode: Mode) -> list[tuple[str, float]]:
@@ -275,7 +299,8 @@ def _page(reader: IndexReader, query: str, k: int, mode: Mode, lang: str | None,
     semantic_at = {doc: (place, score) for place, (doc, score) in enumerate(legs.semantic, start=1)}
     hits = [make_hit(reader, place, item, keyword_at.get(item.doc), semantic_at.get(item.doc),
                  legs.lead.get(item.doc), legs.passage_scores, legs.field_terms, story, hit_evidence(reader, legs, item.doc),
-                 constraints is not None and constraints.holds_phrases(item.doc), legs.names.get(item.doc))
+                 constraints is not None and constraints.holds_phrases(item.doc), legs.names.get(item.doc),
+                 legs.offset if reader.langs[reader.position(item.doc)] == legs.query_lang else 0.0)
             for place, item, story in chosen]
     return Results(hits, more, None if above is None else int(above.sum()),
                    _facets(reader, above) if facets else None)
@@ -358,7 +383,9 @@ def _with_documents(reader: IndexReader, legs: Legs, mode: Mode, docs: list[str]
     if legs.doc_scores is not None:  # their exact cosines (the codes decided only that they clear the floor)
         exact_documents(reader, legs.query_vector, legs.passage_scores, legs.doc_scores,
                         [reader.position(doc) for doc in docs])
-        cosine.update({doc: float(legs.doc_scores[reader.position(doc)]) for doc in docs})
+        doc_lang.update({doc: str(reader.langs[reader.position(doc)]) for doc in docs})
+        cosine.update({doc: float(legs.doc_scores[reader.position(doc)])
+                       - (legs.offset if doc_lang[doc] == legs.query_lang else 0.0) for doc in docs})
         semantic += [(doc, cosine[doc]) for doc in docs]
     if mode != Mode.semantic:
         bm25.update(keyword_scores_of(reader, legs.field_terms, docs))
@@ -368,7 +395,7 @@ def _with_documents(reader: IndexReader, legs: Legs, mode: Mode, docs: list[str]
         names.update(name_matches(reader, legs.name_terms, docs))
     doc_lang.update({doc: str(reader.langs[reader.position(doc)]) for doc in docs})
     return Legs(legs.query_lang, legs.field_terms, keyword, semantic, cosine, bm25, doc_lang, lead, names,
-                legs.name_terms, legs.passage_scores, legs.doc_scores, legs.query_vector)
+                legs.name_terms, legs.passage_scores, legs.doc_scores, legs.query_vector, legs.offset)
 
 
 def _facets(reader: IndexReader, above: np.ndarray) -> dict[str, dict[str, int]]:
@@ -387,11 +414,12 @@ def _facets(reader: IndexReader, above: np.ndarray) -> dict[str, dict[str, int]]
 def make_hit(reader: IndexReader, rank: int, item: Fused,
              keyword: tuple[int, float] | None, semantic: tuple[int, float] | None, lead: float | None,
              scores: np.ndarray | None, field_terms: dict[str, list[str]], group: int | None,
-             cosine: float | None, sure: bool = False, names: float | None = None) -> Hit:
+             cosine: float | None, sure: bool = False, names: float | None = None, offset: float = 0.0) -> Hit:
     """A ranked document as a hit: its leg places and scores, its snippet from the best passage
     (``scores``: every passage's; None: the opening), confidence from ``cosine`` (its evidence,
     hit_evidence) and the share of the query's names it holds (``cosine`` None: no floor
-    applies, confident), or confident whatever it is when ``sure``."""
+    applies, confident), or confident whatever it is when ``sure``; ``offset``: the language
+    offset its vector-leg score is after (Legs.offset, for a document in the query's language)."""
     doc_id = item.doc
     position = reader.position(doc_id)
     info = reader.docs[position]
@@ -419,4 +447,5 @@ def make_hit(reader: IndexReader, rank: int, item: Fused,
         # every hit does, so the floor, a measure of meaning, hides none and has no confidence
         confidence=None if cosine is None else round(confidence(cosine, names), 4),
         confident=sure or cosine is None or confident(cosine, names),
+        language_offset=round(offset, 6),
     )

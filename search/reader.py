@@ -30,6 +30,11 @@ RELEASED_FROM = 256 * 2**20
 # what taking COMMON_TAKEN of the common component's length out of two vectors takes out of their
 # dot product, as a share of the two components' product: 1 − (1 − taken)²
 COMMON_SHARE = 1 - (1 - COMMON_TAKEN) ** 2
+# The vector leg's language offset (search.semantic.language_offset) is measured on at most this
+# many documents of each language (every n-th in index order: a median to ~0.001 at any archive
+# size), and only where the archive holds at least OFFSET_MIN of each.
+OFFSET_SAMPLE = 10_000
+OFFSET_MIN = 20
 
 
 @dataclass(frozen=True)
@@ -335,6 +340,30 @@ class IndexReader:
     def passage_langs(self) -> np.ndarray:
         """Each passage's language (its document's), in the order of ``vectors``."""
         return np.repeat(self.langs, self.table.counts)
+
+    @cached_property
+    def language_positions(self) -> dict[str, np.ndarray]:
+        """Each language's documents: their positions, in index order."""
+        codes = np.asarray(self.table.langs)
+        return {str(lang): np.flatnonzero(codes == i) for i, lang in enumerate(self.table.langs_vocabulary)}
+
+    @cached_property
+    def language_samples(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """For each language with at least OFFSET_MIN documents holding passages, at most
+        OFFSET_SAMPLE of them (every n-th in index order): their passages' places, one document
+        after another, and where each document's begin among them (for np.maximum.reduceat)."""
+        counts = np.asarray(self.table.counts)
+        samples = {}
+        for lang, positions in self.language_positions.items():
+            positions = positions[counts[positions] > 0]
+            if len(positions) < OFFSET_MIN:
+                continue
+            positions = positions[::-(-len(positions) // OFFSET_SAMPLE)]
+            held = counts[positions]
+            starts = np.concatenate([[0], np.cumsum(held[:-1])]).astype(np.int64)
+            passages = np.repeat(self.passage_starts[positions] - starts, held) + np.arange(int(held.sum()))
+            samples[lang] = (passages, starts)
+        return samples
 
     @cached_property
     def balance(self) -> Balance | None:

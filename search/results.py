@@ -28,6 +28,9 @@ class Hit:
     group: int | None = None  # the story's number when results are grouped (search.stories), else None
     confidence: float | None = None  # 0–1, from the language-balanced cosine (search.confidence); None: keyword mode
     confident: bool = False  # confidence at least one half: shown as a result, not a weak match
+    # how much lower the vector leg put its cosine for being in the query's language (the language
+    # offset, search.semantic.language_offset); semantic_score and the semantic part are after it
+    language_offset: float = 0.0
 
     def to_json(self) -> dict:
         # Every field is a plain value but these two; asdict's deep copy of each took ~1 ms of a

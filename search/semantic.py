@@ -4,6 +4,7 @@ from __future__ import annotations
 import numkong
 import numpy as np
 
+from index.storage.balance import LANGUAGES
 from index.storage.codes import quantize
 from search.filters import Filters
 from search.reader import COMMON_SHARE, IndexReader
@@ -39,11 +40,23 @@ def passage_scores(reader: IndexReader, query_vector: np.ndarray) -> np.ndarray:
     vectors, so the candidates the legs and the fusion look at carry their exact cosine
     (bench/studies/compact_vectors.py measures what the codes change).
     """
+    return _passage_scores(reader, query_vector, medians=False)[0]
+
+
+def scores_and_medians(reader: IndexReader, query_vector: np.ndarray) -> tuple[np.ndarray, dict[str, float]]:
+    """passage_scores, and each language's median document score (language_medians) from the
+    codes' scores, taken before the best passages are scored again: the medians, and the
+    language offset they give, do not hang on how many are."""
+    return _passage_scores(reader, query_vector, medians=True)
+
+
+def _passage_scores(reader: IndexReader, query_vector: np.ndarray, medians: bool) -> tuple[np.ndarray, dict[str, float]]:
     query_vector = np.asarray(query_vector, dtype=np.float32)
     scores = _balanced(reader, query_vector, _code_scores(reader, query_vector), slice(None))
+    medians = language_medians(reader, scores) if medians else {}
     best = np.argpartition(-scores, RESCORED - 1)[:RESCORED] if len(scores) > RESCORED else np.arange(len(scores))
     rescore(reader, query_vector, scores, best)
-    return scores
+    return scores, medians
 
 
 def rescore(reader: IndexReader, query_vector: np.ndarray, scores: np.ndarray, passages: np.ndarray) -> None:
@@ -158,6 +171,39 @@ def document_scores(reader: IndexReader, scores: np.ndarray) -> np.ndarray:
     if not len(reader.docs):
         return np.zeros(0, dtype=np.float32)
     return np.maximum.reduceat(scores, reader.passage_starts)
+
+
+def language_medians(reader: IndexReader, scores: np.ndarray) -> dict[str, float]:
+    """Each language's median document score (a document scores its best passage) over a sample
+    of its documents (reader.language_samples), for the languages with enough of them; none in
+    an archive without a language balance."""
+    if reader.balance is None:
+        return {}
+    return {lang: float(np.median(np.maximum.reduceat(scores[passages], starts)))
+            for lang, (passages, starts) in reader.language_samples.items()}
+
+
+def language_offset(medians: dict[str, float], query_lang: str | None) -> float:
+    """How much the vector leg lowers the documents in the query's language: how much closer
+    they sit to the query than the other language's documents, at the median of each
+    (``medians``, language_medians), when they sit closer; never below 0.
+
+    With the archive's language direction and part of its common component out (passage_scores),
+    an Indonesian query still meets Indonesian text at a higher cosine than English text, be it
+    related or not, so an unrelated Indonesian article outranks the English one that answers it:
+    on every dev archive of both languages each Indonesian query's own language sat 0.012–0.036
+    closer at the median. An English query's did not (the English documents sat 0.025–0.036
+    *further*, the Indonesian ones being closer to everything), and raising them would only lift
+    unrelated English articles: the offset lowers, never raises. Measured on the vector leg
+    (bench/studies/language_offset.py) and chosen by the hybrid's sweep (bench/RESULTS.md,
+    "The language offset"). 0 for a query whose language is unclear, and in an archive without
+    a language balance or with fewer than OFFSET_MIN documents of either language."""
+    if query_lang not in LANGUAGES:
+        return 0.0
+    other = LANGUAGES[1 - LANGUAGES.index(query_lang)]
+    if query_lang not in medians or other not in medians:
+        return 0.0
+    return max(0.0, medians[query_lang] - medians[other])
 
 
 def semantic_search(
