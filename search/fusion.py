@@ -32,11 +32,11 @@ class Weights:
     the query's language is unclear, half the BM25 weight and both matches for every document.
     """
 
-    keyword_same: float = 0.43  # BM25, documents in the query's language, when it is the leg's
-    keyword_same_low: float = 0.1  # ... when none of the vector leg's best candidates is in it
+    keyword_same: float = 0.54  # BM25, documents in the query's language, when it is the leg's
+    keyword_same_low: float = 0.0  # ... when none of the vector leg's best candidates is in it
     keyword_cross: float = 0.0  # BM25, documents in another language
-    keyword_unknown: float = 0.215  # BM25, every document when the query's language is unclear
-    lead: float = 0.5  # the lead match, documents not in the query's language (all when unclear)
+    keyword_unknown: float = 0.27  # BM25, every document when the query's language is unclear
+    lead: float = 1.0  # the lead match, documents not in the query's language (all when unclear)
     names: float = 2.5  # the name match, the same documents
     # whether each leg is standardized within each language group (True: issue 13's hybrid,
     # which lifted the best document of each language, related or not) or over all candidates
