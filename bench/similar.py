@@ -13,7 +13,9 @@ Compared in the same run, on the same vectors:
   document's (what a vector store's "more like this" does);
 - the same with the archive's language direction taken out of both (reader.balance);
 - Lintas (search.similar): the balanced mean vector against every passage, a document
-  scored by its best passage, the piece's own story listed apart.
+  scored by its best passage, the piece's own story listed apart, the piece's own language
+  lowered by its language offset (search.semantic.language_offset); and the same without
+  the offset.
 Every method is scored on its ten best after the piece's story (its translation, when the
 index linked them) is set apart, and plain nearest neighbour also as it ranks, story included.
 """
@@ -87,8 +89,10 @@ def main() -> None:
         balanced -= np.outer(balanced @ u, u)
         balanced /= np.linalg.norm(balanced, axis=1, keepdims=True)
     methods = {"plain nearest neighbour, story included": [], "plain nearest neighbour": [],
-               "nearest neighbour, language direction out": [], "Lintas (similar)": []}
+               "nearest neighbour, language direction out": [], "Lintas (similar), no language offset": [],
+               "Lintas (similar)": []}
     pieces = [p for p, s in enumerate(subjects) if s is not None]
+    langs = np.asarray(reader.langs)
     for p in pieces:
         own_story = (stories == stories[p])
 
@@ -104,7 +108,9 @@ def main() -> None:
         methods["plain nearest neighbour, story included"].append(precision(centroids @ centroids[p], False))
         methods["plain nearest neighbour"].append(precision(centroids @ centroids[p], True))
         methods["nearest neighbour, language direction out"].append(precision(balanced @ balanced[p], True))
-        methods["Lintas (similar)"].append(precision(similar_scores(reader, p)[2], True))
+        _, _, by_document, lowered = similar_scores(reader, p)
+        methods["Lintas (similar), no language offset"].append(precision(by_document, True))
+        methods["Lintas (similar)"].append(precision(by_document - lowered * (langs == reader.langs[p]), True))
     per_subject = np.bincount([int(subjects[p]) for p in pieces])
     print(f"archive: {len(reader.docs)} documents ({len(pieces)} pieces of {len(set(subjects) - {None})} articles "
           f"in two languages, {len(reader.docs) - len(pieces)} other articles); a piece has "

@@ -22,8 +22,8 @@ from search.keyword import (keyword_scores_of, keyword_search, lead_matches, mat
 from search.language import query_language
 from search.reader import IndexReader
 from search.results import Hit
-from search.semantic import (best_passage, document_evidence, document_scores, exact_documents, exact_ranking,
-                             language_offset, one_document_evidence, scores_and_medians, semantic_search)
+from search.semantic import (best_passage, document_evidence, document_scores, exact_documents, language_offset,
+                             one_document_evidence, ranked_documents, scores_and_medians)
 from search.snippets import make_snippet
 from search.stories import group_ranked
 from search.syntax import Constraints, only_exclusions, parse
@@ -160,20 +160,13 @@ def gather_legs(reader: IndexReader, query: str, depth: int, mode: Mode = Mode.h
         query_vector, scores, medians = vector_leg.result()
         doc_scores = document_scores(reader, scores)
         offset = language_offset(medians, query_lang)
-        ranking = doc_scores
-        if offset:  # the query's own language's documents lowered, which changes who makes the list
-            ranking = doc_scores.copy()
-            ranking[reader.language_positions[query_lang]] -= np.float32(offset)
-        semantic = semantic_search(reader, ranking, depth, filters,
-                                   constraints.position_mask if constraints is not None else None)
         # every candidate the fusion weighs gets its exact cosine, the keyword leg's too
-        semantic = exact_ranking(reader, query_vector, scores, doc_scores, semantic,
-                                 [reader.position(doc) for doc, _ in keyword])
-        if offset:
-            semantic = _lowered(reader, semantic, query_lang, offset)
-        cosine = {doc: float(doc_scores[reader.position(doc)]) for doc, _ in keyword}
-        if offset:
-            cosine = dict(_lowered(reader, list(cosine.items()), query_lang, offset))
+        places = [reader.position(doc) for doc, _ in keyword]
+        semantic = ranked_documents(reader, query_vector, scores, doc_scores, depth, query_lang, offset,
+                                    filters=filters, keep=constraints.position_mask if constraints is not None else None,
+                                    others=places)
+        cosine = {doc: float(doc_scores[place]) - (offset if reader.langs[place] == query_lang else 0.0)
+                  for (doc, _), place in zip(keyword, places)}
         cosine.update(semantic)
     lead, names, name_terms = {}, {}, []
     if mode == Mode.hybrid:
@@ -189,15 +182,6 @@ def gather_legs(reader: IndexReader, query: str, depth: int, mode: Mode = Mode.h
     return Legs(query_lang, field_terms, keyword, semantic, cosine, bm25, doc_lang, lead, names, name_terms,
                 scores, doc_scores, query_vector, offset)
 
-
-def _lowered(reader: IndexReader, ranked: list[tuple[str, float]], query_lang: str,
-             offset: float) -> list[tuple[str, float]]:
-    """(doc, cosine) pairs with the documents in the query's language ``offset`` lower, best first
-    (equal ones in index order)."""
-    lowered = [(cosine - offset if reader.langs[reader.position(doc)] == query_lang else cosine, doc)
-               for doc, cosine in ranked]
-    order = sorted((-value, reader.position(doc), doc) for value, doc in lowered)
-    return [(doc, -negative) for negative, _, doc in order]
 
 
 def _score_passages(reader: IndexReader, query: str) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:

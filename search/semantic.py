@@ -206,6 +206,30 @@ def language_offset(medians: dict[str, float], query_lang: str | None) -> float:
     return max(0.0, medians[query_lang] - medians[other])
 
 
+def lowered(reader: IndexReader, ranked: list[tuple[str, float]], lang: str,
+            offset: float) -> list[tuple[str, float]]:
+    """(doc, cosine) pairs with the documents in ``lang`` ``offset`` lower (the language offset),
+    best first, equal ones in index order."""
+    moved = [(cosine - offset if reader.langs[reader.position(doc)] == lang else cosine, doc) for doc, cosine in ranked]
+    order = sorted((-value, reader.position(doc), doc) for value, doc in moved)
+    return [(doc, -negative) for negative, _, doc in order]
+
+
+def ranked_documents(reader: IndexReader, query_vector: np.ndarray, scores: np.ndarray, doc_scores: np.ndarray,
+                     limit: int, lang: str | None = None, offset: float = 0.0, *, filters: Filters | None = None,
+                     keep: np.ndarray | None = None, others: list[int] = ()) -> list[tuple[str, float]]:
+    """The vector leg's ``limit`` best documents (semantic_search) with their exact cosines
+    (exact_ranking; ``others``' documents scored exactly too), the documents in ``lang`` put
+    ``offset`` lower (the language offset): in who makes the list, its order and their scores."""
+    ranking = doc_scores
+    if offset:
+        ranking = doc_scores.copy()
+        ranking[reader.language_positions[lang]] -= np.float32(offset)
+    ranked = semantic_search(reader, ranking, limit, filters, keep)
+    ranked = exact_ranking(reader, query_vector, scores, doc_scores, ranked, others)
+    return lowered(reader, ranked, lang, offset) if offset else ranked
+
+
 def semantic_search(
     reader: IndexReader, doc_scores: np.ndarray, limit: int, filters: Filters | None = None,
     keep: np.ndarray | None = None,

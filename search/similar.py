@@ -18,7 +18,7 @@ from search.engine import make_hit
 from search.fusion import Part, fused
 from search.reader import IndexReader
 from search.results import Hit
-from search.semantic import document_scores, exact_ranking, passage_scores, semantic_search
+from search.semantic import document_scores, language_offset, ranked_documents, scores_and_medians
 from search.stories import StoryMember, story_members
 
 
@@ -40,11 +40,12 @@ def centroid(reader: IndexReader, position: int) -> np.ndarray:
     return (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(np.float32)
 
 
-def similar_scores(reader: IndexReader, position: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(the document's centroid, every passage's balanced cosine with it, every document's best)."""
+def similar_scores(reader: IndexReader, position: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """(the document's centroid, every passage's balanced cosine with it, every document's best,
+    the language offset of the document's own language: search.semantic.language_offset)."""
     query = centroid(reader, position)
-    scores = passage_scores(reader, query)
-    return query, scores, document_scores(reader, scores)
+    scores, medians = scores_and_medians(reader, query)
+    return query, scores, document_scores(reader, scores), language_offset(medians, str(reader.langs[position]))
 
 
 def similar(reader: IndexReader, name: str, k: int = 10, offset: int = 0) -> Similar:
@@ -53,13 +54,14 @@ def similar(reader: IndexReader, name: str, k: int = 10, offset: int = 0) -> Sim
     doc_id = reader.resolve_id(name)
     position = reader.position(doc_id)
     story = story_members(reader, doc_id)
-    query, scores, by_document = similar_scores(reader, position)
+    query, scores, by_document, lower = similar_scores(reader, position)
+    lang = str(reader.langs[position])
     others = np.ones(len(reader.docs), dtype=bool)  # every document but the article and its story
     others[[position] + [reader.position(member.id) for member in story]] = False
-    ranked = semantic_search(reader, by_document, offset + k + 1, keep=others)  # one more: is there a next page
-    ranked = exact_ranking(reader, query, scores, by_document, ranked)
+    # one more: is there a next page; the article's own language lowered, as for a query in it
+    ranked = ranked_documents(reader, query, scores, by_document, offset + k + 1, lang, lower, keep=others)
     hits = [make_hit(reader, place, fused(other, [Part("semantic", cosine)]), None, (place, cosine), None, scores, {},
-                     None, None)
+                     None, None, offset=lower if reader.langs[reader.position(other)] == lang else 0.0)
             for place, (other, cosine) in enumerate(ranked[offset:offset + k], start=offset + 1)]
     reader.let_go()  # as a search does (search.engine.find)
     return Similar(story, hits, len(ranked) > offset + k)

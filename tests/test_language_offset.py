@@ -113,3 +113,19 @@ def test_explain_says_how_much_lower_a_cosine_was_put():
     assert _leg(3, 0.7123, "cosine", 0.0281) == "#3 (cosine 0.712, 0.028 lower for being in the query's language)"
     assert _leg(3, 0.7123, "cosine", 0.0) == "#3 (cosine 0.712)"
     assert _leg(None, None, "cosine", 0.0281) == "-"
+
+
+def test_more_like_this_lowers_the_articles_own_language_as_a_query_in_it(archive, monkeypatch):
+    from search import similar as similar_module
+
+    def hits(offset: float):
+        monkeypatch.setattr(similar_module, "language_offset", lambda medians, lang: offset if lang == "id" else 0.0)
+        return similar_module.similar(reader_of(archive), str(archive.parent / "archive" / "id-03.txt"), k=30).hits
+
+    plain, lowered = hits(0.0), hits(2.0)
+    assert [hit.lang for hit in plain[:25]] != ["en"] * 25
+    assert [hit.lang for hit in lowered[:25]] == ["en"] * 25  # every English article before any Indonesian one
+    assert all(hit.language_offset == (2.0 if hit.lang == "id" else 0.0) for hit in lowered)
+    cosine = {hit.id: hit.semantic_score for hit in plain}
+    assert all(hit.semantic_score == pytest.approx(cosine[hit.id] - hit.language_offset, abs=1e-5)
+               for hit in lowered if hit.id in cosine)
