@@ -39,6 +39,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -595,12 +596,47 @@ def make_index(args) -> None:
         for row in synthetic_documents(args.size):
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
     builder.detect_language = guess_language  # synthetic: see guess_language
+    if args.segment_documents:
+        import index.storage.keyword as keyword_storage
+        keyword_storage.SEGMENT_DOCUMENTS = args.segment_documents
     embedder = RandomEmbedder()
-    with tempfile.TemporaryDirectory() as scratch:
+    temporary = _TemporaryPeak(out / "index")
+    with tempfile.TemporaryDirectory() as scratch, temporary:
         report = builder.build_index([corpus], out / "index", embedder, progress=StageLines(args.size),
                                      cache=VectorCache(embedder, Path(scratch) / "v.sqlite"))
     print(f"synthetic index: {report.documents} documents, {report.passages} passages, "
-          f"{report.languages}, built in {time.perf_counter() - started:.0f} s -> {out / 'index'}")
+          f"{report.languages}, built in {time.perf_counter() - started:.0f} s -> {out / 'index'}; "
+          f"Whoosh's temporary files at most {temporary.peak / 2**20:,.0f} MB; "
+          f"maximum resident {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
+
+
+class _TemporaryPeak:
+    """The most Whoosh's writer held in its temporary folders (``*.tmp`` under ``folder``: its
+    sorted runs of postings) at any of the moments sampled every 2 s while the block runs."""
+
+    def __init__(self, folder: Path) -> None:
+        self._folder = folder
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> "_TemporaryPeak":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(2.0):
+            size = 0
+            for root, _, files in os.walk(self._folder):
+                if Path(root).name.endswith(".tmp"):
+                    for name in files:
+                        with contextlib.suppress(OSError):
+                            size += os.path.getsize(os.path.join(root, name))
+            self.peak = max(self.peak, size)
 
 
 # ---------------------------------------------------------------- search side
@@ -834,7 +870,9 @@ def main() -> None:
     p = sub.add_parser("ray"); p.add_argument("--docs", type=int, default=60); p.add_argument("--repeats", type=int, default=2)
     p.add_argument("--per-task", type=int, default=16); p.set_defaults(func=ray_scaling)
     p = sub.add_parser("ray-eval"); p.add_argument("task"); p.set_defaults(func=ray_eval)
-    p = sub.add_parser("make-index"); p.add_argument("size", type=int); p.add_argument("dir"); p.set_defaults(func=make_index)
+    p = sub.add_parser("make-index"); p.add_argument("size", type=int); p.add_argument("dir")
+    p.add_argument("--segment-documents", type=int, help="documents per keyword segment (default: the build's own)")
+    p.set_defaults(func=make_index)
     p = sub.add_parser("warm"); p.add_argument("dir"); p.add_argument("--queries", type=int, default=200)
     p.add_argument("--modes", default="hybrid,keyword,semantic")
     p.add_argument("--interleave", action="store_true", help="run each query through every mode in turn")

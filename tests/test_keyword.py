@@ -228,6 +228,45 @@ def test_keyword_search_scores_exactly_as_whoosh_over_segments_and_deletions(tmp
     assert boosted == _whoosh_search(reader, terms, 50) and boosted != _whoosh_search(reader, terms, 50, boost=False)
 
 
+def test_a_big_build_commits_its_keyword_index_in_segments_that_score_as_one(tmp_path, monkeypatch):
+    """Issue 21: a build commits every SEGMENT_DOCUMENTS documents as a segment of their own
+    (Whoosh's temporary files of one commit stopped a million-article build on a full disk). The
+    BM25 leg takes its statistics from the whole index, so the hits and scores are those of one
+    segment, and an update on top still works."""
+    from index.storage import keyword as keyword_storage
+    from index.storage.builder import add_documents
+
+    words = ["banjir", "jakarta", "hujan", "gempa", "palu", "beras", "harga", "flood", "rice", "price"]
+    rows = [{"id": f"d{i}", "title": f"Berita {i}",
+             "text": " ".join(words[(i * j) % len(words)] for j in range(3 + i % 7)) + ". Kota itu ramai."}
+            for i in range(40)]
+    (tmp_path / "a.jsonl").write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    embedder = FakeEmbedder()
+    cache = VectorCache(embedder, tmp_path / "vectors.sqlite")
+    build_index([tmp_path / "a.jsonl"], tmp_path / "one", embedder, cache=cache)
+    monkeypatch.setattr(keyword_storage, "SEGMENT_DOCUMENTS", 15)
+    written = []
+    build_index([tmp_path / "a.jsonl"], tmp_path / "three", embedder, cache=cache,
+                progress=lambda stage, advance, total: written.append(advance) if stage == "write" else None)
+    assert sum(written) == 40
+    one, three = IndexReader(tmp_path / "one"), IndexReader(tmp_path / "three")
+    with one.searcher() as searcher:
+        assert len(searcher.leaf_searchers()) == 1
+    with three.searcher() as searcher:
+        assert [leaf.reader().doc_count() for leaf, _ in searcher.leaf_searchers()] == [15, 15, 10]
+    for terms in ({"text_exact": ["banjir", "palu", "rice", "zzzz"]},
+                  {"text_id": ["banjir", "harga", "kota"], "text_en": ["rice", "flood"], "text_exact": ["banjir", "ramai"]}):
+        found = keyword.keyword_search(three, terms, 50)
+        assert len(found) > 15 and found == keyword.keyword_search(one, terms, 50)
+        assert found == _whoosh_search(three, terms, 50)
+    (tmp_path / "b.txt").write_text("Banjir dan gempa\n\nBanjir banjir di Palu, harga beras naik.", encoding="utf-8")
+    add_documents([tmp_path / "b.txt"], tmp_path / "three", embedder, cache=cache)
+    updated = IndexReader(tmp_path / "three")
+    assert str(tmp_path / "b.txt") in dict(keyword.keyword_search(updated, {"text_exact": ["palu"]}, 50))
+    with updated.searcher() as searcher:
+        assert searcher.doc_count() == 41
+
+
 def test_postings_read_a_block_at_a_time_are_whooshs_own(tmp_path):
     """segment_postings decodes whole blocks through Whoosh's internals: the same numbers and
     frequencies as Whoosh's public matcher, posting by posting, over many blocks (a block holds

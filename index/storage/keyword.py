@@ -119,12 +119,20 @@ def check_keyword_index(folder: Path, documents: int) -> None:
 
 
 WRITTEN_EVERY = 100  # documents between two calls of ``written``
+SEGMENT_DOCUMENTS = 100_000  # documents a writer takes before it commits them as a segment
 
 
 def _write(ix, remove_ids: Iterable[str], documents: Iterable[Document], written: Written) -> None:
     """``written`` hears of the documents added, a hundred at a time: at a million articles the
     writing is the longest stage of a build, and its bar would otherwise stand still until the
-    end."""
+    end.
+
+    Every SEGMENT_DOCUMENTS documents are committed as a segment of their own, unmerged.
+    Whoosh's writer sorts every posting of a commit on disk before it writes them: ~35 KB of
+    temporary files an article, ~35 GB for a million in one commit, which stopped a build on a
+    full disk (bench/SPEED.md, "Building a million articles"). A commit frees its runs, so the
+    temporary files stay those of one segment's documents. The folder is a staged generation
+    (builder.build_index): a build stopped between two commits never becomes the index."""
     writer = ix.writer(limitmb=256)
     try:
         for doc_id in remove_ids:
@@ -133,6 +141,9 @@ def _write(ix, remove_ids: Iterable[str], documents: Iterable[Document], written
         for added, doc in enumerate(documents, start=1):
             if added % WRITTEN_EVERY == 0:
                 written(WRITTEN_EVERY)
+            if added > 1 and (added - 1) % SEGMENT_DOCUMENTS == 0:
+                writer.commit(merge=False)
+                writer = ix.writer(limitmb=256)
             writer.add_document(
                 id=doc.id, title=doc.title, path=doc.path, lang=doc.lang, date=doc.date or "",
                 source=doc.source or "", url=doc.url or "", content=doc.full_text,
