@@ -183,7 +183,6 @@ def gather_legs(reader: IndexReader, query: str, depth: int, mode: Mode = Mode.h
                 scores, doc_scores, query_vector, offset)
 
 
-
 def _score_passages(reader: IndexReader, query: str) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
     """The query's vector, every passage's score and each language's median document score
     (search.semantic.scores_and_medians)."""
@@ -364,10 +363,10 @@ def _with_documents(reader: IndexReader, legs: Legs, mode: Mode, docs: list[str]
     cosine, bm25, doc_lang = dict(legs.cosine), dict(legs.bm25), dict(legs.doc_lang)
     lead, names = dict(legs.lead), dict(legs.names)
     keyword, semantic = list(legs.keyword), list(legs.semantic)
+    doc_lang.update({doc: str(reader.langs[reader.position(doc)]) for doc in docs})
     if legs.doc_scores is not None:  # their exact cosines (the codes decided only that they clear the floor)
         exact_documents(reader, legs.query_vector, legs.passage_scores, legs.doc_scores,
                         [reader.position(doc) for doc in docs])
-        doc_lang.update({doc: str(reader.langs[reader.position(doc)]) for doc in docs})
         cosine.update({doc: float(legs.doc_scores[reader.position(doc)])
                        - (legs.offset if doc_lang[doc] == legs.query_lang else 0.0) for doc in docs})
         semantic += [(doc, cosine[doc]) for doc in docs]
@@ -377,7 +376,6 @@ def _with_documents(reader: IndexReader, legs: Legs, mode: Mode, docs: list[str]
     if mode == Mode.hybrid:
         lead.update(lead_matches(reader, legs.field_terms["text_exact"], docs))
         names.update(name_matches(reader, legs.name_terms, docs))
-    doc_lang.update({doc: str(reader.langs[reader.position(doc)]) for doc in docs})
     return Legs(legs.query_lang, legs.field_terms, keyword, semantic, cosine, bm25, doc_lang, lead, names,
                 legs.name_terms, legs.passage_scores, legs.doc_scores, legs.query_vector, legs.offset)
 
