@@ -8,6 +8,7 @@
     python bench/speed.py ray --docs 60             # Ray with 1 and 2 one-thread actors vs the local engine
     python bench/speed.py ray-eval TASK_DIR         # lintas eval built on Ray vs locally: figures, rankings
     python bench/speed.py make-index 10000 DIR      # synthetic index for the search side
+    python bench/speed.py add DIR --docs 1000       # add synthetic articles to it: an update's cost
     python bench/speed.py warm DIR                  # in-process search latency p50/p95, memory
                                                     # (--modes hybrid,hybrid-without-lead prices the lead match,
                                                     #  --modes hybrid,hybrid-previous the fusion of issue 13;
@@ -610,6 +611,30 @@ def make_index(args) -> None:
           f"maximum resident {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
 
 
+def add_to_index(args) -> None:
+    """``--docs`` new synthetic articles added to a make-index DIR's index (`lintas add`'s path:
+    builder.add_documents), timed, with this process's maximum resident memory: what an update
+    costs as the index grows, beside make-index's full build of the same size."""
+    say_command()
+    import index.storage.builder as builder
+    from index.embedding.engine import VectorCache
+
+    out = Path(args.dir)
+    batch = out / f"added-{args.seed}.jsonl"
+    with open(batch, "w", encoding="utf-8") as handle:
+        for row in synthetic_documents(args.docs, seed=args.seed):
+            handle.write(json.dumps({**row, "id": f"added-{args.seed}-{row['id']}"}, ensure_ascii=False) + "\n")
+    builder.detect_language = guess_language
+    embedder = RandomEmbedder()
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as scratch:
+        report = builder.add_documents([batch], out / "index", embedder, progress=StageLines(args.docs),
+                                       cache=VectorCache(embedder, Path(scratch) / "v.sqlite"))
+    print(f"added {args.docs} articles to {out / 'index'} (now {report.documents} documents) in "
+          f"{time.perf_counter() - started:.1f} s; maximum resident "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
+
+
 class _TemporaryPeak:
     """The most Whoosh's writer held in its temporary folders (``*.tmp`` under ``folder``: its
     sorted runs of postings) at any of the moments sampled every 2 s while the block runs."""
@@ -873,6 +898,8 @@ def main() -> None:
     p = sub.add_parser("make-index"); p.add_argument("size", type=int); p.add_argument("dir")
     p.add_argument("--segment-documents", type=int, help="documents per keyword segment (default: the build's own)")
     p.set_defaults(func=make_index)
+    p = sub.add_parser("add"); p.add_argument("dir"); p.add_argument("--docs", type=int, default=1000)
+    p.add_argument("--seed", type=int, default=1); p.set_defaults(func=add_to_index)
     p = sub.add_parser("warm"); p.add_argument("dir"); p.add_argument("--queries", type=int, default=200)
     p.add_argument("--modes", default="hybrid,keyword,semantic")
     p.add_argument("--interleave", action="store_true", help="run each query through every mode in turn")
