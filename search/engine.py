@@ -332,13 +332,16 @@ def hit_evidence(reader: IndexReader, legs: Legs, doc: str) -> float | None:
 
 def _by_date(reader: IndexReader, legs: Legs, ranked: list[Fused], above: np.ndarray) -> list[str]:
     """The hits above the floor, newest first, undated last; equal dates in ranked order, then
-    (documents past the ranked candidates) by cosine (their codes': search.semantic), in keyword
-    mode by index order. Only
+    (documents past the ranked candidates) by cosine (their codes': search.semantic; those in
+    the query's language lowered by the language offset, as in the vector leg), in keyword mode
+    by index order. Only
     ids: the fused scores of the page's documents are worked out once it is cut (``_scored``),
     not for every hit of a query that thousands of articles clear."""
     place = {item.doc: i for i, item in enumerate(ranked)}
     positions = np.flatnonzero(above)
     cosine = legs.doc_scores[positions] if legs.doc_scores is not None else np.zeros(len(positions))
+    if legs.offset:
+        cosine = cosine - np.float32(legs.offset) * (reader.langs[positions] == legs.query_lang)
     unranked = len(place)
     keys = [(place.get(reader.doc_id(p), unranked), -float(c), int(p)) for p, c in zip(positions, cosine)]
     order = [positions[i] for i in sorted(range(len(keys)), key=keys.__getitem__)]  # relevance, ...

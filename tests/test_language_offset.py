@@ -129,3 +129,21 @@ def test_more_like_this_lowers_the_articles_own_language_as_a_query_in_it(archiv
     cosine = {hit.id: hit.semantic_score for hit in plain}
     assert all(hit.semantic_score == pytest.approx(cosine[hit.id] - hit.language_offset, abs=1e-5)
                for hit in lowered if hit.id in cosine)
+
+
+def test_a_date_sorted_page_orders_equal_dates_past_the_candidates_by_the_lowered_cosine():
+    """Past the ranked candidates, hits of one date follow the vector leg's own order: a document
+    in the query's language after the offset, as it would rank among the candidates."""
+    from types import SimpleNamespace
+
+    reader = SimpleNamespace(langs=np.array(["id", "en", "id"]), dates=np.array(["", "", ""]),
+                             doc_id=lambda position: f"d{position}")
+    scores = np.array([0.80, 0.79, 0.70], dtype=np.float32)
+
+    def by_date(offset: float) -> list[str]:
+        legs = engine.Legs("id", {}, [], [], {}, {}, {}, {}, {}, [], None, scores, None, offset)
+        return engine._by_date(reader, legs, [], np.ones(3, dtype=bool))
+
+    assert by_date(0.0) == ["d0", "d1", "d2"]
+    assert by_date(0.02) == ["d1", "d0", "d2"]  # the Indonesian d0, 0.78 after the offset, below the English d1
+
