@@ -23,7 +23,7 @@ from search.language import query_language
 from search.reader import IndexReader
 from search.results import Hit
 from search.semantic import (best_passage, document_evidence, document_scores, exact_documents, language_offset,
-                             one_document_evidence, ranked_documents, scores_and_medians)
+                             lowered_cosines, one_document_evidence, ranked_documents, scores_and_medians)
 from search.snippets import make_snippet
 from search.stories import group_ranked
 from search.syntax import Constraints, only_exclusions, parse
@@ -165,8 +165,8 @@ def gather_legs(reader: IndexReader, query: str, depth: int, mode: Mode = Mode.h
         semantic = ranked_documents(reader, query_vector, scores, doc_scores, depth, query_lang, offset,
                                     filters=filters, keep=constraints.position_mask if constraints is not None else None,
                                     others=places)
-        cosine = {doc: float(doc_scores[place]) - (offset if reader.langs[place] == query_lang else 0.0)
-                  for (doc, _), place in zip(keyword, places)}
+        cosine = dict(zip([doc for doc, _ in keyword],
+                          lowered_cosines(reader, doc_scores, places, query_lang, offset).tolist()))
         cosine.update(semantic)
     lead, names, name_terms = {}, {}, []
     if mode == Mode.hybrid:
@@ -339,9 +339,8 @@ def _by_date(reader: IndexReader, legs: Legs, ranked: list[Fused], above: np.nda
     not for every hit of a query that thousands of articles clear."""
     place = {item.doc: i for i, item in enumerate(ranked)}
     positions = np.flatnonzero(above)
-    cosine = legs.doc_scores[positions] if legs.doc_scores is not None else np.zeros(len(positions))
-    if legs.offset:
-        cosine = cosine - np.float32(legs.offset) * (reader.langs[positions] == legs.query_lang)
+    cosine = (lowered_cosines(reader, legs.doc_scores, positions, legs.query_lang, legs.offset)
+              if legs.doc_scores is not None else np.zeros(len(positions)))
     unranked = len(place)
     keys = [(place.get(reader.doc_id(p), unranked), -float(c), int(p)) for p, c in zip(positions, cosine)]
     order = [positions[i] for i in sorted(range(len(keys)), key=keys.__getitem__)]  # relevance, ...
@@ -368,10 +367,9 @@ def _with_documents(reader: IndexReader, legs: Legs, mode: Mode, docs: list[str]
     keyword, semantic = list(legs.keyword), list(legs.semantic)
     doc_lang.update({doc: str(reader.langs[reader.position(doc)]) for doc in docs})
     if legs.doc_scores is not None:  # their exact cosines (the codes decided only that they clear the floor)
-        exact_documents(reader, legs.query_vector, legs.passage_scores, legs.doc_scores,
-                        [reader.position(doc) for doc in docs])
-        cosine.update({doc: float(legs.doc_scores[reader.position(doc)])
-                       - (legs.offset if doc_lang[doc] == legs.query_lang else 0.0) for doc in docs})
+        positions = [reader.position(doc) for doc in docs]
+        exact_documents(reader, legs.query_vector, legs.passage_scores, legs.doc_scores, positions)
+        cosine.update(zip(docs, lowered_cosines(reader, legs.doc_scores, positions, legs.query_lang, legs.offset).tolist()))
         semantic += [(doc, cosine[doc]) for doc in docs]
     if mode != Mode.semantic:
         bm25.update(keyword_scores_of(reader, legs.field_terms, docs))

@@ -207,6 +207,17 @@ def language_offset(medians: dict[str, float], query_lang: str | None) -> float:
     return max(0.0, medians[query_lang] - medians[other])
 
 
+def lowered_cosines(reader: IndexReader, doc_scores: np.ndarray, positions, lang: str | None,
+                    offset: float) -> np.ndarray:
+    """The documents at ``positions``: their cosines (``doc_scores``, in float64), those in
+    ``lang`` ``offset`` lower (the language offset), as the vector leg ranks them."""
+    positions = np.asarray(positions, dtype=np.intp)
+    cosines = doc_scores[positions].astype(np.float64)
+    if offset:
+        cosines -= offset * (reader.langs[positions] == lang)
+    return cosines
+
+
 def lowered(reader: IndexReader, ranked: list[tuple[str, float]], lang: str,
             offset: float) -> list[tuple[str, float]]:
     """(doc, cosine) pairs with the documents in ``lang`` ``offset`` lower (the language offset),
