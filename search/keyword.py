@@ -9,6 +9,7 @@ from functools import lru_cache
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
+from whoosh.filedb import structfile
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.query import Term
 from whoosh.scoring import bm25
@@ -297,11 +298,11 @@ def segment_postings(searcher, field: str, word: str):
             continue
         matcher = segment.postings(field, term)
         if isinstance(matcher, FilterMatcher) and isinstance(matcher.child, W3LeafMatcher) and matcher._exclude:
-            numbers, frequencies = _blocks(matcher.child)
+            numbers, frequencies = _blocks(_read_from_copy(matcher.child))
             kept = ~np.isin(numbers, np.fromiter(matcher._ids, dtype=np.int64))  # the deleted documents
             numbers, frequencies = numbers[kept], frequencies[kept]
         elif isinstance(matcher, W3LeafMatcher):
-            numbers, frequencies = _blocks(matcher)
+            numbers, frequencies = _blocks(_read_from_copy(matcher))
         else:  # another codec: posting by posting, through Whoosh's public matcher
             found = []
             while matcher.is_active():
@@ -310,6 +311,20 @@ def segment_postings(searcher, field: str, word: str):
             numbers = np.array([n for n, _ in found], dtype=np.int64)
             frequencies = np.array([f for _, f in found], dtype=np.float64)
         yield leaf, offset, numbers, frequencies
+
+
+def _read_from_copy(matcher: W3LeafMatcher) -> W3LeafMatcher:
+    """A fresh matcher of the same postings over a copy of their bytes (the term's extent in the
+    postings file, one ``get``): Whoosh reads each block's header with several calls on its
+    file, cheaper on an in-memory stream than on the segment's mapped bytes in place
+    (index.storage.keyword._View), which are never copied whole."""
+    length = matcher._length  # Whoosh-Reloaded 2.7 reads a term's extent back as a 1-tuple
+    length = length[0] if isinstance(length, tuple) and len(length) == 1 else length
+    if not isinstance(length, int):
+        return matcher
+    data = matcher._postfile.get(matcher._startoffset, length)
+    return W3LeafMatcher(structfile.BufferFile(data), 0, length, matcher.format,
+                         term=matcher._term, byteids=matcher._byteids, scorer=matcher.scorer)
 
 
 def _blocks(matcher: W3LeafMatcher) -> tuple[np.ndarray, np.ndarray]:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from io import BytesIO
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -68,11 +67,12 @@ def update_keyword_index(folder: Path, remove_ids: Iterable[str], documents: Ite
 
 class _MappedFile(structfile.BufferFile):
     """Whoosh's BufferFile over one file inside a compound segment file (the mapped segment),
-    copied into memory only when it is read as a stream. Whoosh's own copies every such file as
-    it opens it (a ``BytesIO`` of the mapped bytes), though the column files (stored fields, field
-    lengths) are only ever read in place, by ``get``: 135 of a 1.3 GB search process at 100,000
-    articles (issue 21, bench/SPEED.md). Postings and terms are read as streams, by seek and
-    read, and a stream over the mapped bytes in Python was 10 % slower there: those stay copies."""
+    never copied. Whoosh's own copies every such file into memory as it opens it (a ``BytesIO``
+    of the mapped bytes): at a million articles, ten segments, the postings and terms files a
+    first query reads were 1.6 GB copied by every searcher, most of a cold search's second and
+    of its memory (issue 21, bench/SPEED.md). The columns (stored fields, field lengths) are
+    read in place, by ``get``; postings and terms are read as a stream (``_View``), and the hot
+    path, a term's whole postings (search.keyword), from a copy of that term's bytes only."""
 
     def __init__(self, buf, name=None, onclose=None) -> None:
         self._buf = buf
@@ -85,7 +85,7 @@ class _MappedFile(structfile.BufferFile):
     @property
     def file(self):
         if self._stream is None:
-            self._stream = BytesIO(self._buf)
+            self._stream = _View(self._buf)
         return self._stream
 
     @file.setter
@@ -93,15 +93,62 @@ class _MappedFile(structfile.BufferFile):
         self._stream = stream
 
     def close(self) -> None:
-        """As StructFile.close, without copying a file never read as a stream only to close it."""
+        """As StructFile.close, without making a stream only to close it."""
         if self._stream is None:
-            self._stream = BytesIO()
+            self._stream = _View(memoryview(b""))
         super().close()
 
 
+PEEKED = 256  # bytes _View.peek hands pickle.load at a time
+
+
+class _View:
+    """A read-only stream over bytes in place (a memoryview of the mapped segment): what Whoosh
+    reads with seek, tell, read and pickle.load."""
+
+    __slots__ = ("_data", "_position", "_size")
+
+    def __init__(self, data: memoryview) -> None:
+        self._data, self._position, self._size = data, 0, len(data)
+
+    def read(self, size: int | None = -1) -> bytes:
+        start = self._position
+        end = self._size if size is None or size < 0 else min(start + size, self._size)
+        if end <= start:
+            return b""
+        self._position = end
+        return self._data[start:end].tobytes()
+
+    def peek(self, size: int = 0) -> bytes:
+        """Bytes from here on, without moving: pickle.load reads ahead with it instead of calling
+        read for each opcode (Whoosh pickles a block's header: ~40 bytes)."""
+        return self._data[self._position:self._position + PEEKED].tobytes()
+
+    def readline(self, size: int | None = -1) -> bytes:
+        start = self._position
+        limit = self._size if size is None or size < 0 else min(start + size, self._size)
+        end = start
+        while end < limit and self._data[end] != 10:
+            end += 1
+        return self.read(min(end + 1, limit) - start)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        base = (0, self._position, self._size)[whence]
+        if base + offset < 0:
+            raise ValueError(f"negative seek position {base + offset}")
+        self._position = base + offset
+        return self._position
+
+    def tell(self) -> int:
+        return self._position
+
+    def close(self) -> None:
+        self._data, self._position, self._size = memoryview(b""), 0, 0
+
+
 def open_keyword_index(folder: Path):
-    """The Whoosh index in ``folder``, the files of its compound segments copied only when read
-    as streams (``_MappedFile``)."""
+    """The Whoosh index in ``folder``, the files inside its compound segments read in place
+    (``_MappedFile``)."""
     compound.BufferFile = _MappedFile  # the name compound.CompoundStorage.open_file makes its files with
     return whoosh_index.open_dir(str(folder))
 
