@@ -306,6 +306,68 @@ def test_postings_read_a_block_at_a_time_are_whooshs_own(tmp_path):
         assert any(leaf.reader().has_deletions() for leaf, _ in searcher.leaf_searchers())
 
 
+def test_scores_of_given_documents_read_only_their_blocks_and_equal_whooshs(tmp_path):
+    """_scores_by_skipping decodes only the posting blocks that can hold a wanted document: the
+    same floats as Whoosh's own matcher skipped to each document and scored, over many blocks,
+    two segments and deletions; a document without the term scores 0."""
+    import random
+
+    from whoosh.query import Term
+
+    from index.storage.builder import add_documents, remove_documents
+
+    rows = [{"id": f"d{i}", "title": f"Berita {i}", "text": "banjir " * (1 + i % 5) + f"kota{i % 3} hujan"}
+            for i in range(900)]
+    (tmp_path / "a.jsonl").write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    (tmp_path / "b.txt").write_text("Banjir lagi\n\nBanjir banjir banjir di kota0.", encoding="utf-8")
+    embedder = FakeEmbedder()
+    cache = VectorCache(embedder, tmp_path / "vectors.sqlite")
+    build_index([tmp_path / "a.jsonl"], tmp_path / "index", embedder, cache=cache)
+    add_documents([tmp_path / "b.txt"], tmp_path / "index", embedder, cache=cache)
+    remove_documents(tmp_path / "index", [f"{tmp_path / 'a.jsonl'}#d{i}" for i in (0, 129, 130, 400, 899)])
+    reader = IndexReader(tmp_path / "index")
+    live = [f"{tmp_path / 'a.jsonl'}#d{i}" for i in range(900) if i not in (0, 129, 130, 400, 899)]
+    live.append(str(tmp_path / "b.txt"))
+    draw = random.Random(3)
+    decoded = []
+    original = keyword._block
+    keyword._block = lambda matcher: decoded.append(1) or original(matcher)
+    try:
+        for wanted, terms in [(draw.sample(live, 12), {"text_exact": ["banjir", "kota0", "hujan", "zzzz"], "text_id": ["banjir"]}),
+                              (draw.sample(live, 300), {"text_exact": ["banjir", "kota0", "hujan"], "text_id": ["banjir"]}),
+                              (draw.sample(live, 300), {"text_exact": ["kota1", "zzzz"]}),  # in a third of them
+                              (live[:3] + live[-2:], {"text_exact": ["kota0", "banjir"]})]:
+            decoded.clear()
+            fast = keyword._scores_by_skipping(reader, terms, wanted + ["no-such-id"])
+            if len(wanted) == 5:  # the first and the last documents: the first and last blocks only
+                read = len(decoded)
+                decoded.clear()
+                with reader.searcher() as searcher:
+                    for field, words in terms.items():
+                        for word in words:
+                            list(keyword.segment_postings(searcher, field, word))
+                assert 0 < read <= 6 < len(decoded)  # of the two terms' ~13 blocks in two segments
+            slow = dict.fromkeys(wanted, 0.0)
+            with reader.searcher() as searcher:
+                numbers = sorted((reader.document_number(d), d) for d in wanted)
+                for leaf, offset in searcher.leaf_searchers():
+                    for field, words in terms.items():
+                        for word in words:
+                            matcher = Term(field, word).matcher(leaf, searcher.context())
+                            for number, doc_id in numbers:
+                                if not offset <= number < offset + leaf.doc_count_all() or not matcher.is_active():
+                                    continue
+                                matcher.skip_to(number - offset)
+                                if matcher.is_active() and matcher.id() == number - offset:
+                                    slow[doc_id] += matcher.score()
+            assert fast.pop("no-such-id") == 0.0
+            assert fast == slow and any(slow.values())
+            if "kota1" in terms["text_exact"]:
+                assert not all(slow.values())
+    finally:
+        keyword._block = original
+
+
 def test_the_files_inside_a_compound_segment_are_read_in_place_never_copied(seeds_index):
     """Issue 21: Whoosh copied every file inside a compound segment into memory on opening it
     (1.6 GB of postings and terms per searcher at a million articles); now each is read in
