@@ -23,6 +23,7 @@ MAX_TERMS_PER_FIELD = 64  # a pasted 10,000-character query must not become a 2,
 COMMON_FRACTION = 0.05  # a term in more than this share of the documents is "common"
 MIN_COMMON_DOCS = 1000  # ... and in at least this many: indexes under 20,000 documents are searched exactly
 RESCORE_DEPTH = 4  # rare-term hits rescored with the common terms, per result wanted
+BLOCK_POSTINGS = 128  # postings in a block of Whoosh's postings files (its W3Codec's blocklimit)
 SHARED_RATE = 0.03  # a word both languages write alike: its rarer language's document rate ≥ this × the other's
 
 
@@ -168,24 +169,28 @@ def shared_words(reader: IndexReader, words: list[str], query_lang: str | None) 
 
 
 def _shares(reader: IndexReader, exact_terms: list[str], doc_ids: list[str], field: str) -> dict[str, float]:
-    """Each document's idf-weighted share of ``exact_terms`` found in ``field``: of each term's
-    postings only the blocks that can hold one of the documents are decoded (a common word's
-    lead postings at a million articles are thousands of blocks; the candidates, ~100)."""
+    """Each document's idf-weighted share of ``exact_terms`` found in ``field``. A term in more
+    documents than its blocks could hold the wanted ones (BLOCK_POSTINGS each) has only the
+    blocks that can hold one decoded (a common word's lead postings at a million articles are
+    thousands of blocks; the candidates, ~100); a shorter one is read whole."""
     with reader.searcher() as searcher:
         total = searcher.doc_count_all()
-        idf = {term: math.log(total / df) for term in exact_terms
-               if (df := searcher.doc_frequency("text_exact", term)) > 0}
+        frequency = {term: df for term in exact_terms if (df := searcher.doc_frequency("text_exact", term)) > 0}
+        idf = {term: math.log(total / df) for term, df in frequency.items()}
         weight = sum(idf.values())
         if not weight:
             return dict.fromkeys(doc_ids, 0.0)
-        numbers = {doc_id: number for doc_id in doc_ids if (number := reader.document_number(doc_id)) is not None}
-        wanted = np.array(sorted(set(numbers.values())), dtype=np.int64)
-        shares = np.zeros(len(wanted))
-        for term, term_idf in idf.items():  # only the blocks of a long list that hold the documents
-            for _, _, places, _ in _wanted_postings(searcher, field, term, wanted):
-                shares[places] += term_idf / weight
-    return {doc_id: float(shares[np.searchsorted(wanted, numbers[doc_id])]) if doc_id in numbers else 0.0
-            for doc_id in doc_ids}
+        wanted = np.array(sorted({number for doc_id in doc_ids
+                                  if (number := reader.document_number(doc_id)) is not None}), dtype=np.int64)
+        shares = np.zeros(total)
+        for term, term_idf in idf.items():
+            if frequency[term] > BLOCK_POSTINGS * len(wanted):  # (its text_exact postings hold its lead's)
+                for _, _, places, _ in _wanted_postings(searcher, field, term, wanted):
+                    shares[wanted[places]] += term_idf / weight
+            else:
+                for _, offset, numbers, _ in segment_postings(searcher, field, term):
+                    shares[numbers + offset] += term_idf / weight
+    return _look_up(reader, shares, doc_ids)
 
 
 def _split_by_frequency(

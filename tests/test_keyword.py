@@ -306,7 +306,7 @@ def test_postings_read_a_block_at_a_time_are_whooshs_own(tmp_path):
         assert any(leaf.reader().has_deletions() for leaf, _ in searcher.leaf_searchers())
 
 
-def test_scores_of_given_documents_read_only_their_blocks_and_equal_whooshs(tmp_path):
+def test_scores_of_given_documents_read_only_their_blocks_and_equal_whooshs(tmp_path, monkeypatch):
     """_scores_by_skipping decodes only the posting blocks that can hold a wanted document: the
     same floats as Whoosh's own matcher skipped to each document and scored, over many blocks,
     two segments and deletions; a document without the term scores 0."""
@@ -331,41 +331,45 @@ def test_scores_of_given_documents_read_only_their_blocks_and_equal_whooshs(tmp_
     draw = random.Random(3)
     decoded = []
     original = keyword._block
-    keyword._block = lambda matcher: decoded.append(1) or original(matcher)
-    try:
-        for wanted, terms in [(draw.sample(live, 12), {"text_exact": ["banjir", "kota0", "hujan", "zzzz"], "text_id": ["banjir"]}),
-                              (draw.sample(live, 300), {"text_exact": ["banjir", "kota0", "hujan"], "text_id": ["banjir"]}),
-                              (draw.sample(live, 300), {"text_exact": ["kota1", "zzzz"]}),  # in a third of them
-                              (live[:3] + live[-2:], {"text_exact": ["kota0", "banjir"]})]:
+    monkeypatch.setattr(keyword, "_block", lambda matcher: decoded.append(1) or original(matcher))
+    for wanted, terms in [(draw.sample(live, 12), {"text_exact": ["banjir", "kota0", "hujan", "zzzz"], "text_id": ["banjir"]}),
+                          (draw.sample(live, 300), {"text_exact": ["banjir", "kota0", "hujan"], "text_id": ["banjir"]}),
+                          (draw.sample(live, 300), {"text_exact": ["kota1", "zzzz"]}),  # in a third of them
+                          (live[:3] + live[-2:], {"text_exact": ["kota0", "banjir"]})]:
+        decoded.clear()
+        fast = keyword._scores_by_skipping(reader, terms, wanted + ["no-such-id"])
+        if len(wanted) == 5:  # the first and the last documents: the first and last blocks only
+            read = len(decoded)
             decoded.clear()
-            fast = keyword._scores_by_skipping(reader, terms, wanted + ["no-such-id"])
-            if len(wanted) == 5:  # the first and the last documents: the first and last blocks only
-                read = len(decoded)
-                decoded.clear()
-                with reader.searcher() as searcher:
-                    for field, words in terms.items():
-                        for word in words:
-                            list(keyword.segment_postings(searcher, field, word))
-                assert 0 < read <= 6 < len(decoded)  # of the two terms' ~13 blocks in two segments
-            slow = dict.fromkeys(wanted, 0.0)
             with reader.searcher() as searcher:
-                numbers = sorted((reader.document_number(d), d) for d in wanted)
-                for leaf, offset in searcher.leaf_searchers():
-                    for field, words in terms.items():
-                        for word in words:
-                            matcher = Term(field, word).matcher(leaf, searcher.context())
-                            for number, doc_id in numbers:
-                                if not offset <= number < offset + leaf.doc_count_all() or not matcher.is_active():
-                                    continue
-                                matcher.skip_to(number - offset)
-                                if matcher.is_active() and matcher.id() == number - offset:
-                                    slow[doc_id] += matcher.score()
-            assert fast.pop("no-such-id") == 0.0
-            assert fast == slow and any(slow.values())
-            if "kota1" in terms["text_exact"]:
-                assert not all(slow.values())
-    finally:
-        keyword._block = original
+                for field, words in terms.items():
+                    for word in words:
+                        list(keyword.segment_postings(searcher, field, word))
+            assert 0 < read <= 6 < len(decoded)  # of the two terms' ~13 blocks in two segments
+        slow = dict.fromkeys(wanted, 0.0)
+        with reader.searcher() as searcher:
+            numbers = sorted((reader.document_number(d), d) for d in wanted)
+            for leaf, offset in searcher.leaf_searchers():
+                for field, words in terms.items():
+                    for word in words:
+                        matcher = Term(field, word).matcher(leaf, searcher.context())
+                        for number, doc_id in numbers:
+                            if not offset <= number < offset + leaf.doc_count_all() or not matcher.is_active():
+                                continue
+                            matcher.skip_to(number - offset)
+                            if matcher.is_active() and matcher.id() == number - offset:
+                                slow[doc_id] += matcher.score()
+        assert fast.pop("no-such-id") == 0.0
+        assert fast == slow and any(slow.values())
+        if "kota1" in terms["text_exact"]:
+            assert not all(slow.values())
+    # lead and name shares read a long list's wanted blocks only: the same shares as read whole
+    wanted = draw.sample(live, 40) + ["no-such-id"]
+    words = ["banjir", "kota0", "kota2", "berita", "zzzz"]
+    whole = (keyword.lead_matches(reader, words, wanted), keyword.name_matches(reader, words, wanted))
+    monkeypatch.setattr(keyword, "BLOCK_POSTINGS", 0)  # every list long
+    assert (keyword.lead_matches(reader, words, wanted), keyword.name_matches(reader, words, wanted)) == whole
+    assert any(whole[0].values()) and any(whole[1].values()) and whole[0]["no-such-id"] == 0.0
 
 
 def test_the_files_inside_a_compound_segment_are_read_in_place_never_copied(seeds_index):
