@@ -185,7 +185,7 @@ def _shares(reader: IndexReader, exact_terms: list[str], doc_ids: list[str], fie
         shares = np.zeros(total)
         for term, term_idf in idf.items():
             if frequency[term] > BLOCK_POSTINGS * len(wanted):  # (its text_exact postings hold its lead's)
-                for _, _, places, _ in _wanted_postings(searcher, field, term, wanted):
+                for _, _, places, _ in wanted_postings(searcher, field, term, wanted):
                     shares[wanted[places]] += term_idf / weight
             else:
                 for _, offset, numbers, _ in segment_postings(searcher, field, term):
@@ -270,18 +270,24 @@ _KEPT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # Whoosh index -
 _KEPT_LOCK = threading.Lock()
 
 
+def _kept(searcher) -> _KeptTerms | None:
+    """What the searcher's index keeps of its terms (None: a searcher made from a bare reader)."""
+    index = getattr(searcher, "_ix", None)
+    if index is None:
+        return None
+    with _KEPT_LOCK:
+        kept = _KEPT.get(index)
+        if kept is None:
+            kept = _KEPT[index] = _KeptTerms()
+        return kept
+
+
 def _term_bm25(searcher, field: str, word: str) -> list[tuple[np.ndarray, np.ndarray]]:
     """(Whoosh's document numbers, the term's BM25 there) for each segment holding the term,
     read-only, from the index's kept terms when asked before. Every thread's searcher of one
     index shares them (searcher._ix, the index it was opened from: an index's segments, their
     deletions and its statistics never change once written, index.storage.store)."""
-    index = getattr(searcher, "_ix", None)  # None: a searcher made from a bare reader, kept nowhere
-    kept = None
-    if index is not None:
-        with _KEPT_LOCK:
-            kept = _KEPT.get(index)
-            if kept is None:
-                kept = _KEPT[index] = _KeptTerms()
+    kept = _kept(searcher)
     found = kept.get((field, word)) if kept is not None else None
     if found is not None:
         return found
@@ -418,7 +424,7 @@ def _scores_by_skipping(
     total = np.zeros(len(wanted))
     with reader.searcher() as searcher:
         for field, word, boost in _clauses(field_terms):
-            for leaf, offset, places, frequencies in _wanted_postings(searcher, field, word, wanted):
+            for leaf, offset, places, frequencies in wanted_postings(searcher, field, word, wanted):
                 scorer = searcher.weighting.scorer(leaf, field, searcher.schema[field].to_bytes(word))
                 lengths = _field_lengths(leaf.reader(), field)[wanted[places] - offset]
                 total[places] += bm25(scorer.idf, frequencies, lengths, scorer.avgfl, scorer.B, scorer.K1) * boost
@@ -427,7 +433,7 @@ def _scores_by_skipping(
     return scores
 
 
-def _wanted_postings(searcher, field: str, word: str, wanted: np.ndarray):
+def wanted_postings(searcher, field: str, word: str, wanted: np.ndarray):
     """(leaf searcher, its first document number, places in ``wanted`` (sorted live document
     numbers) that hold the term, the term's frequency there) for each segment holding it."""
     term = searcher.schema[field].to_bytes(word)
@@ -441,7 +447,7 @@ def _wanted_postings(searcher, field: str, word: str, wanted: np.ndarray):
         if isinstance(matcher, FilterMatcher) and isinstance(matcher.child, W3LeafMatcher):
             matcher = matcher.child  # the filter leaves out deleted documents, and none is wanted
         if isinstance(matcher, W3LeafMatcher):
-            places, frequencies = _postings_at(_read_from_copy(matcher), local)
+            places, frequencies = _postings_at(searcher, (offset, field, word), matcher, local)
         else:  # another codec, or postings inlined in the term's entry: every posting, in Python
             found = []
             while matcher.is_active():
@@ -454,22 +460,47 @@ def _wanted_postings(searcher, field: str, word: str, wanted: np.ndarray):
         yield leaf, offset, first + places, frequencies
 
 
-def _postings_at(matcher: W3LeafMatcher, local: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _postings_at(searcher, key: tuple, matcher: W3LeafMatcher, local: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(places in ``local``, sorted document numbers of the segment, that the fresh matcher's
-    postings hold; the frequencies there), reading only the blocks that can hold one."""
+    postings hold; the frequencies there), decoding only the blocks that can hold one. Which
+    blocks those are, each block's header says (its last document number); the headers are
+    read once per term and segment and kept with the index's terms (``key``: the segment's
+    first document number, the field, the word), so a word most queries hold ("the", "yang")
+    has its thousands of headers read once, not by every query."""
+    kept = _kept(searcher)
+    directory = kept.get(("blocks", *key)) if kept is not None else None
+    if directory is None:
+        matcher = _read_from_copy(matcher)  # every header read: from a copy of the term's bytes
+        directory = [_block_directory(matcher)]
+        if kept is not None:
+            kept.keep(("blocks", *key), directory)
+    [(starts, lasts)] = directory
+    blocks = np.searchsorted(lasts, local)  # the block that would hold each wanted document
     places, frequencies = [], []
-    next_wanted = 0
-    while matcher.is_active() and next_wanted < len(local):
-        if matcher.block_max_id() >= local[next_wanted]:
-            ids, weights = _block(matcher)
-            end = next_wanted + int(np.searchsorted(local[next_wanted:], ids[-1], side="right"))
-            within = local[next_wanted:end]
-            at = np.searchsorted(ids, within)  # within ≤ ids[-1]: every place is in the block
-            held = ids[at] == within
-            places.append(next_wanted + np.flatnonzero(held))
-            frequencies.append(weights[at[held]])
-            next_wanted = end
-        matcher._next_block()
+    for block in np.unique(blocks[blocks < len(starts)]):
+        matcher._goto(matcher._startoffset + int(starts[block]))
+        ids, weights = _block(matcher)
+        wanted = np.flatnonzero(blocks == block)
+        at = np.searchsorted(ids, local[wanted])  # each ≤ the block's last: every place is in it
+        held = ids[at] == local[wanted]
+        places.append(wanted[held])
+        frequencies.append(weights[at[held]])
     if not places:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
     return np.concatenate(places), np.concatenate(frequencies)
+
+
+def _block_directory(matcher: W3LeafMatcher) -> tuple[np.ndarray, np.ndarray]:
+    """(each block's offset from the start of the term's postings, its last document number),
+    read-only, for a fresh matcher's postings: every block header read once, none decoded."""
+    starts, lasts = [], []
+    position = matcher._baseoffset
+    while matcher.is_active():
+        starts.append(position - matcher._startoffset)
+        lasts.append(matcher._maxid)
+        position = matcher._nextoffset
+        matcher._next_block()
+    starts, lasts = np.array(starts, dtype=np.int64), np.array(lasts, dtype=np.int64)
+    starts.setflags(write=False)
+    lasts.setflags(write=False)
+    return starts, lasts
