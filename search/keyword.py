@@ -188,8 +188,7 @@ def _shares(reader: IndexReader, exact_terms: list[str], doc_ids: list[str], fie
                 for _, _, places, _ in wanted_postings(searcher, field, term, wanted):
                     shares[wanted[places]] += term_idf / weight
             else:
-                for _, offset, numbers, _ in segment_postings(searcher, field, term):
-                    shares[numbers + offset] += term_idf / weight
+                shares[term_numbers(searcher, field, term)] += term_idf / weight
     return _look_up(reader, shares, doc_ids)
 
 
@@ -234,28 +233,30 @@ def _bm25_of_every_document(searcher, clauses: tuple[tuple[str, str, float], ...
     return scores
 
 
-TERMS_KEPT_BYTES = 64 << 20  # each index's last terms' BM25 postings, kept across queries and threads
+TERMS_KEPT_BYTES = 64 << 20  # each index's last terms' postings as arrays, kept across queries and threads
 
 
 class _KeptTerms:
-    """The BM25 of each posting of an index's most recently asked terms (least recently asked
-    out first, past TERMS_KEPT_BYTES): queries share their common words ("the", "yang", "di"),
-    and reading a term's posting blocks (zlib, pickle) was a tenth of a busy server's CPU."""
+    """What was read of an index's most recently asked terms, as read-only arrays (least
+    recently asked out first, past TERMS_KEPT_BYTES): each posting's BM25 (_term_bm25), the
+    documents holding a term (term_numbers), each segment's block headers (_postings_at).
+    Queries share their common words ("the", "yang", "di"), and reading a term's posting blocks
+    (zlib, pickle) was a tenth of a busy server's CPU. A value is a list of tuples of arrays."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._terms: OrderedDict[tuple[str, str], list[tuple[np.ndarray, np.ndarray]]] = OrderedDict()
+        self._terms: OrderedDict[tuple, list[tuple[np.ndarray, ...]]] = OrderedDict()
         self._bytes = 0
 
-    def get(self, key: tuple[str, str]):
+    def get(self, key: tuple):
         with self._lock:
             found = self._terms.get(key)
             if found is not None:
                 self._terms.move_to_end(key)
             return found
 
-    def keep(self, key: tuple[str, str], value: list[tuple[np.ndarray, np.ndarray]]) -> None:
-        size = sum(numbers.nbytes + scores.nbytes for numbers, scores in value)
+    def keep(self, key: tuple, value: list[tuple[np.ndarray, ...]]) -> None:
+        size = _size(value)
         with self._lock:
             if key in self._terms or size > TERMS_KEPT_BYTES:
                 return
@@ -263,7 +264,11 @@ class _KeptTerms:
             self._bytes += size
             while self._bytes > TERMS_KEPT_BYTES:
                 _, dropped = self._terms.popitem(last=False)
-                self._bytes -= sum(numbers.nbytes + scores.nbytes for numbers, scores in dropped)
+                self._bytes -= _size(dropped)
+
+
+def _size(value: list[tuple[np.ndarray, ...]]) -> int:
+    return sum(array.nbytes for arrays in value for array in arrays)
 
 
 _KEPT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # Whoosh index -> _KeptTerms
@@ -303,6 +308,21 @@ def _term_bm25(searcher, field: str, word: str) -> list[tuple[np.ndarray, np.nda
     if kept is not None:
         kept.keep((field, word), found)
     return found
+
+
+def term_numbers(searcher, field: str, word: str) -> np.ndarray:
+    """Whoosh numbers of the live documents holding the term in ``field``, ascending,
+    read-only, from the index's kept terms when asked before (as _term_bm25)."""
+    kept = _kept(searcher)
+    found = kept.get(("numbers", field, word)) if kept is not None else None
+    if found is None:
+        parts = [numbers + offset for _, offset, numbers, _ in segment_postings(searcher, field, word)]
+        numbers = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        numbers.setflags(write=False)
+        found = [(numbers,)]
+        if kept is not None:
+            kept.keep(("numbers", field, word), found)
+    return found[0][0]
 
 
 def segment_postings(searcher, field: str, word: str):

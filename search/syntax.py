@@ -25,7 +25,7 @@ import numpy as np
 
 from index.reading.analysis import TOKEN_RE, names_and_numbers, terms
 from index.reading.language import detect_query_language
-from search.keyword import segment_postings, wanted_postings
+from search.keyword import term_numbers, wanted_postings
 from search.reader import IndexReader
 
 QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u00ab": '"', "\u00bb": '"'})
@@ -158,19 +158,13 @@ class Constraints:
             # the rarest word's documents, then each other word looked up only where they are:
             # of a common word's postings, the blocks that can hold one of them (search.keyword)
             words.sort(key=lambda term: searcher.doc_frequency("text_exact", term))
-            found = self._numbers(searcher, "text_exact", words[0])
+            found = term_numbers(searcher, "text_exact", words[0])
             for term in words[1:]:
                 held = np.zeros(len(found), dtype=bool)
                 for _, _, places, _ in wanted_postings(searcher, "text_exact", term, found):
                     held[places] = True
                 found = found[held]
         return set(found.tolist())
-
-    @staticmethod
-    def _numbers(searcher, field: str, term: str) -> np.ndarray:
-        """Whoosh numbers of the live documents holding ``term`` in ``field``, ascending."""
-        parts = [postings + offset for _, offset, postings, _ in segment_postings(searcher, field, term)]
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
     def _holding(self, phrase: tuple[str, ...]) -> set[int]:
         """Whoosh numbers of the live documents whose text holds ``phrase`` word for word."""
@@ -245,7 +239,7 @@ class Constraints:
         field's postings, a block at a time: a third of a million documents at 1M)."""
         mask = np.zeros(total, dtype=bool)
         with self.reader.searcher() as searcher:
-            mask[self._numbers(searcher, "lang", lang)] = True
+            mask[term_numbers(searcher, "lang", lang)] = True
         return mask
 
     @staticmethod

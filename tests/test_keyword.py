@@ -474,6 +474,14 @@ def test_terms_are_read_once_per_index_and_a_new_generation_reads_them_again(tmp
     fresh = IndexReader(tmp_path / "index")
     updated = keyword.keyword_search(fresh, terms, 10)
     assert updated == _whoosh_search(fresh, terms, 10) and updated[0][0].endswith("b.txt")
+    # the documents holding a term (lead and name shares, phrases) are kept the same way
+    read.clear()
+    with reader.searcher() as searcher, fresh.searcher() as other:
+        held = keyword.term_numbers(searcher, "text_exact", "kota1")
+        assert keyword.term_numbers(searcher, "text_exact", "kota1") is held and read == ["kota1"]
+        assert held.tolist() == sorted(searcher.document_number(id=f"{tmp_path / 'a.jsonl'}#d{i}")
+                                       for i in range(1, 30, 4))
+        assert len(keyword.term_numbers(other, "text_exact", "kota1")) == len(held) + 1  # the new generation's
     # the bound: the least recently asked term goes first
     monkeypatch.setattr(keyword, "TERMS_KEPT_BYTES", 1)
     kept = keyword._KeptTerms()
