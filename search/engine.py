@@ -156,6 +156,16 @@ def gather_legs(reader: IndexReader, query: str, depth: int, mode: Mode = Mode.h
                                  constraints.number_mask if constraints is not None else None)
     query_vector, scores, doc_scores, semantic, cosine, bm25 = None, None, None, [], {}, dict(keyword)
     offset = 0.0
+    lead, names, name_terms = {}, {}, []
+    if mode == Mode.hybrid:
+        asked = set(names_and_numbers(query))
+        if query == query.lower():  # typed without capitals: its names are the words both languages write alike
+            asked.update(shared_words(reader, [term for term in field_terms["text_exact"] if term not in asked],
+                                      query_lang))
+        name_terms = [term for term in field_terms["text_exact"] if term in asked]
+        # the keyword leg's candidates while the vector leg still runs; its own candidates after
+        lead = lead_matches(reader, field_terms["text_exact"], [doc for doc, _ in keyword])
+        names = name_matches(reader, name_terms, [doc for doc, _ in keyword])
     if vector_leg is not None:
         query_vector, scores, medians = vector_leg.result()
         doc_scores = document_scores(reader, scores)
@@ -168,16 +178,11 @@ def gather_legs(reader: IndexReader, query: str, depth: int, mode: Mode = Mode.h
         cosine = dict(zip([doc for doc, _ in keyword],
                           lowered_cosines(reader, doc_scores, places, query_lang, offset).tolist()))
         cosine.update(semantic)
-    lead, names, name_terms = {}, {}, []
     if mode == Mode.hybrid:
-        asked = set(names_and_numbers(query))
-        if query == query.lower():  # typed without capitals: its names are the words both languages write alike
-            asked.update(shared_words(reader, [term for term in field_terms["text_exact"] if term not in asked],
-                                      query_lang))
-        name_terms = [term for term in field_terms["text_exact"] if term in asked]
         bm25.update(keyword_scores_of(reader, field_terms, [d for d, _ in semantic if d not in bm25]))
-        lead = lead_matches(reader, field_terms["text_exact"], list(cosine))
-        names = name_matches(reader, name_terms, list(cosine))
+        later = [doc for doc in cosine if doc not in lead]
+        lead.update(lead_matches(reader, field_terms["text_exact"], later))
+        names.update(name_matches(reader, name_terms, later))
     doc_lang = {doc: str(reader.langs[reader.position(doc)]) for doc, _ in keyword + semantic}
     return Legs(query_lang, field_terms, keyword, semantic, cosine, bm25, doc_lang, lead, names, name_terms,
                 scores, doc_scores, query_vector, offset)
