@@ -341,13 +341,18 @@ def segment_postings(searcher, field: str, word: str):
         elif isinstance(matcher, W3LeafMatcher):
             numbers, frequencies = _blocks(_read_from_copy(matcher))
         else:  # another codec: posting by posting, through Whoosh's public matcher
-            found = []
-            while matcher.is_active():
-                found.append((matcher.id(), matcher.weight()))
-                matcher.next()
-            numbers = np.array([n for n, _ in found], dtype=np.int64)
-            frequencies = np.array([f for _, f in found], dtype=np.float64)
+            numbers, frequencies = _every_posting(matcher)
         yield leaf, offset, numbers, frequencies
+
+
+def _every_posting(matcher) -> tuple[np.ndarray, np.ndarray]:
+    """(document numbers, frequencies) of every posting of a fresh matcher, through Whoosh's
+    public matcher, one posting at a time."""
+    found = []
+    while matcher.is_active():
+        found.append((matcher.id(), matcher.weight()))
+        matcher.next()
+    return np.array([n for n, _ in found], dtype=np.int64), np.array([f for _, f in found], dtype=np.float64)
 
 
 def _read_from_copy(matcher: W3LeafMatcher) -> W3LeafMatcher:
@@ -469,14 +474,10 @@ def wanted_postings(searcher, field: str, word: str, wanted: np.ndarray):
         if isinstance(matcher, W3LeafMatcher):
             places, frequencies = _postings_at(searcher, (offset, field, word), matcher, local)
         else:  # another codec, or postings inlined in the term's entry: every posting, in Python
-            found = []
-            while matcher.is_active():
-                found.append((matcher.id(), matcher.weight()))
-                matcher.next()
-            ids = np.array([n for n, _ in found], dtype=np.int64)
+            ids, weights = _every_posting(matcher)
             at = np.minimum(np.searchsorted(ids, local), max(len(ids) - 1, 0))
             held = ids[at] == local if len(ids) else np.zeros(len(local), dtype=bool)
-            places, frequencies = np.flatnonzero(held), np.array([f for _, f in found], dtype=np.float64)[at[held]]
+            places, frequencies = np.flatnonzero(held), weights[at[held]]
         yield leaf, offset, first + places, frequencies
 
 
