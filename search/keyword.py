@@ -174,22 +174,30 @@ def _shares(reader: IndexReader, exact_terms: list[str], doc_ids: list[str], fie
     blocks that can hold one decoded (a common word's lead postings at a million articles are
     thousands of blocks; the candidates, ~100); a shorter one is read whole."""
     with reader.searcher() as searcher:
-        total = searcher.doc_count_all()
-        frequency = {term: df for term in exact_terms if (df := searcher.doc_frequency("text_exact", term)) > 0}
-        idf = {term: math.log(total / df) for term, df in frequency.items()}
-        weight = sum(idf.values())
+        known = _idf(searcher, tuple(exact_terms))
+        weight = sum(term_idf for _, _, term_idf in known)
         if not weight:
             return dict.fromkeys(doc_ids, 0.0)
         wanted = np.array(sorted({number for doc_id in doc_ids
                                   if (number := reader.document_number(doc_id)) is not None}), dtype=np.int64)
-        shares = np.zeros(total)
-        for term, term_idf in idf.items():
-            if frequency[term] > BLOCK_POSTINGS * len(wanted):  # (its text_exact postings hold its lead's)
+        shares = np.zeros(searcher.doc_count_all())
+        for term, frequency, term_idf in known:
+            if frequency > BLOCK_POSTINGS * len(wanted):  # (its text_exact postings hold its lead's)
                 for _, _, places, _ in wanted_postings(searcher, field, term, wanted):
                     shares[wanted[places]] += term_idf / weight
             else:
                 shares[term_numbers(searcher, field, term)] += term_idf / weight
     return _look_up(reader, shares, doc_ids)
+
+
+@lru_cache(maxsize=8)
+def _idf(searcher, exact_terms: tuple[str, ...]) -> tuple[tuple[str, int, float], ...]:
+    """(term, its document frequency, its idf) in the whole index (text_exact) of each term some
+    document holds, in the order given, once each: a hybrid query asks twice for the same terms
+    (lead and name matches of the keyword leg's candidates, then of the vector leg's)."""
+    total = searcher.doc_count_all()
+    return tuple((term, df, math.log(total / df)) for term in dict.fromkeys(exact_terms)
+                 if (df := searcher.doc_frequency("text_exact", term)) > 0)
 
 
 def _split_by_frequency(
