@@ -267,22 +267,31 @@ def test_a_big_build_commits_its_keyword_index_in_segments_that_score_as_one(tmp
         assert searcher.doc_count() == 41
 
 
-def test_postings_read_a_block_at_a_time_are_whooshs_own(tmp_path):
-    """segment_postings decodes whole blocks through Whoosh's internals: the same numbers and
-    frequencies as Whoosh's public matcher, posting by posting, over many blocks (a block holds
-    at most 128 postings), two segments and deletions."""
+def _many_blocks(tmp_path, count: int) -> tuple[IndexReader, list[str]]:
+    """An index whose terms' postings span many blocks (a block holds at most 128), in two
+    segments (``count`` JSONL articles, then one text file added), five of the first segment's
+    documents deleted; and the ids of its live documents."""
     from index.storage.builder import add_documents, remove_documents
 
     rows = [{"id": f"d{i}", "title": f"Berita {i}", "text": "banjir " * (1 + i % 5) + f"kota{i % 3} hujan"}
-            for i in range(700)]
+            for i in range(count)]
     (tmp_path / "a.jsonl").write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
     (tmp_path / "b.txt").write_text("Banjir lagi\n\nBanjir banjir banjir di kota0.", encoding="utf-8")
     embedder = FakeEmbedder()
     cache = VectorCache(embedder, tmp_path / "vectors.sqlite")
     build_index([tmp_path / "a.jsonl"], tmp_path / "index", embedder, cache=cache)
     add_documents([tmp_path / "b.txt"], tmp_path / "index", embedder, cache=cache)
-    remove_documents(tmp_path / "index", [f"{tmp_path / 'a.jsonl'}#d{i}" for i in (0, 129, 130, 400, 699)])
-    reader = IndexReader(tmp_path / "index")
+    removed = (0, 129, 130, 400, count - 1)
+    remove_documents(tmp_path / "index", [f"{tmp_path / 'a.jsonl'}#d{i}" for i in removed])
+    live = [f"{tmp_path / 'a.jsonl'}#d{i}" for i in range(count) if i not in removed] + [str(tmp_path / "b.txt")]
+    return IndexReader(tmp_path / "index"), live
+
+
+def test_postings_read_a_block_at_a_time_are_whooshs_own(tmp_path):
+    """segment_postings decodes whole blocks through Whoosh's internals: the same numbers and
+    frequencies as Whoosh's public matcher, posting by posting, over many blocks (a block holds
+    at most 128 postings), two segments and deletions."""
+    reader, _ = _many_blocks(tmp_path, 700)
     with reader.searcher() as searcher:
         read = 0
         for word in ("banjir", "kota0", "hujan", "nothing"):
@@ -314,20 +323,7 @@ def test_scores_of_given_documents_read_only_their_blocks_and_equal_whooshs(tmp_
 
     from whoosh.query import Term
 
-    from index.storage.builder import add_documents, remove_documents
-
-    rows = [{"id": f"d{i}", "title": f"Berita {i}", "text": "banjir " * (1 + i % 5) + f"kota{i % 3} hujan"}
-            for i in range(900)]
-    (tmp_path / "a.jsonl").write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
-    (tmp_path / "b.txt").write_text("Banjir lagi\n\nBanjir banjir banjir di kota0.", encoding="utf-8")
-    embedder = FakeEmbedder()
-    cache = VectorCache(embedder, tmp_path / "vectors.sqlite")
-    build_index([tmp_path / "a.jsonl"], tmp_path / "index", embedder, cache=cache)
-    add_documents([tmp_path / "b.txt"], tmp_path / "index", embedder, cache=cache)
-    remove_documents(tmp_path / "index", [f"{tmp_path / 'a.jsonl'}#d{i}" for i in (0, 129, 130, 400, 899)])
-    reader = IndexReader(tmp_path / "index")
-    live = [f"{tmp_path / 'a.jsonl'}#d{i}" for i in range(900) if i not in (0, 129, 130, 400, 899)]
-    live.append(str(tmp_path / "b.txt"))
+    reader, live = _many_blocks(tmp_path, 900)
     draw = random.Random(3)
     decoded = []
     original = keyword._block
