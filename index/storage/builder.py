@@ -38,7 +38,7 @@ from index.storage.keyword import check_keyword_index, update_keyword_index, wri
 from index.reading.language import detect_language
 from index.embedding.passages import PASSAGES_VERSION, passage_spans, passage_texts
 from index.storage.stories import numbers_in, update_links
-from index.storage.codes import companions, write_codes
+from index.storage.codes import CHUNK, companions, write_codes
 
 # progress(stage, advance, total): stage is "read", "embed", "link" (story links) or "write"
 ProgressFn = Callable[[str, int, int | None], None]
@@ -456,20 +456,21 @@ def _write_generation(index_dir: Path, embedder: Embedder, previous: _Previous |
 
 
 def _in_order(records: list[dict], arrays: dict[str, np.ndarray], dim: int) -> np.ndarray:
-    """Every record's passage vectors, records in order: the segment itself when the records
-    are its rows in order (a first build), else a copy."""
-    if len(arrays) == 1:
-        [whole] = arrays.values()
-        place = 0
-        for rec in records:
-            if rec["row"] != place:
-                break
-            place += len(rec["passages"])
-        else:
-            if place == len(whole):
-                return whole
-    parts = [arrays[rec["segment"]][rec["row"]:rec["row"] + len(rec["passages"])] for rec in records]
-    return np.concatenate(parts) if parts else np.zeros((0, dim), dtype=np.float32)
+    """Every record's passage vectors as float32, records in order (the story links' products
+    are taken in float32: the stored float16 has no fast product). Records that follow each
+    other in one segment are copied as one run."""
+    out = np.empty((sum(len(rec["passages"]) for rec in records), dim), dtype=np.float32)
+    place, run = 0, None  # run: [segment, first row, end row] not yet copied
+    for rec in records + [None]:
+        if rec is not None and run is not None and rec["segment"] == run[0] and rec["row"] == run[2]:
+            run[2] += len(rec["passages"])
+            continue
+        if run is not None:
+            name, first, end = run
+            out[place:place + end - first] = arrays[name][first:end]
+            place += end - first
+        run = None if rec is None else [rec["segment"], rec["row"], rec["row"] + len(rec["passages"])]
+    return out
 
 
 def _fill_numbers(previous: Path, records: list[dict]) -> None:
@@ -533,9 +534,15 @@ def _write_vectors(staged: Path, previous: _Previous | None, records: list[dict]
 
 
 def _save_segment(folder: Path, segment: str, vectors: np.ndarray) -> None:
-    """A new vector segment and its int8 codes (index.storage.codes)."""
-    np.save(folder / segment, vectors)
-    write_codes(folder, segment, vectors)
+    """A new vector segment (store.VECTOR_DTYPE, written a chunk at a time: no second copy of a
+    million articles' vectors) and its int8 codes (index.storage.codes), made from the stored
+    values, so that a segment rewritten by a compaction gets the same codes again."""
+    stored = np.lib.format.open_memmap(folder / segment, mode="w+", dtype=store.VECTOR_DTYPE, shape=vectors.shape)
+    for start in range(0, len(vectors), CHUNK):
+        stored[start:start + CHUNK] = vectors[start:start + CHUNK]
+    stored.flush()
+    write_codes(folder, segment, stored)
+    del stored
 
 
 def _link_segments(previous: Path, staged: Path, names: list[str]) -> None:

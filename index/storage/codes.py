@@ -1,8 +1,9 @@
 """Passage vectors as int8 codes: what a search scans (search.semantic), a quarter of the bytes
-of the float32 vectors, which stay beside them for the exact score of the best candidates.
+of float32 vectors (half of the float16 ones stored beside them for the exact score of the best
+candidates).
 
     gen-000007/
-      vec-000003.npy         float32 passage vectors (index.storage.store)
+      vec-000003.npy         float16 passage vectors (index.storage.store)
       vec-000003.codes.npy   int8, one row per passage: the vector over its scale, rounded
       vec-000003.scales.npy  float32, one per passage: its largest component / 127
 

@@ -13,8 +13,10 @@
         table/            the document table's columns, memory-mapped by a search so that
                           opening reads no record (index.storage.table); derived from
                           docs.jsonl, and made on first open for an index written before it
-        vec-000003.npy    float32, L2-normalised passage vectors; a segment is written once
-                          and never changed, so a new generation hard-links the old ones
+        vec-000003.npy    float16, L2-normalised passage vectors (float32 in a segment written
+                          before session 19: read as they are, rewritten at the next compaction
+                          or rebuild); a segment is written once and never changed, so a new
+                          generation hard-links the old ones
         vec-000003.codes.npy, vec-000003.scales.npy
                           the same vectors as int8 codes, what a search scans
                           (index.storage.codes); written and linked with their segment
@@ -49,6 +51,11 @@ MANIFEST = "manifest.json"
 DOCS = "docs.jsonl"
 WHOOSH = "whoosh"
 SEGMENT_PREFIX = "vec-"
+# passage vectors are stored as float16: half of float32's bytes (2.4 of a 1M-article index's 4.8 GB),
+# a cosine within ~1e-4 of float32's (bench/SPEED.md, "Vectors in float16"); every product is taken
+# in float32 after reading them
+VECTOR_DTYPE = "float16"
+READ_DTYPES = ("float16", "float32")  # float32: segments written before float16
 
 
 @dataclass(frozen=True)
@@ -336,8 +343,8 @@ def load_segment(folder: Path, name: str, rows: int, dim: int):
         vectors = np.load(path, mmap_mode="r", allow_pickle=False)
     except (OSError, ValueError, EOFError) as error:
         raise IndexCorrupt(path, str(error) or type(error).__name__) from None
-    if vectors.shape != (rows, dim) or vectors.dtype != np.float32:
-        raise IndexCorrupt(path, f"shape {vectors.shape} {vectors.dtype}, manifest says ({rows}, {dim}) float32")
+    if vectors.shape != (rows, dim) or vectors.dtype.name not in READ_DTYPES:
+        raise IndexCorrupt(path, f"shape {vectors.shape} {vectors.dtype}, manifest says ({rows}, {dim}) {VECTOR_DTYPE}")
     return vectors
 
 
