@@ -1,7 +1,12 @@
-"""What scanning int8 codes instead of float32 vectors changes in the vector leg (issue 21):
-every task's vector leg (language balance included, search.semantic.passage_scores itself) with
-the exact float32 cosine of every passage against the codes with the best RESCORED passages
-scored again from their float32 vectors.
+"""What compact vectors change in the vector leg (issue 21): every task's vector leg (language
+balance included, search.semantic.passage_scores itself) with the exact float32 cosine of every
+passage against the codes with the best RESCORED passages scored again from their float32
+vectors, and against the index as it is written now: vectors stored in float16 (and codes made
+from them), the shipped number of passages rescored from the float16 vectors.
+
+The float32 index is the task's eval index written as before float16 (store.VECTOR_DTYPE
+float32, built beside it from the cached passage vectors); the float16 one is the eval index
+`lintas eval` builds.
 
     .venv/bin/python bench/studies/compact_vectors.py [TASK_DIR...] [--no-write]
 
@@ -26,7 +31,9 @@ from legs import BENCH, task_folders  # noqa: E402
 from studies.language_balance import query_vectors  # noqa: E402
 from search import semantic  # noqa: E402
 from search.serving import metrics  # noqa: E402
-from search.serving.evaluation import judged_names, open_task_index, read_task  # noqa: E402
+from search.serving.evaluation import default_index_dir, has_index, judged_names, open_task_index, read_task  # noqa: E402
+from search.reader import IndexReader  # noqa: E402
+from index.storage import store  # noqa: E402
 
 START, END = "<!-- compact:start -->", "<!-- compact:end -->"
 RESCORED = (1, 100, 300, 1000)
@@ -43,40 +50,62 @@ def leg(reader, query_vector: np.ndarray, rescored: int) -> np.ndarray:
         semantic.RESCORED = shipped
 
 
+def float32_reader(task) -> IndexReader:
+    """The task's eval index with its vectors stored in float32, as before float16."""
+    from index.embedding.choose import load_index_embedder
+    from index.embedding.engine import canonical_model
+    from index.storage.builder import build_index
+
+    target = default_index_dir(task, canonical_model(None))
+    target = target.with_name(target.name + "-float32")
+    if not has_index(target):
+        shipped, store.VECTOR_DTYPE = store.VECTOR_DTYPE, "float32"
+        try:
+            build_index([task.corpus], target, load_index_embedder(None))
+        finally:
+            store.VECTOR_DTYPE = shipped
+    return IndexReader(target)
+
+
 def top(scores: np.ndarray, k: int) -> np.ndarray:
     return np.lexsort((np.arange(len(scores)), -scores))[:k]
 
 
 def main(folders: list[Path]) -> list[str]:
-    header = ["task", "passages", "nDCG@10 float32"] + [f"nDCG@10 / recall@100, {r} rescored" for r in RESCORED]
+    kinds = [*RESCORED, "float16"]  # "float16": the index as written now, semantic.RESCORED rescored
+    header = (["task", "passages", "nDCG@10 float32"] + [f"nDCG@10 / recall@100, {r} rescored" for r in RESCORED]
+              + [f"nDCG@10 / recall@100, float16 stored, {semantic.RESCORED} rescored"])
     lines = ["| " + " | ".join(header) + " |", "|---|" + "---|" * (len(header) - 1)]
-    lowest, largest = dict.fromkeys(RESCORED, 1.0), dict.fromkeys(RESCORED, 0.0)  # recall, nDCG change
+    lowest, largest = dict.fromkeys(kinds, 1.0), dict.fromkeys(kinds, 0.0)  # recall, nDCG change
     for folder in folders:
         task = read_task(folder)
-        reader = open_task_index(task, None)
+        stored = open_task_index(task, None)
+        reader = float32_reader(task)
         names = judged_names(reader)
         ids = [names[doc.id] for doc in reader.docs]
-        exact_ndcg, ndcg, recall = 0.0, dict.fromkeys(RESCORED, 0.0), dict.fromkeys(RESCORED, 0.0)
+        assert [names[doc.id] for doc in stored.docs] == ids, "the two indexes hold the documents in one order"
+        exact_ndcg, ndcg, recall = 0.0, dict.fromkeys(kinds, 0.0), dict.fromkeys(kinds, 0.0)
         everything = int(reader.manifest.passages) + 1
-        for query, vector in zip(task.queries, query_vectors(reader, task)):
+        for query, vector in zip(task.queries, query_vectors(stored, task)):
             exact = leg(reader, vector, everything)
             exact_top = top(exact, DEPTH)
             exact_ndcg += metrics.ndcg_at([ids[i] for i in exact_top[:10]], task.qrels[query], 10)
-            for r in RESCORED:
-                found = top(leg(reader, vector, r), DEPTH)
+            for r in kinds:
+                found = top(leg(stored, vector, semantic.RESCORED) if r == "float16" else leg(reader, vector, r), DEPTH)
                 ndcg[r] += metrics.ndcg_at([ids[i] for i in found[:10]], task.qrels[query], 10)
                 recall[r] += len(set(found.tolist()) & set(exact_top.tolist())) / len(exact_top)
         n = len(task.queries)
         cells = [task.name, f"{reader.manifest.passages:,}", f"{exact_ndcg / n:.4f}"]
-        for r in RESCORED:
+        for r in kinds:
             cells.append(f"{ndcg[r] / n:.4f} / {recall[r] / n:.4f}")
             lowest[r] = min(lowest[r], recall[r] / n)
             largest[r] = max(largest[r], abs(ndcg[r] - exact_ndcg) / n)
         lines.append("| " + " | ".join(cells) + " |")
         print(lines[-1], file=sys.stderr)
     lines.append("")
-    for r in RESCORED:
-        lines.append(f"- {r} rescored: lowest recall of the exact top {DEPTH} {lowest[r]:.4f}, "
+    for r in kinds:
+        what = f"float16 stored, {semantic.RESCORED} rescored" if r == "float16" else f"{r} rescored"
+        lines.append(f"- {what}: lowest recall of the exact top {DEPTH} {lowest[r]:.4f}, "
                      f"largest nDCG@10 change {largest[r]:.4f}")
     return lines
 
