@@ -12,7 +12,7 @@ from dataclasses import asdict
 
 from search.reader import IndexReader
 
-VECTOR_DIGITS = 6  # float32 carries ~7 significant digits; cosines need far fewer
+VECTOR_DIGITS = 6  # decimals: the stored float16 (or older float32) components to within 5e-7; cosines need far fewer
 
 
 def export_header(reader: IndexReader) -> dict:
@@ -22,16 +22,15 @@ def export_header(reader: IndexReader) -> dict:
 
 def export_documents(reader: IndexReader, vectors: bool = True) -> Iterator[dict]:
     """Every document of the index, in index order."""
-    matrix = reader.vectors if vectors else None
     with reader.searcher() as searcher:
         for position, info in enumerate(reader.docs):
             fields = searcher.document(id=info.id) or {}
-            start = int(reader.passage_starts[position])
+            rows = reader.passage_vectors(position) if vectors else None  # a document's own, never every one
             passages = []
             for offset, (begin, end) in enumerate(info.passages):
                 passage = {"start": begin, "end": end}
-                if matrix is not None:
-                    passage["vector"] = [round(float(x), VECTOR_DIGITS) for x in matrix[start + offset]]
+                if rows is not None:
+                    passage["vector"] = [round(float(x), VECTOR_DIGITS) for x in rows[offset]]
                 passages.append(passage)
             yield {"id": info.id, "key": info.key, "title": info.title, "lang": info.lang, "path": info.path,
                    "date": info.date, "source": info.source, "url": info.url,
