@@ -16,7 +16,7 @@
                                                     #  analysis of issue 13's second pass;
                                                     #  --interleave runs each query through every mode in turn)
     python bench/speed.py cold DIR                  # `lintas search` as a new process; --help
-                                                    # (--other TREE: another tree's code, alternated)
+                                                    # (--other TREE: another tree's code, alternated; --other-dir DIR2: its index)
     python bench/speed.py profile-search DIR        # cProfile of one cold search
     python bench/speed.py profile-build --docs 20   # cProfile of one index build
     python bench/speed.py story-links DIR --sample 500   # story linking, dated windows vs every pair
@@ -759,11 +759,12 @@ def _previous_fusion(swap: bool):
 def cold(args) -> None:
     """`lintas --help` and `lintas search QUERY` as new processes; with --other TREE, the same
     commands with another source tree's code (e.g. `git archive main | tar -x -C /tmp/main-tree`),
-    alternated command by command, and the ratio of the medians."""
+    alternated command by command, and the ratio of the medians; with --other-dir too, the
+    other tree searches that folder's index (an index of an older format against a new one)."""
     say_command()
-    index_dir = str(Path(args.dir) / "index")
     queries = bench_queries(args.repeats)
-    env = {**os.environ, "LINTAS_INDEX": index_dir}
+    envs = {"this tree": {**os.environ, "LINTAS_INDEX": str(Path(args.dir) / "index")},
+            "other tree": {**os.environ, "LINTAS_INDEX": str(Path(args.other_dir or args.dir) / "index")}}
     trees = {"this tree": str(ROOT), **({"other tree": str(Path(args.other).resolve())} if args.other else {})}
 
     def lintas(tree: str) -> list[str]:
@@ -781,7 +782,7 @@ def cold(args) -> None:
             order = list(trees.items()) if turn % 2 == 0 else list(trees.items())[::-1]
             for name, tree in order:
                 t = time.perf_counter()
-                subprocess.run([*lintas(tree), *argument], env=env, check=True, stdout=subprocess.DEVNULL,
+                subprocess.run([*lintas(tree), *argument], env=envs[name], check=True, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
                 times[name].append(time.perf_counter() - t)
         for name, taken in times.items():
@@ -905,7 +906,8 @@ def main() -> None:
     p.add_argument("--interleave", action="store_true", help="run each query through every mode in turn")
     p.set_defaults(func=warm)
     p = sub.add_parser("cold"); p.add_argument("dir"); p.add_argument("--repeats", type=int, default=11)
-    p.add_argument("--other", help="another source tree, run alternately with this one"); p.set_defaults(func=cold)
+    p.add_argument("--other", help="another source tree, run alternately with this one")
+    p.add_argument("--other-dir", help="the folder whose index the other tree searches (default: DIR)"); p.set_defaults(func=cold)
     p = sub.add_parser("profile-search"); p.add_argument("dir"); p.set_defaults(func=profile_search)
     p = sub.add_parser("profile-build"); p.add_argument("--docs", type=int, default=20); p.set_defaults(func=profile_build)
     p = sub.add_parser("story-links"); p.add_argument("dir"); p.add_argument("--sample", type=int, default=500)
