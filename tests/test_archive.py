@@ -212,7 +212,7 @@ def test_an_index_location_that_is_a_file_is_a_clear_error(runner, here, command
 def test_an_older_index_says_its_format_and_rebuild_without_paths_works(runner, here):
     lintas(runner, "index", "a", "b")
     make_format_2(here / "ix")
-    expected = (f"Error: index at {here / 'ix'} has format 2, this lintas reads {store.FORMAT_VERSION}; "
+    expected = (f"Error: index at {here / 'ix'} has format 2, this lintas reads {store.FORMATS_READ}; "
                 f"run lintas index --rebuild\n")
     assert lintas(runner, "search", "banjir", code=1) == expected
     assert lintas(runner, "index", "a", code=1) == expected

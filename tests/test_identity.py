@@ -272,7 +272,7 @@ def test_an_older_format_says_so_and_rebuild_reads_the_files_it_names_embedding_
     build(["a", "b", "feed.jsonl"], index_dir, embedder)
     make_format_2(index_dir)
     with pytest.raises(IndexMismatch, match=f"index at {index_dir} has format 2, this lintas reads "
-                                            f"{store.FORMAT_VERSION}; run lintas index --rebuild"):
+                                            f"{store.FORMATS_READ}; run lintas index --rebuild"):
         build(["a"], index_dir, embedder)
     with pytest.raises(IndexMismatch, match="has format 2"):
         IndexReader(index_dir)

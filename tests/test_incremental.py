@@ -313,14 +313,17 @@ def test_vectors_are_stored_in_float16_and_an_index_of_float32_vectors_still_rea
     """An index written before float16 is searched as it is; an update writes its new segment in
     float16 beside the old one, a compaction rewrites every row in float16; every product is
     taken in float32, and a hit's cosine is that of the stored vectors."""
-    with monkeypatch.context() as patched:  # an index written before float16
+    with monkeypatch.context() as patched:  # an index written before float16: format 3, float32 vectors
         patched.setattr(store, "VECTOR_DTYPE", "float32")
+        patched.setattr(store, "FORMAT_VERSION", 3)
         build(corpus, index_dir, embedder)
     assert segment_dtypes(index_dir) == ["float32"]
+    assert store.read_manifest(store.live_generation(index_dir)).format_version == 3
     exact = cosines(index_dir, embedder, k=5)
     (corpus / "new.txt").write_text("Berita baru\n\nBanjir dari Medan.", encoding="utf-8")
     build(corpus, index_dir, embedder)
     assert segment_dtypes(index_dir) == ["float32", "float16"]
+    assert store.read_manifest(store.live_generation(index_dir)).format_version == 4
     reader = reader_for(index_dir, embedder)
     stored = reader.passage_vectors([display_id(doc.id) for doc in reader.docs].index("new.txt"))
     assert stored.dtype == reader.vectors.dtype == np.float32

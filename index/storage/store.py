@@ -43,8 +43,12 @@ from pathlib import Path
 from index.errors import IndexCorrupt, IndexLocked, IndexMismatch, IndexNotFound, IndexPathError
 
 # 3: ids are where a document came from (index.reading.ids); records carry file and key; the
-# manifest records its roots
-FORMAT_VERSION = 3
+# manifest records its roots. 4: vector segments written in float16 (VECTOR_DTYPE); an index of
+# format 3 is read as it is (its float32 segments too), and an older lintas refuses format 4
+# by its number instead of calling a float16 segment damaged
+FORMAT_VERSION = 4
+READ_FORMATS = (3, 4)
+FORMATS_READ = " and ".join(map(str, READ_FORMATS))  # as an error message says it
 CURRENT = "CURRENT"
 LOCK = "LOCK"
 MANIFEST = "manifest.json"
@@ -296,10 +300,10 @@ def read_manifest(folder: Path) -> Manifest:
         if not isinstance(data, dict):
             raise ValueError("not a JSON object")
         version = data.get("format_version")
-        if version != FORMAT_VERSION:
+        if version not in READ_FORMATS:
             raise IndexMismatch(
                 f"index at {folder.parent} has format {version}, this lintas reads "
-                f"{FORMAT_VERSION}; run lintas index --rebuild"
+                f"{FORMATS_READ}; run lintas index --rebuild"
             )
         manifest = Manifest(**data)
     except (OSError, ValueError, TypeError) as error:
