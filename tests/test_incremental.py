@@ -259,10 +259,12 @@ def test_each_segment_has_its_codes_and_an_update_links_them(corpus, index_dir, 
     for name, rows in manifest.segments.items():
         vectors = store.load_segment(folder, name, rows, manifest.dim)
         codes, scales = load_codes(folder, name, rows, manifest.dim, vectors)
+        # made from the model's float32 vectors, of which the segment keeps float16: a code is off
+        # by one at most from the stored vectors' own
         expected = quantize(np.asarray(vectors))
-        np.testing.assert_array_equal(codes, expected[0])
-        np.testing.assert_array_equal(scales, expected[1])
-        assert np.abs(codes * scales[:, None] - vectors).max() <= scales.max() / 2 + 1e-7
+        assert np.abs(codes.astype(np.int16) - expected[0]).max() <= 1
+        np.testing.assert_allclose(scales, expected[1], rtol=1e-3)
+        assert np.abs(codes * scales[:, None] - vectors).max() <= scales.max() / 2 + 1e-3
     old = next(iter(store.read_manifest(first).segments))
     for companion in companions(old):  # written once, linked into the next generation
         assert (folder / companion).samefile(first / companion)

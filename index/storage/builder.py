@@ -535,14 +535,17 @@ def _write_vectors(staged: Path, previous: _Previous | None, records: list[dict]
 
 def _save_segment(folder: Path, segment: str, vectors: np.ndarray) -> None:
     """A new vector segment (store.VECTOR_DTYPE, written a chunk at a time: no second copy of a
-    million articles' vectors) and its int8 codes (index.storage.codes), made from the stored
-    values, so that a segment rewritten by a compaction gets the same codes again."""
+    million articles' vectors) and its int8 codes (index.storage.codes), made from ``vectors``
+    as given: the model's float32 for new passages, so the codes are those of float32 vectors
+    (made from the float16 values, they moved the vector leg's language offset and two dev tasks'
+    nDCG@10 by up to 0.0024: bench/SPEED.md); a compaction, which rewrites rows read back from
+    float16, makes them from those."""
     stored = np.lib.format.open_memmap(folder / segment, mode="w+", dtype=store.VECTOR_DTYPE, shape=vectors.shape)
     for start in range(0, len(vectors), CHUNK):
         stored[start:start + CHUNK] = vectors[start:start + CHUNK]
     stored.flush()
-    write_codes(folder, segment, stored)
     del stored
+    write_codes(folder, segment, vectors)
 
 
 def _link_segments(previous: Path, staged: Path, names: list[str]) -> None:
