@@ -14,7 +14,7 @@
                           opening reads no record (index.storage.table); derived from
                           docs.jsonl, and made on first open for an index written before it
         vec-000003.npy    float16, L2-normalised passage vectors (float32 in a segment written
-                          before session 19: read as they are, rewritten at the next compaction
+                          before format 4: read as they are, rewritten at the next compaction
                           or rebuild); a segment is written once and never changed, so a new
                           generation hard-links the old ones
         vec-000003.codes.npy, vec-000003.scales.npy
@@ -56,8 +56,8 @@ DOCS = "docs.jsonl"
 WHOOSH = "whoosh"
 SEGMENT_PREFIX = "vec-"
 # passage vectors are stored as float16: half of float32's bytes (2.4 of a 1M-article index's 4.8 GB),
-# a cosine within ~1e-4 of float32's (bench/SPEED.md, "Vectors in float16"); every product is taken
-# in float32 after reading them
+# a cosine off float32's by 0.00001 typically, 0.0002 at most (bench/SPEED.md, "Vectors in float16");
+# every product is taken in float32 after reading them
 VECTOR_DTYPE = "float16"
 READ_DTYPES = ("float16", "float32")  # float32: segments written before float16
 
