@@ -1,8 +1,9 @@
 """What compact vectors change in the vector leg (issue 21): every task's vector leg (language
 balance included, search.semantic.passage_scores itself) with the exact float32 cosine of every
 passage against the codes with the best RESCORED passages scored again from their float32
-vectors, and against the index as it is written now: vectors stored in float16 (and codes made
-from them), the shipped number of passages rescored from the float16 vectors.
+vectors, and against the index as it is written now: vectors stored in float16 (their codes
+made from the model's float32 vectors, as before), the shipped number of passages rescored from
+the float16 vectors.
 
 The float32 index is the task's eval index written as before float16 (store.VECTOR_DTYPE
 float32, built beside it from the cached passage vectors); the float16 one is the eval index
