@@ -308,8 +308,9 @@ class IndexReader:
 
     @cached_property
     def vectors(self) -> np.ndarray:
-        """Every live passage vector as one float32 matrix, a copy (export, and the sums of an
-        index from before they were stored); the query path reads ``vector_runs`` and
+        """Every live passage vector as one float32 matrix: the mapped segment itself when it is
+        one float32 run (an index written before float16), else a copy (the sums and balance of
+        an index from before they were stored); the query path reads ``vector_runs`` and
         ``passage_vectors`` instead."""
         runs = self.vector_runs
         if not runs:
