@@ -5,6 +5,7 @@ import math
 import threading
 import weakref
 from collections import OrderedDict
+from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
@@ -295,42 +296,48 @@ def _kept(searcher) -> _KeptTerms | None:
         return kept
 
 
+def _kept_or_read(searcher, key: tuple, read: Callable[[], list[tuple[np.ndarray, ...]]]):
+    """What the searcher's index keeps under ``key``; else ``read()``, kept there (when the
+    searcher has an index to keep it with) and returned."""
+    kept = _kept(searcher)
+    found = kept.get(key) if kept is not None else None
+    if found is None:
+        found = read()
+        if kept is not None:
+            kept.keep(key, found)
+    return found
+
+
 def _term_bm25(searcher, field: str, word: str) -> list[tuple[np.ndarray, np.ndarray]]:
     """(Whoosh's document numbers, the term's BM25 there) for each segment holding the term,
     read-only, from the index's kept terms when asked before. Every thread's searcher of one
     index shares them (searcher._ix, the index it was opened from: an index's segments, their
     deletions and its statistics never change once written, index.storage.store)."""
-    kept = _kept(searcher)
-    found = kept.get((field, word)) if kept is not None else None
-    if found is not None:
+    def read() -> list[tuple[np.ndarray, np.ndarray]]:
+        found = []
+        for leaf, offset, numbers, frequencies in segment_postings(searcher, field, word):
+            scorer = searcher.weighting.scorer(leaf, field, searcher.schema[field].to_bytes(word))
+            lengths = _field_lengths(leaf.reader(), field)[numbers]
+            term_scores = bm25(scorer.idf, frequencies, lengths, scorer.avgfl, scorer.B, scorer.K1)
+            numbers = numbers + offset
+            numbers.setflags(write=False)
+            term_scores.setflags(write=False)
+            found.append((numbers, term_scores))
         return found
-    found = []
-    for leaf, offset, numbers, frequencies in segment_postings(searcher, field, word):
-        scorer = searcher.weighting.scorer(leaf, field, searcher.schema[field].to_bytes(word))
-        lengths = _field_lengths(leaf.reader(), field)[numbers]
-        term_scores = bm25(scorer.idf, frequencies, lengths, scorer.avgfl, scorer.B, scorer.K1)
-        numbers = numbers + offset
-        numbers.setflags(write=False)
-        term_scores.setflags(write=False)
-        found.append((numbers, term_scores))
-    if kept is not None:
-        kept.keep((field, word), found)
-    return found
+
+    return _kept_or_read(searcher, (field, word), read)
 
 
 def term_numbers(searcher, field: str, word: str) -> np.ndarray:
     """Whoosh numbers of the live documents holding the term in ``field``, ascending,
     read-only, from the index's kept terms when asked before (as _term_bm25)."""
-    kept = _kept(searcher)
-    found = kept.get(("numbers", field, word)) if kept is not None else None
-    if found is None:
+    def read() -> list[tuple[np.ndarray]]:
         parts = [numbers + offset for _, offset, numbers, _ in segment_postings(searcher, field, word)]
         numbers = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
         numbers.setflags(write=False)
-        found = [(numbers,)]
-        if kept is not None:
-            kept.keep(("numbers", field, word), found)
-    return found[0][0]
+        return [(numbers,)]
+
+    return _kept_or_read(searcher, ("numbers", field, word), read)[0][0]
 
 
 def segment_postings(searcher, field: str, word: str):
@@ -496,14 +503,8 @@ def _postings_at(searcher, key: tuple, matcher: W3LeafMatcher, local: np.ndarray
     read once per term and segment and kept with the index's terms (``key``: the segment's
     first document number, the field, the word), so a word most queries hold ("the", "yang")
     has its thousands of headers read once, not by every query."""
-    kept = _kept(searcher)
-    directory = kept.get(("blocks", *key)) if kept is not None else None
-    if directory is None:
-        matcher = _read_from_copy(matcher)  # every header read: from a copy of the term's bytes
-        directory = [_block_directory(matcher)]
-        if kept is not None:
-            kept.keep(("blocks", *key), directory)
-    [(starts, lasts)] = directory
+    # every header read once, from a copy of the term's bytes (_read_from_copy)
+    [(starts, lasts)] = _kept_or_read(searcher, ("blocks", *key), lambda: [_block_directory(_read_from_copy(matcher))])
     blocks = np.searchsorted(lasts, local)  # the block that would hold each wanted document
     places, frequencies = [], []
     for block in np.unique(blocks[blocks < len(starts)]):
