@@ -562,14 +562,12 @@ def _link_segments(previous: Path, staged: Path, names: list[str]) -> None:
 def _compact(staged: Path, previous: _Previous, records: list[dict], segment: str,
              vectors: np.ndarray) -> dict[str, int]:
     arrays = {name: np.load(previous.folder / name, mmap_mode="r") for name in previous.manifest.segments}
-    parts, row = [], 0
+    rows = _in_order(records, {**arrays, segment: vectors}, vectors.shape[1])  # segment: a name never used
+    row = 0
     for rec in records:
-        count = len(rec["passages"])
-        source = vectors if rec["segment"] == segment else arrays[rec["segment"]]
-        parts.append(np.asarray(source[rec["row"]:rec["row"] + count]))
         rec["segment"], rec["row"] = segment, row
-        row += count
-    _save_segment(staged, segment, np.concatenate(parts) if parts else vectors)
+        row += len(rec["passages"])
+    _save_segment(staged, segment, rows)
     return {segment: row}
 
 
