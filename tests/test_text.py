@@ -30,6 +30,26 @@ def test_undetectable_text_is_und():
     assert detect_language("12345 !!! 678") == "und"
 
 
+@pytest.mark.parametrize("text, lang", [
+    # Tatoeba's Indonesian lines that langdetect alone tags tl, sw, et, it
+    ("Anda ingin segelas kopi lagi?", "id"),
+    ("Oranye itu warna apa?", "id"),
+    ("Rumah itu milikku.", "id"),
+    ("Pizza favorit saya adalah pizza pepperoni.", "id"),
+    ("Mobilnya biru.", "tr"),  # no function word votes: langdetect's guess stays
+])
+def test_a_short_text_given_a_third_language_is_asked_again_by_its_function_words(text, lang):
+    assert language._probabilities(text)[0][0] not in ("id", "ms", "en")  # what langdetect alone says
+    assert detect_language(text) == lang
+
+
+def test_a_long_text_keeps_langdetects_third_language():
+    text = ("Der Bundestag hat am Donnerstag ein neues Gesetz beschlossen, das die Nutzung von Kohle bis zum "
+            "Jahr 2038 beenden soll, und die Opposition kritisiert es als zu langsam für das Klima in Europa.")
+    assert len(text.split()) > language.SHORT_DOCUMENT_WORDS
+    assert detect_language(text) == "de"
+
+
 @pytest.mark.parametrize("query, lang", [
     ("Lukashenko asks Putin for support", "en"),
     ("protes di Minsk", "id"),
