@@ -224,6 +224,10 @@ def _render_report(console, report, index_dir: Path, verbose: bool) -> None:
     if report.stories_stored:
         console.print("(the index now keeps its story links, decided once for every document: until this "
                       "update, its searches showed every hit on its own)", markup=False)
+    if report.stories_checked:
+        console.print("(the index's story links were checked again by this version's stricter rule: a document "
+                      "of a few words is in no story, and only an Indonesian and an English document meet the "
+                      "cross-language bar)", markup=False)
     if report.roots_from_files:
         console.print(f"(that index did not record its folders, so the {_count(len(report.roots), 'file')} "
                       f"it named are now what it is built from: run lintas index FOLDER once, and new files in "

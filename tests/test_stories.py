@@ -53,6 +53,24 @@ def test_rule(aligned, same_language, numbers, apart, expected):
     assert RULE.same(aligned, same_language, numbers, apart) is expected
 
 
+@pytest.mark.parametrize("aligned, words, expected", [
+    (0.90, 7, False),    # a line of seven words: 0.85 + 0.06 needed without numbers
+    (0.91, 7, True),
+    (0.91, 3, True),
+    (0.85, 8, True),     # eight words: the bar of an article
+    (0.85, None, True),  # not known: taken as long
+])
+def test_short_documents_need_a_closer_alignment(aligned, words, expected):
+    assert stories.DEFAULT_RULE.same(aligned, False, (frozenset(), frozenset()), None, words) is expected
+
+
+def test_only_an_indonesian_and_an_english_document_meet_the_cross_language_bar():
+    assert not stories.one_language("id", "en") and not stories.one_language("en", "id")
+    assert stories.one_language("id", "id")
+    assert stories.one_language("id", "tl")  # langdetect's guess on a short Indonesian line
+    assert stories.one_language("en", "und")
+
+
 def test_strongest_links_first_and_a_story_never_grows_by_a_chain():
     # a~b 0.95, d~e 0.92, b~c 0.90 (not a~c): c stays alone; f~g~h all linked: one story
     links = [{1: 0.95}, {0: 0.95, 2: 0.90}, {1: 0.90}, {4: 0.92}, {3: 0.92},
@@ -183,6 +201,48 @@ def test_an_index_from_before_story_links_gets_them_on_its_next_update(runner, t
     hits = run_json(runner, "search", "floods in Kalimantan", "--index", index_dir)
     assert [(hit["key"], hit["group"]) for hit in hits][:3] == [("wire-en", 1), ("flood-aid-en", 2), ("kompas-id", 1)]
     assert "now keeps its story links" not in run(runner, "index", "--index", index_dir).stderr  # said once
+
+
+def test_an_index_whose_links_predate_the_stricter_rule_has_them_checked_again_once(runner, tmp_path):
+    import json
+
+    from index.storage import store
+
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    shutil.copy(FLOODS, folder / "floods.jsonl")
+    (folder / "lines.jsonl").write_text(
+        json.dumps({"id": "hungry-en", "text": "I am very hungry."}) + "\n"
+        + json.dumps({"id": "thirsty-id", "text": "Saya sangat haus."}) + "\n", encoding="utf-8")
+    index_dir = tmp_path / "index"
+    assert run(runner, "index", folder, "--index", index_dir).exit_code == 0
+    docs = store.current_generation(index_dir) / store.DOCS
+    records = [json.loads(line) for line in docs.read_text(encoding="utf-8").splitlines()]
+    assert {rec["key"]: rec["words"] for rec in records}["thirsty-id"] == 3
+    linked = {rec["key"]: rec["story"] for rec in records}
+    assert linked["wire-en"] and not linked["hungry-en"] and not linked["thirsty-id"]
+    # as the older rule could have left them: the two lines linked, and no word counts kept
+    ids = {rec["key"]: rec["id"] for rec in records}
+    for rec in records:
+        del rec["words"]
+        if rec["key"] in ("hungry-en", "thirsty-id"):
+            other = "thirsty-id" if rec["key"] == "hungry-en" else "hungry-en"
+            rec["story"] = {ids[other]: 0.88}  # the older bar: 0.85
+    docs.write_text("".join(json.dumps(rec) + "\n" for rec in records), encoding="utf-8")
+    shutil.rmtree(docs.parent / "table")  # nor had it the table, made from the records
+    hits = run_json(runner, "search", "I am hungry", "--index", index_dir)
+    assert {hit["key"] for hit in hits if hit["group"] == hits[0]["group"]} == {"hungry-en", "thirsty-id"}
+
+    update = run(runner, "index", "--index", index_dir)
+    assert "story links were checked again by this version's stricter rule" in update.stderr
+    records = [json.loads(line) for line in (store.current_generation(index_dir) / store.DOCS).read_text(
+        encoding="utf-8").splitlines()]
+    assert {rec["key"]: rec["story"] for rec in records} == {**linked}  # the lines' link gone, the rest kept
+    assert {rec["key"]: rec["words"] for rec in records}["thirsty-id"] == 3
+    groups = {hit["key"]: hit["group"] for hit in run_json(runner, "search", "I am hungry", "--index", index_dir)}
+    assert groups["hungry-en"] != groups["thirsty-id"]
+    again = run(runner, "index", "--index", index_dir)
+    assert "checked again" not in again.stderr and "0 added, 0 changed, 0 removed" in again.stderr
 
 
 def test_dated_documents_are_aligned_only_with_their_week_and_link_as_with_all(monkeypatch):

@@ -64,6 +64,7 @@ class BuildReport:
     roots_from_files: bool = False  # the roots are the files an index without recorded roots named
     balance_stored: bool = False  # the index predated its stored language balance, which it now keeps
     stories_stored: bool = False  # the index predated its stored story links, which it now keeps
+    stories_checked: bool = False  # its story links predated STORIES_VERSION 2 and were checked again
     kept_out: list[str] = field(default_factory=list)  # read, but removed earlier: left out
     earlier_skipped: dict[str, list[str]] = field(default_factory=dict)  # by file: skipped, not read again
 
@@ -163,6 +164,8 @@ def build_index(
         old = previous.records if previous else {}
         balance_stored = previous is not None and _balance_missing(previous)
         stories_stored = previous is not None and any("story" not in rec for rec in previous.records.values())
+        stories_checked = (previous is not None and not stories_stored
+                           and any("words" not in rec for rec in previous.records.values()))
         fresh = [doc.with_lang(detect_language(doc.full_text))
                  for doc_id, (doc, print_) in docs.items() if old.get(doc_id, {}).get("hash") != print_]
         failed = {resolved(p.path) for p in problems}
@@ -176,12 +179,12 @@ def build_index(
         kept = [rec for doc_id, rec in old.items() if doc_id not in replaced]
         details = dict(other_types=dict(sorted(others.items())), roots=roots, roots_from_files=origin == "documents",
                        kept_out=kept_out, earlier_skipped=earlier_skipped, balance_stored=balance_stored,
-                       stories_stored=stories_stored, **(
+                       stories_stored=stories_stored, stories_checked=stories_checked, **(
             _changes_since(index_dir, docs) if rebuild else
             dict(added_ids=[d.id for d in fresh if d.id not in old], changed_ids=[d.id for d in fresh if d.id in old],
                  removed_ids=gone, unchanged=len(kept))))
         if (previous and not fresh and not gone and roots == previous.manifest.roots and not balance_stored
-                and not stories_stored and still_removed == removed and skipped_now == previous.manifest.skipped):
+                and not stories_stored and not stories_checked and still_removed == removed and skipped_now == previous.manifest.skipped):
             return _report(index_dir, previous.manifest, started, problems, **details)
         for rec in kept:  # read again this run, unchanged: note the file's hash for next time
             if rec["id"] in docs:
@@ -415,11 +418,10 @@ def _write_generation(index_dir: Path, embedder: Embedder, previous: _Previous |
         del vectors  # written: read back from the segment files, mapped
         arrays = {name: store.load_segment(staged, name, rows, embedder.dim) for name, rows in segments.items()}
         language_vectors = record_sums(records, arrays)
-        if previous is not None:
-            _fill_numbers(previous.folder, records)
+        older_links = previous is not None and _fill_facts(previous.folder, records)
         in_order = _in_order(records, arrays, embedder.dim)
         update_links(records, in_order, {doc.id for doc in fresh},
-                     progress=lambda done, total: progress("link", done, total))
+                     progress=lambda done, total: progress("link", done, total), recheck=older_links)
         direction, common_unit = directions(language_vectors)
         along = None if direction is None else along_direction(in_order, direction)
         common = None if common_unit is None else along_direction(in_order, common_unit)
@@ -473,18 +475,22 @@ def _in_order(records: list[dict], arrays: dict[str, np.ndarray], dim: int) -> n
     return out
 
 
-def _fill_numbers(previous: Path, records: list[dict]) -> None:
-    """The numbers of records written before records kept them, from the stored texts."""
-    missing = [rec for rec in records if "numbers" not in rec]
+def _fill_facts(previous: Path, records: list[dict]) -> bool:
+    """The numbers and word counts of records written before records kept them, from the stored
+    texts; whether any record lacked its word count (its story links predate STORIES_VERSION 2)."""
+    missing = [rec for rec in records if "numbers" not in rec or "words" not in rec]
     if not missing:
-        return
+        return False
+    older = any("words" not in rec for rec in missing)
     from whoosh import index as whoosh_index
 
     try:
         with whoosh_index.open_dir(str(previous / store.WHOOSH)).searcher() as searcher:
             for rec in missing:
-                fields = searcher.document(id=rec["id"]) or {}
-                rec["numbers"] = sorted(numbers_in(fields.get("content", "")))
+                content = (searcher.document(id=rec["id"]) or {}).get("content", "")
+                rec.setdefault("numbers", sorted(numbers_in(content)))
+                rec.setdefault("words", len(content.split()))
+        return older
     except Exception as error:  # Whoosh raises EOFError, struct and pickle errors on damaged files
         raise IndexCorrupt(previous / store.WHOOSH, f"{type(error).__name__}: {error}") from None
 
@@ -505,7 +511,8 @@ def _new_records(docs: list[Document], spans: list[list[tuple[int, int]]], finge
         records.append({"id": doc.id, "file": doc.file, "key": doc.key, "title": doc.title, "path": doc.path,
                         "lang": doc.lang, "date": doc.date, "source": doc.source, "url": doc.url,
                         "hash": fingerprints[doc.id][0], "raw": fingerprints[doc.id][1],
-                        "numbers": sorted(numbers_in(doc.full_text)), "story": {},
+                        "numbers": sorted(numbers_in(doc.full_text)), "words": len(doc.full_text.split()),
+                        "story": {},
                         "passages": [list(s) for s in sp], "segment": segment, "row": row})
         row += len(sp)
     return records

@@ -19,6 +19,8 @@ from index.storage import store
 from index.reading.analysis import ANALYZER_VERSION
 from index.errors import DocumentError, IndexNotFound
 from index.embedding.passages import PASSAGES_VERSION
+from index.reading.language import LANGUAGE_VERSION
+from index.storage.stories import STORIES_VERSION
 from search.serving import metrics
 from search.engine import Legs, Mode, clean_query, gather_legs, rank
 from search.reader import IndexReader
@@ -101,7 +103,8 @@ def default_index_dir(task: Task, model: str) -> Path:
     digest = hashlib.sha256()
     for doc in read_documents([task.corpus], on_error=lambda error: None):
         digest.update(f"{doc.id}\0{doc.content_hash}\0".encode())
-    digest.update(f"{model}\0{store.FORMAT_VERSION}\0{ANALYZER_VERSION}\0{PASSAGES_VERSION}".encode())
+    digest.update(f"{model}\0{store.FORMAT_VERSION}\0{ANALYZER_VERSION}\0{PASSAGES_VERSION}\0"
+                  f"{LANGUAGE_VERSION}\0{STORIES_VERSION}".encode())
     return cache_dir() / "eval" / f"{task.name}-{digest.hexdigest()[:12]}"
 
 
