@@ -191,8 +191,9 @@ def passing(pairs: Pairs, size: int, rule: StoryRule, jaccard: bool = False) -> 
               + np.where(pairs.words < rule.short_words, rule.short_lift, 0.0))
     agreement = pairs.jaccard if jaccard else pairs.overlap
     none = np.isnan(agreement)
-    ok = np.where(none, pairs.aligned >= needed + rule.no_numbers_margin,
-                  (pairs.aligned >= needed) & (np.nan_to_num(agreement) >= rule.min_number_agreement))
+    ok = np.where(none, pairs.aligned >= np.minimum(needed + rule.no_numbers_margin, rule.copy_alignment),
+                  (pairs.aligned >= np.minimum(needed, rule.copy_alignment))
+                  & (np.nan_to_num(agreement) >= rule.min_number_agreement))
     ok &= ~(pairs.days > rule.max_days)
     links: list[dict[int, float]] = [{} for _ in range(size)]
     for a, b, value in zip(pairs.i[ok].tolist(), pairs.j[ok].tolist(), pairs.aligned[ok].tolist()):

@@ -64,6 +64,12 @@ def test_short_documents_need_a_closer_alignment(aligned, words, expected):
     assert stories.DEFAULT_RULE.same(aligned, False, (frozenset(), frozenset()), None, words) is expected
 
 
+def test_a_copy_of_a_short_line_is_one_story():
+    # in one language and short, the bar would be 0.96 + 0.06 + 0.01: above what a copy reaches
+    assert stories.DEFAULT_RULE.same(0.995, True, (frozenset(), frozenset()), None, 3)
+    assert not stories.DEFAULT_RULE.same(0.985, True, (frozenset(), frozenset()), None, 3)
+
+
 def test_only_an_indonesian_and_an_english_document_meet_the_cross_language_bar():
     assert not stories.one_language("id", "en") and not stories.one_language("en", "id")
     assert stories.one_language("id", "id")

@@ -42,6 +42,7 @@ class StoryRule:
     max_days: int = 3  # two dated documents further apart are different stories
     short_words: int = 8  # a pair whose shorter document has fewer words than this (a line, not
     short_lift: float = 0.06  # an article, where unrelated lines align closely) needs this much more
+    copy_alignment: float = 0.99  # no bar is higher: a copy is one story, however short
 
     def needed(self, same_language: bool, words: int | None = None) -> float:
         """The least alignment that can make two documents one story (``words``: the shorter
@@ -58,8 +59,8 @@ class StoryRule:
         needed = self.needed(same_language, words)
         agreement = number_agreement(*numbers)
         if agreement is None:
-            return aligned >= needed + self.no_numbers_margin
-        return aligned >= needed and agreement >= self.min_number_agreement
+            return aligned >= min(needed + self.no_numbers_margin, self.copy_alignment)
+        return aligned >= min(needed, self.copy_alignment) and agreement >= self.min_number_agreement
 
 
 DEFAULT_RULE = StoryRule()
