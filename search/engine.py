@@ -25,7 +25,7 @@ from search.results import Hit
 from search.semantic import (best_passage, document_evidence, document_scores, exact_documents, language_offset,
                              lowered_cosines, one_document_evidence, ranked_documents, scores_and_medians)
 from search.snippets import make_snippet
-from search.stories import group_ranked
+from search.stories import group_ranked, in_story_order
 from search.syntax import Constraints, only_exclusions, parse
 
 MAX_QUERY_CHARS = 2000  # the model reads ~512 tokens: a longer query is refused (query_problem)
@@ -274,6 +274,7 @@ def _page(reader: IndexReader, query: str, k: int, mode: Mode, lang: str | None,
         above = None
     order = _by_date(reader, legs, ranked, above) if sort == Sort.date else [item.doc for item in ranked]
     if group:
+        order = in_story_order(reader, order)
         groups = group_ranked(reader, order, offset + k + 1)
         page = [(place, doc, groups[doc]) for place, doc in enumerate(order, start=1)
                 if offset < groups.get(doc, 0) <= offset + k]

@@ -69,6 +69,23 @@ def test_eval_single_mode_text_table(task, tmp_path):
     assert first[1:4:2] == ["Q0", "1"] and first[-1] == "lintas-semantic"
 
 
+def test_a_run_lists_each_story_together_and_its_scores_keep_falling():
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from search.serving.evaluation import as_listed
+
+    docs = ["a", "b", "c", "d"]  # a and c: one story (a translation ranked third)
+    reader = SimpleNamespace(stories=np.array([0, 1, 0, 3]), position=docs.index)
+    listed = as_listed(reader, [("a", 3.0), ("b", 2.8), ("c", 2.5), ("d", 2.5)])
+    assert [doc for doc, _ in listed] == ["a", "c", "b", "d"]  # as `lintas search` shows them
+    scores = [score for _, score in listed]
+    assert scores == sorted(scores, reverse=True) and len(set(scores)) == 4  # trec_eval keeps this order
+    assert scores[:2] == [3.0, 2.5] and scores[2] == pytest.approx(2.5 - 1e-6)
+    assert as_listed(reader, [("a", 3.0), ("b", 2.8)], depth=1) == [("a", 3.0)]
+
+
 def test_eval_of_a_folder_without_qrels_is_a_clear_error(task, tmp_path):
     (task / "qrels" / "test.tsv").unlink()
     result = run(CliRunner(), "eval", task, "--index", tmp_path / "ix")

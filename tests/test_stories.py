@@ -97,11 +97,14 @@ def floods_index(runner, tmp_path) -> Path:
 
 def test_an_article_and_its_translation_are_one_story(runner, floods_index):
     hits = run_json(runner, "search", "floods in Kalimantan", "--index", floods_index)
+    # grouped (the default), a story's documents come together, in the order the terminal shows
     assert [(hit["rank"], hit["key"], hit["group"]) for hit in hits] == [
-        (1, "wire-en", 1), (2, "flood-aid-en", 2), (3, "kompas-id", 1), (4, "jakarta-flood-id", 3)]
+        (1, "wire-en", 1), (2, "kompas-id", 1), (3, "flood-aid-en", 2), (4, "jakarta-flood-id", 3)]
     assert hits[0]["id"] == f"{FLOODS}#wire-en"
     ungrouped = run_json(runner, "search", "floods in Kalimantan", "--no-group", "--index", floods_index)
-    assert [hit["id"] for hit in ungrouped] == [hit["id"] for hit in hits]
+    assert [(hit["rank"], hit["key"]) for hit in ungrouped] == [  # the fused order: the translation third
+        (1, "wire-en"), (2, "flood-aid-en"), (3, "kompas-id"), (4, "jakarta-flood-id")]
+    assert ungrouped[2]["score"] < ungrouped[1]["score"] == hits[2]["score"]
     assert all(hit["group"] is None for hit in ungrouped)
 
 
@@ -205,7 +208,7 @@ def test_an_index_from_before_story_links_gets_them_on_its_next_update(runner, t
     update = run(runner, "index", "--index", index_dir)
     assert "(the index now keeps its story links, decided once for every document" in update.stderr
     hits = run_json(runner, "search", "floods in Kalimantan", "--index", index_dir)
-    assert [(hit["key"], hit["group"]) for hit in hits][:3] == [("wire-en", 1), ("flood-aid-en", 2), ("kompas-id", 1)]
+    assert [(hit["key"], hit["group"]) for hit in hits][:3] == [("wire-en", 1), ("kompas-id", 1), ("flood-aid-en", 2)]
     assert "now keeps its story links" not in run(runner, "index", "--index", index_dir).stderr  # said once
 
 

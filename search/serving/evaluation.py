@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from index.storage.stories import STORIES_VERSION
 from search.serving import metrics
 from search.engine import Legs, Mode, clean_query, gather_legs, rank
 from search.reader import IndexReader
+from search.stories import in_story_order
 
 DEPTH = 100  # Recall@100 needs 100 results per query
 CORPUS, QUERIES, QRELS = "corpus.jsonl", "queries.jsonl", "qrels/test.tsv"
@@ -122,7 +124,8 @@ def modes_for(choice: str) -> list[Mode]:
 
 def run_task(reader: IndexReader, task: Task, modes: Iterable[Mode],
              progress: Callable[[int], None] | None = None) -> dict[Mode, dict[str, list[tuple[str, float]]]]:
-    """Each mode's ranking (DEPTH long) of every query; the legs run once per query."""
+    """Each mode's ranking (DEPTH long) of every query, as `lintas search` lists it (stories
+    together, ``as_listed``); the legs run once per query."""
     modes = list(modes)
     needed = Mode.hybrid if len(modes) > 1 else modes[0]
     runs: dict[Mode, dict[str, list[tuple[str, float]]]] = {mode: {} for mode in modes}
@@ -130,10 +133,23 @@ def run_task(reader: IndexReader, task: Task, modes: Iterable[Mode],
     for query_id, text in task.queries.items():
         legs = query_legs(reader, text, needed)
         for mode in modes:
-            runs[mode][query_id] = [(names[doc_id], score) for doc_id, score in rank(legs, mode)[:DEPTH]]
+            runs[mode][query_id] = [(names[doc_id], score) for doc_id, score in as_listed(reader, rank(legs, mode))]
         if progress:
             progress(1)
     return runs
+
+
+def as_listed(reader: IndexReader, ranked: list[tuple[str, float]], depth: int = DEPTH) -> list[tuple[str, float]]:
+    """The first ``depth`` of a ranking in the order `lintas search` lists it (search.stories.
+    in_story_order), each score lowered where that order needs it to keep falling (a story's
+    member after a better-scored story's best one; by a millionth, where two are equal), so that
+    trec_eval, which sorts a run by score, reads the run in its own order."""
+    scores = dict(ranked)
+    listed, last = [], math.inf
+    for doc in in_story_order(reader, [doc for doc, _ in ranked])[:depth]:
+        last = min(scores[doc], last - 1e-6)
+        listed.append((doc, last))
+    return listed
 
 
 def judged_names(reader: IndexReader) -> dict[str, str]:
