@@ -6,6 +6,7 @@
     python bench/warm_ab.py DIR OTHER_TREE --lower          # each query in lower case, as people type
     python bench/warm_ab.py DIR OTHER_TREE --this '{"sort": "date", "facets": true}'   # options of this tree only
     python bench/warm_ab.py DIR . --other-dir OTHER_DIR      # one tree, two indexes (DIR's against OTHER_DIR's)
+    python bench/warm_ab.py DIR OTHER_TREE --both '{"group": true}'   # options of both trees (grouped, as people search)
 
 Two worker processes, one importing this tree's code and one OTHER_TREE's (e.g. main, exported
 with `git archive main | tar -x -C /tmp/main-tree`), open the same index (DIR/index) and answer
@@ -69,7 +70,8 @@ def cpu_model() -> str:
 def compare(args) -> None:
     print(f"command: python {shlex.join(['bench/warm_ab.py', *sys.argv[1:]])}", flush=True)
     trees = {"this tree": str(ROOT), "other tree": str(Path(args.other).resolve())}
-    options = {"this tree": args.this, "other tree": "{}"}
+    both = json.loads(args.both)
+    options = {"this tree": json.dumps({**both, **json.loads(args.this)}), "other tree": json.dumps(both)}
     indexes = {"this tree": args.dir, "other tree": args.other_dir or args.dir}
     workers = {name: subprocess.Popen([sys.executable, __file__, "--worker", tree, str(Path(indexes[name]) / "index"),
                                        args.mode, options[name]],
@@ -147,6 +149,7 @@ def main() -> None:
     parser.add_argument("--phrase", action="store_true", help="quote each query's first two words")
     parser.add_argument("--lower", action="store_true", help="each query in lower case")
     parser.add_argument("--this", default="{}", help="search() options, as JSON, for this tree only")
+    parser.add_argument("--both", default="{}", help="search() options, as JSON, for both trees")
     parser.add_argument("--other-dir", help="the index folder the other tree opens (default: DIR)")
     compare(parser.parse_args())
 
