@@ -225,8 +225,8 @@ def _render_report(console, report, index_dir: Path, verbose: bool) -> None:
         console.print("(the index now keeps its story links, decided once for every document: until this "
                       "update, its searches showed every hit on its own)", markup=False)
     if report.stories_checked:
-        console.print("(the index's story links were checked again by this version's stricter rule: a document "
-                      "of a few words is in no story, and only an Indonesian and an English document meet the "
+        console.print("(the index's story links were checked again by this version's stricter rule: a line of "
+                      "a few words needs a closer match, and only an Indonesian and an English document meet the "
                       "cross-language bar)", markup=False)
     if report.roots_from_files:
         console.print(f"(that index did not record its folders, so the {_count(len(report.roots), 'file')} "

@@ -184,7 +184,8 @@ def build_index(
             dict(added_ids=[d.id for d in fresh if d.id not in old], changed_ids=[d.id for d in fresh if d.id in old],
                  removed_ids=gone, unchanged=len(kept))))
         if (previous and not fresh and not gone and roots == previous.manifest.roots and not balance_stored
-                and not stories_stored and not stories_checked and still_removed == removed and skipped_now == previous.manifest.skipped):
+                and not stories_stored and not stories_checked and still_removed == removed
+                and skipped_now == previous.manifest.skipped):
             return _report(index_dir, previous.manifest, started, problems, **details)
         for rec in kept:  # read again this run, unchanged: note the file's hash for next time
             if rec["id"] in docs:
