@@ -39,7 +39,7 @@ def in_story_order(reader: IndexReader, ranked: Sequence[str]) -> list[str]:
     stories in the order of their best documents: the order a grouped list shows them in (the
     terminal, the page), and so the order of the JSON's hits and of `lintas eval`'s ranking. A
     translation or copy of a good hit ranked lower (the model's same-language preference) comes
-    up with it: ntrex-mixed, where every story is in both languages, 0.9630 -> 0.9889 nDCG@10
+    up with it: ntrex-mixed, where every story is in both languages, 0.9630 -> 0.9890 nDCG@10
     (bench/RESULTS.md, "Stories together")."""
     members: dict[int, list[str]] = {}
     stories = reader.stories
