@@ -309,7 +309,7 @@ def main() -> None:
     print(f"\ngrid: {len(rows)} rules, {len(eligible)} with precision >= {TARGET_PRECISION} on the three news kinds; chosen: "
           f"{chosen[0]}")
     # short texts: a grid of its own, its values chosen for precision on short sentences (a
-    # stress test no news kind makes), at a bounded cost to the news kinds' lowest recall
+    # stress test no news kind makes), at a bounded cost to each news kind's recall
     loose = replace(chosen[0], short_lift=0.0)
     loose_recall = [now(kind, loose)[0].recall for kind in NEWS]
     short_rows = []
