@@ -227,7 +227,8 @@ def _render_report(console, report, index_dir: Path, verbose: bool) -> None:
     if report.stories_checked:
         console.print("(the index's story links were checked again by this version's stricter rule: a line of "
                       "a few words needs a closer match, and only an Indonesian and an English document meet the "
-                      "cross-language bar)", markup=False)
+                      "cross-language bar; a short document that had a third language's tag was tagged again, "
+                      "and is counted as changed if its tag changed)", markup=False)
     if report.roots_from_files:
         console.print(f"(that index did not record its folders, so the {_count(len(report.roots), 'file')} "
                       f"it named are now what it is built from: run lintas index FOLDER once, and new files in "

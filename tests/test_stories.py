@@ -222,7 +222,8 @@ def test_an_index_whose_links_predate_the_stricter_rule_has_them_checked_again_o
     shutil.copy(FLOODS, folder / "floods.jsonl")
     (folder / "lines.jsonl").write_text(
         json.dumps({"id": "hungry-en", "text": "I am very hungry."}) + "\n"
-        + json.dumps({"id": "thirsty-id", "text": "Saya sangat haus."}) + "\n", encoding="utf-8")
+        + json.dumps({"id": "thirsty-id", "text": "Saya sangat haus."}) + "\n"
+        + json.dumps({"id": "coffee-id", "text": "Anda ingin segelas kopi lagi?"}) + "\n", encoding="utf-8")
     index_dir = tmp_path / "index"
     assert run(runner, "index", folder, "--index", index_dir).exit_code == 0
     docs = store.current_generation(index_dir) / store.DOCS
@@ -234,6 +235,9 @@ def test_an_index_whose_links_predate_the_stricter_rule_has_them_checked_again_o
     ids = {rec["key"]: rec["id"] for rec in records}
     for rec in records:
         del rec["words"]
+        if rec["key"] == "coffee-id":
+            assert rec["lang"] == "id"
+            rec["lang"] = "tl"  # langdetect's own tag, before LANGUAGE_VERSION 2
         if rec["key"] in ("hungry-en", "thirsty-id"):
             other = "thirsty-id" if rec["key"] == "hungry-en" else "hungry-en"
             rec["story"] = {ids[other]: 0.88}  # the older bar: 0.85
@@ -244,9 +248,11 @@ def test_an_index_whose_links_predate_the_stricter_rule_has_them_checked_again_o
 
     update = run(runner, "index", "--index", index_dir)
     assert "story links were checked again by this version's stricter rule" in update.stderr
+    assert "0 added, 1 changed" in update.stderr and "lines.jsonl#coffee-id" in update.stderr  # tagged again
     records = [json.loads(line) for line in (store.current_generation(index_dir) / store.DOCS).read_text(
         encoding="utf-8").splitlines()]
     assert {rec["key"]: rec["story"] for rec in records} == {**linked}  # the lines' link gone, the rest kept
+    assert {rec["key"]: rec["lang"] for rec in records}["coffee-id"] == "id"
     assert {rec["key"]: rec["words"] for rec in records}["thirsty-id"] == 3
     groups = {hit["key"]: hit["group"] for hit in run_json(runner, "search", "I am hungry", "--index", index_dir)}
     assert groups["hungry-en"] != groups["thirsty-id"]

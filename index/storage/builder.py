@@ -148,7 +148,12 @@ def build_index(
         files = KnownFiles(previous.records if previous else {})
         restored_files = {entry["file"] for entry in removed if entry["id"] in restored}
         held_out = {entry["id"] for entry in removed} - restored
-        docs, others, linked, read_files = _read(walk, files, record, progress, restored_files)
+        # an index tagged before LANGUAGE_VERSION 2 (its records keep no word counts): the files of
+        # its documents with a third language are read again, and each whose tag is now another
+        # is indexed again (tags choose the stemmed field, the language balance and the story bar)
+        retag = previous is not None and any("words" not in rec for rec in previous.records.values())
+        third = {rec["file"] for rec in previous.records.values() if rec["lang"] not in ("id", "en")} if retag else set()
+        docs, others, linked, read_files = _read(walk, files, record, progress, restored_files | third)
         kept_out = sorted(doc_id for doc_id in docs if doc_id in held_out)
         for doc_id in kept_out:
             del docs[doc_id]
@@ -166,8 +171,7 @@ def build_index(
         stories_stored = previous is not None and any("story" not in rec for rec in previous.records.values())
         stories_checked = (previous is not None and not stories_stored
                            and any("words" not in rec for rec in previous.records.values()))
-        fresh = [doc.with_lang(detect_language(doc.full_text))
-                 for doc_id, (doc, print_) in docs.items() if old.get(doc_id, {}).get("hash") != print_]
+        fresh = _fresh(docs, old, retag)
         failed = {resolved(p.path) for p in problems}
         read_roots = [resolved(path) for path in walk] + sorted(linked)
         gone = [doc_id for doc_id, rec in old.items() if doc_id not in docs and doc_id not in files.reused
@@ -195,6 +199,21 @@ def build_index(
                                      remove_ids=[*gone, *(d.id for d in fresh if d.id in old)],
                                      removed=still_removed, skipped=skipped_now, progress=progress, cache=cache)
     return _report(index_dir, manifest, started, problems, **details)
+
+
+def _fresh(docs: dict[str, tuple[Document, str]], old: dict[str, dict], retag: bool) -> list[Document]:
+    """The documents to index this run, language-tagged: the new and changed ones, and with
+    ``retag`` the unchanged ones tagged with a third language whose tag is now another."""
+    fresh = []
+    for doc_id, (doc, print_) in docs.items():
+        rec = old.get(doc_id)
+        same = rec is not None and rec.get("hash") == print_
+        if same and not (retag and rec["lang"] not in ("id", "en")):
+            continue
+        lang = detect_language(doc.full_text)
+        if not same or lang != rec["lang"]:
+            fresh.append(doc.with_lang(lang))
+    return fresh
 
 
 def _skipped_by_file(problems: list[DocumentError]) -> dict[str, list[str]]:
