@@ -169,8 +169,7 @@ def build_index(
         old = previous.records if previous else {}
         balance_stored = previous is not None and _balance_missing(previous)
         stories_stored = previous is not None and any("story" not in rec for rec in previous.records.values())
-        stories_checked = (previous is not None and not stories_stored
-                           and any("words" not in rec for rec in previous.records.values()))
+        stories_checked = retag and not stories_stored  # links made by the older rule: checked again
         fresh = _fresh(docs, old, retag)
         failed = {resolved(p.path) for p in problems}
         read_roots = [resolved(path) for path in walk] + sorted(linked)
