@@ -62,6 +62,11 @@ class StoryRule:
             return aligned >= min(needed + self.no_numbers_margin, self.copy_alignment)
         return aligned >= min(needed, self.copy_alignment) and agreement >= self.min_number_agreement
 
+    def joins(self, aligned: float, first: StoryFacts, second: StoryFacts) -> bool:
+        """``same`` for two documents aligned at ``aligned``, from what the index knows of each."""
+        return self.same(aligned, one_language(first.lang, second.lang), (first.numbers, second.numbers),
+                         days_apart(first.date, second.date), shorter(first.words, second.words))
+
 
 DEFAULT_RULE = StoryRule()
 TRANSLATION_LANGUAGES = frozenset({"id", "en"})
@@ -154,10 +159,8 @@ def link_documents(vectors: np.ndarray, counts: Sequence[int], facts: Sequence[S
             aligned[row, np.searchsorted(near, position)] = -1.0
             for column in np.flatnonzero(aligned[row] >= lowest).tolist():
                 other = int(near[column])
-                mine, theirs = facts[position], facts[other]
                 value = float(aligned[row, column])
-                if rule.same(value, one_language(mine.lang, theirs.lang), (mine.numbers, theirs.numbers),
-                             days_apart(mine.date, theirs.date), shorter(mine.words, theirs.words)):
+                if rule.joins(value, facts[position], facts[other]):
                     links.setdefault(position, {})[other] = round(value, 4)
                     links.setdefault(other, {})[position] = round(value, 4)
         linked(len(batch))
@@ -287,10 +290,5 @@ def _recheck(records: list[dict], facts: Sequence[StoryFacts], rule: StoryRule) 
     """Drop each kept link that ``rule`` does not make."""
     position = {rec["id"]: i for i, rec in enumerate(records)}
     for mine, rec in zip(facts, records):
-        kept = {}
-        for other, value in rec["story"].items():
-            theirs = facts[position[other]]
-            if rule.same(value, one_language(mine.lang, theirs.lang), (mine.numbers, theirs.numbers),
-                         days_apart(mine.date, theirs.date), shorter(mine.words, theirs.words)):
-                kept[other] = value
-        rec["story"] = kept
+        rec["story"] = {other: value for other, value in rec["story"].items()
+                        if rule.joins(value, mine, facts[position[other]])}
