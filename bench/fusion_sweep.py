@@ -188,6 +188,12 @@ def sweep(tasks: dict) -> tuple[dict, dict, dict, dict]:
     return queries, refs, bars(refs), results
 
 
+def _shipped(leg: dict) -> list[tuple[str, float]]:
+    """The shipped hybrid's ranking of one query's legs, through ``standardized_fusion`` itself."""
+    return [(i.doc, i.score) for i in standardized_fusion(leg["cosine"], leg["bm25"], leg["doc_lang"],
+                                                          leg["query_lang"], lead=leg["lead"], names=leg["names"])]
+
+
 def _as_listed(task, legs) -> float:
     """nDCG@10 of the shipped hybrid as `lintas eval` lists it (evaluation.as_listed); the legs
     name documents as the qrels do."""
@@ -196,9 +202,8 @@ def _as_listed(task, legs) -> float:
     ids = {name: doc for doc, name in named.items()}
 
     def fuse(leg):
-        ranked = [(ids[i.doc], i.score) for i in standardized_fusion(
-            leg["cosine"], leg["bm25"], leg["doc_lang"], leg["query_lang"], lead=leg["lead"], names=leg["names"])]
-        return [(named[doc], score) for doc, score in as_listed(reader, ranked)]
+        ranked = as_listed(reader, [(ids[doc], score) for doc, score in _shipped(leg)])
+        return [(named[doc], score) for doc, score in ranked]
     return ndcg_of(task, legs, fuse)
 
 
@@ -214,9 +219,7 @@ def main(bench: Path, only: list[str]) -> list[str]:
     names = list(tasks)
     queries, refs, bar, results = sweep(tasks)
     shipped = results.get(WEIGHTS) or {t: measure(queries[t], WEIGHTS) for t in names}
-    engine = {t: ndcg_of(*tasks[t][:2], lambda leg: [(i.doc, i.score) for i in standardized_fusion(
-        leg["cosine"], leg["bm25"], leg["doc_lang"], leg["query_lang"], lead=leg["lead"], names=leg["names"])])
-              for t in names}
+    engine = {t: ndcg_of(*tasks[t][:2], _shipped) for t in names}
     listed = {t: _as_listed(*tasks[t][:2]) for t in names}
     held = {t: choose(results, bar, [n for n in names if n != t]) for t in names} if len(names) > 1 else {}
     chosen = choose(results, bar, names)
