@@ -3,7 +3,8 @@
     .venv/bin/python bench/studies/relevance_floor.py [--no-write]
 
 Answerable: every query of the shared bench and the dev tasks (bench/dev_tasks.py), ranked by
-the hybrid from the same cached legs as bench/fusion_sweep.py. Unanswerable: the questions of
+the hybrid from the same cached legs as bench/fusion_sweep.py, in the order `lintas search` lists
+it and `lintas eval` scores it (each story's documents together: evaluation.as_listed). Unanswerable: the questions of
 one task run against another task's archive, chosen so that none has its answer there (other
 subjects, other sources, other kinds of text). A hit is confident when its confidence
 (search.confidence: from its evidence, the document's language-balanced cosine, a little more
@@ -29,7 +30,7 @@ import dev_tasks  # noqa: E402
 from legs import BENCH, load_legs, task_folders  # noqa: E402
 from search import confidence as floor  # noqa: E402
 from search.engine import Mode, clean_query, gather_legs, hit_evidence, rank  # noqa: E402
-from search.serving.evaluation import open_task_index, read_task  # noqa: E402
+from search.serving.evaluation import as_listed, judged_names, open_task_index, read_task  # noqa: E402
 from search.fusion import standardized_fusion  # noqa: E402
 
 START, END = "<!-- floor:start -->", "<!-- floor:end -->"
@@ -46,11 +47,21 @@ PAIRS = (
 )
 
 
-def hybrid_top(leg: dict, k: int = 10) -> list[tuple[str, float]]:
-    """The hybrid's top ``k`` of one query's legs: (doc, its evidence)."""
+def hybrid_top(leg: dict, listed, k: int = 10) -> list[tuple[str, float]]:
+    """The hybrid's top ``k`` of one query's legs as ``listed`` orders a ranking: (doc, its evidence)."""
     fused = standardized_fusion(leg["cosine"], leg["bm25"], leg["doc_lang"], leg["query_lang"], lead=leg["lead"],
                                 names=leg["names"])
-    return [(item.doc, floor.evidence(leg["evidence"][item.doc], leg["names"].get(item.doc))) for item in fused[:k]]
+    return [(doc, floor.evidence(leg["evidence"][doc], leg["names"].get(doc)))
+            for doc, _ in listed([(item.doc, item.score) for item in fused])[:k]]
+
+
+def listing(task):
+    """A function that orders a ranking of the task's documents (named as its qrels name them)
+    as `lintas search` lists it, over the task's eval index."""
+    reader = open_task_index(task, None)
+    named = judged_names(reader)
+    ids = {name: doc for doc, name in named.items()}
+    return lambda ranked: [(named[doc], score) for doc, score in as_listed(reader, [(ids[d], s) for d, s in ranked])]
 
 
 def answerable(folders: list[Path]) -> dict[str, tuple[list[float], list[float], int]]:
@@ -59,11 +70,12 @@ def answerable(folders: list[Path]) -> dict[str, tuple[list[float], list[float],
     out = {}
     for folder in folders:
         task, legs = load_legs(folder)
+        listed = listing(task)
         found, every, wanted = [], [], 0
         for query, relevant in task.qrels.items():
             if query not in task.queries:
                 continue
-            top = hybrid_top(legs[query])
+            top = hybrid_top(legs[query], listed)
             found += [cosine for doc, cosine in top if doc in relevant]
             every += [cosine for _, cosine in top]
             wanted += len(relevant)
@@ -82,7 +94,7 @@ def unanswerable(folders: dict[str, Path]) -> dict[str, list[float]]:
         for text in texts:
             legs = gather_legs(reader, clean_query(text), 50, Mode.hybrid)
             best.append(max((floor.evidence(hit_evidence(reader, legs, doc), legs.names.get(doc)) for doc, _ in
-                             rank(legs, Mode.hybrid)[:10]), default=-1.0))
+                             as_listed(reader, rank(legs, Mode.hybrid))[:10]), default=-1.0))
         out[f"{questions} → {archive}"] = best
         print(f"unanswerable: {questions} → {archive}", file=sys.stderr)
     return out
