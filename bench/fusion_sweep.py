@@ -35,9 +35,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import dev_tasks  # noqa: E402
-from legs import BENCH, REFERENCES, load_legs, task_folders  # noqa: E402
+from legs import BENCH, REFERENCES, listing, load_legs, task_folders  # noqa: E402
 from search.serving import metrics  # noqa: E402
-from search.serving.evaluation import as_listed, judged_names, open_task_index  # noqa: E402
 from search.fusion import (STATS_TOP, WEIGHTS, Weights, centred_names, language_groups, same_language_share,
                            standardized, standardized_fusion)  # noqa: E402
 
@@ -195,16 +194,9 @@ def _shipped(leg: dict) -> list[tuple[str, float]]:
 
 
 def _as_listed(task, legs) -> float:
-    """nDCG@10 of the shipped hybrid as `lintas eval` lists it (evaluation.as_listed); the legs
-    name documents as the qrels do."""
-    reader = open_task_index(task, None)
-    named = judged_names(reader)
-    ids = {name: doc for doc, name in named.items()}
-
-    def fuse(leg):
-        ranked = as_listed(reader, [(ids[doc], score) for doc, score in _shipped(leg)])
-        return [(named[doc], score) for doc, score in ranked]
-    return ndcg_of(task, legs, fuse)
+    """nDCG@10 of the shipped hybrid as `lintas eval` lists it (evaluation.as_listed)."""
+    listed = listing(task)
+    return ndcg_of(task, legs, lambda leg: listed(_shipped(leg)))
 
 
 def main(bench: Path, only: list[str]) -> list[str]:

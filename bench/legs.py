@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 from index.cache import cache_dir  # noqa: E402
 from quality import CONVEX_WEIGHTS  # noqa: E402
 from search.engine import hit_evidence  # noqa: E402
-from search.serving.evaluation import judged_names, open_task_index, query_legs, read_task  # noqa: E402
+from search.serving.evaluation import as_listed, judged_names, open_task_index, query_legs, read_task  # noqa: E402
 from search.fusion import min_max_convex, reciprocal_rank_fusion  # noqa: E402
 
 BENCH = ROOT.parent / "shared" / "bench"
@@ -40,6 +40,16 @@ def _code_version() -> str:
                  "index/storage/codes.py"):  # the codes choose which passages are scored again from float32
         digest.update((ROOT / name).read_bytes())
     return digest.hexdigest()[:8]
+
+
+def listing(task):
+    """A function that puts a ranking of the task's documents (named as its qrels name them,
+    as the legs do) in the order `lintas search` lists it and `lintas eval` scores it
+    (evaluation.as_listed, over the task's eval index)."""
+    reader = open_task_index(task, None)
+    named = judged_names(reader)
+    ids = {name: doc for doc, name in named.items()}
+    return lambda ranked: [(named[doc], score) for doc, score in as_listed(reader, [(ids[d], s) for d, s in ranked])]
 
 
 def load_legs(folder: Path, balanced: bool = True):

@@ -27,10 +27,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import dev_tasks  # noqa: E402
-from legs import BENCH, load_legs, task_folders  # noqa: E402
+from legs import BENCH, listing, load_legs, task_folders  # noqa: E402
 from search import confidence as floor  # noqa: E402
 from search.engine import Mode, clean_query, gather_legs, hit_evidence, rank  # noqa: E402
-from search.serving.evaluation import as_listed, judged_names, open_task_index, read_task  # noqa: E402
+from search.serving.evaluation import as_listed, open_task_index, read_task  # noqa: E402
 from search.fusion import standardized_fusion  # noqa: E402
 
 START, END = "<!-- floor:start -->", "<!-- floor:end -->"
@@ -53,15 +53,6 @@ def hybrid_top(leg: dict, listed, k: int = 10) -> list[tuple[str, float]]:
                                 names=leg["names"])
     return [(doc, floor.evidence(leg["evidence"][doc], leg["names"].get(doc)))
             for doc, _ in listed([(item.doc, item.score) for item in fused])[:k]]
-
-
-def listing(task):
-    """A function that orders a ranking of the task's documents (named as its qrels name them)
-    as `lintas search` lists it, over the task's eval index."""
-    reader = open_task_index(task, None)
-    named = judged_names(reader)
-    ids = {name: doc for doc, name in named.items()}
-    return lambda ranked: [(named[doc], score) for doc, score in as_listed(reader, [(ids[d], s) for d, s in ranked])]
 
 
 def answerable(folders: list[Path]) -> dict[str, tuple[list[float], list[float], int]]:
