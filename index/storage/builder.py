@@ -26,7 +26,7 @@ from index.storage import roots as index_roots
 from index.storage import store
 from index.storage.table import keeps, write_table
 from index.reading.analysis import ANALYZER_VERSION
-from index.storage.balance import along_direction, directions, record_sums
+from index.storage.balance import LANGUAGES, along_direction, directions, record_sums
 from index.storage.checkpoints import checkpoint
 from index.reading.documents import Document, ErrorSink, read_documents
 from index.storage.changes import KnownFiles, fingerprint, pruned
@@ -152,7 +152,7 @@ def build_index(
         # its documents with a third language are read again, and each whose tag is now another
         # is indexed again (tags choose the stemmed field, the language balance and the story bar)
         retag = previous is not None and any("words" not in rec for rec in previous.records.values())
-        third = {rec["file"] for rec in previous.records.values() if rec["lang"] not in ("id", "en")} if retag else set()
+        third = {rec["file"] for rec in previous.records.values() if rec["lang"] not in LANGUAGES} if retag else set()
         docs, others, linked, read_files = _read(walk, files, record, progress, restored_files | third)
         kept_out = sorted(doc_id for doc_id in docs if doc_id in held_out)
         for doc_id in kept_out:
@@ -207,7 +207,7 @@ def _fresh(docs: dict[str, tuple[Document, str]], old: dict[str, dict], retag: b
     for doc_id, (doc, print_) in docs.items():
         rec = old.get(doc_id)
         same = rec is not None and rec.get("hash") == print_
-        if same and not (retag and rec["lang"] not in ("id", "en")):
+        if same and not (retag and rec["lang"] not in LANGUAGES):
             continue
         lang = detect_language(doc.full_text)
         if not same or lang != rec["lang"]:

@@ -27,6 +27,8 @@ from datetime import date
 
 import numpy as np
 
+from index.storage.balance import LANGUAGES
+
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 STORIES_VERSION = 2  # 2: the cross-language bar for Indonesian-English pairs only; short lines need more
 
@@ -69,7 +71,6 @@ class StoryRule:
 
 
 DEFAULT_RULE = StoryRule()
-TRANSLATION_LANGUAGES = frozenset({"id", "en"})
 
 
 def one_language(first: str, second: str) -> bool:
@@ -77,7 +78,7 @@ def one_language(first: str, second: str) -> bool:
     Indonesian and one English document. Only across those two are a translation's cosines
     lower for the language; a third tag is most often langdetect's guess on a short text, and
     held to the lower bar it linked unrelated short sentences (bench/STORIES.md)."""
-    return first == second or {first, second} != TRANSLATION_LANGUAGES
+    return first == second or {first, second} != set(LANGUAGES)
 
 
 def numbers_in(text: str) -> frozenset[str]:
