@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 from index.cache import cache_dir  # noqa: E402
 from quality import CONVEX_WEIGHTS  # noqa: E402
-from search.engine import hit_evidence  # noqa: E402
+from search.engine import hit_evidence, words_held  # noqa: E402
 from search.serving.evaluation import as_listed, judged_names, open_task_index, query_legs, read_task  # noqa: E402
 from search.fusion import min_max_convex, reciprocal_rank_fusion  # noqa: E402
 
@@ -83,8 +83,9 @@ def legs_of(task, reader) -> dict:
         legs[query_id] = {"query_lang": got.query_lang, "keyword": named(got.keyword), "semantic": named(got.semantic),
                           "cosine": named(got.cosine), "bm25": named(got.bm25), "doc_lang": named(got.doc_lang),
                           "lead": named(got.lead), "names": named(got.names),
-                          # what the relevance floor measures (search.engine.hit_evidence)
-                          "evidence": named({doc: hit_evidence(reader, got, doc) for doc in got.cosine})}
+                          # what the relevance floor measures (search.engine.hit_evidence, words_held)
+                          "evidence": named({doc: hit_evidence(reader, got, doc) for doc in got.cosine}),
+                          "words": named(words_held(reader, got, list(got.cosine)))}
     return legs
 
 

@@ -14,11 +14,11 @@ from enum import Enum
 import numpy as np
 
 from index.reading.analysis import names_and_numbers
-from search.confidence import FLOOR, NAME_EVIDENCE, confidence, confident
+from search.confidence import FLOOR, NAME_EVIDENCE, WORDS_EVIDENCE, WORDS_HELD, confidence, confident
 from search.filters import Filters
 from search.fusion import Fused, Part, fused, standardized_fusion
 from search.keyword import (keyword_scores_of, keyword_search, lead_matches, matching_numbers, name_matches,
-                            query_terms, shared_words)
+                            query_terms, shared_words, word_matches)
 from search.language import query_language
 from search.reader import IndexReader
 from search.results import Hit
@@ -286,10 +286,12 @@ def _page(reader: IndexReader, query: str, k: int, mode: Mode, lang: str | None,
     chosen = [(place, scored[doc], story) for place, doc, story in page]
     keyword_at = {doc: (place, score) for place, (doc, score) in enumerate(legs.keyword, start=1)}
     semantic_at = {doc: (place, score) for place, (doc, score) in enumerate(legs.semantic, start=1)}
+    held = words_held(reader, legs, [doc for _, doc, _ in page])
     hits = [make_hit(reader, place, item, keyword_at.get(item.doc), semantic_at.get(item.doc),
                  legs.lead.get(item.doc), legs.passage_scores, legs.field_terms, story, hit_evidence(reader, legs, item.doc),
                  constraints is not None and constraints.holds_phrases(item.doc), legs.names.get(item.doc),
-                 legs.offset if reader.langs[reader.position(item.doc)] == legs.query_lang else 0.0)
+                 legs.offset if reader.langs[reader.position(item.doc)] == legs.query_lang else 0.0,
+                 held.get(item.doc))
             for place, item, story in chosen]
     return Results(hits, more, None if above is None else int(above.sum()),
                    _facets(reader, above) if facets else None)
@@ -299,7 +301,8 @@ def _above_floor(reader: IndexReader, legs: Legs, mode: Mode, filters: Filters,
                  constraints: Constraints | None, holders: np.ndarray | None = None) -> np.ndarray:
     """True for each document (index order) that is a hit above the relevance floor: its
     evidence at FLOOR or more (search.confidence: its balanced cosine, a little more when it
-    holds the query's names), or in keyword mode (no floor) a query word in it, or the query's
+    holds the query's names, less when it is in the query's language and lacks its words), or in
+    keyword mode (no floor) a query word in it, or the query's
     phrases in it word for word (``holders``); and let through by the filters and the query's
     phrases and exclusions."""
     if mode == Mode.keyword:
@@ -314,18 +317,37 @@ def _above_floor(reader: IndexReader, legs: Legs, mode: Mode, filters: Filters,
     # floor again would read thousands of vector rows at a million articles
     cosines = document_evidence(reader, legs.query_vector, legs.passage_scores, legs.doc_scores)
     above = cosines >= FLOOR
+    names: dict[str, float] = {}
     if legs.name_terms and mode == Mode.hybrid:
         # under the floor by less than the names' evidence: confident if they hold the names
         near = np.flatnonzero(~above & (cosines >= FLOOR - NAME_EVIDENCE))
-        ids = [reader.doc_id(p) for p in near]
-        held = name_matches(reader, legs.name_terms, ids)
-        above[[p for p, doc in zip(near, ids) if confident(float(cosines[p]), held[doc])]] = True
+        names = name_matches(reader, legs.name_terms, [reader.doc_id(p) for p in near])
+        above[[p for p in near if confident(float(cosines[p]), names[reader.doc_id(p)])]] = True
+    # in the query's language and above the floor by less than the words can take: confident if
+    # they hold enough of the query's words (as a hit is judged, make_hit)
+    same = reader.langs == legs.query_lang
+    near = np.flatnonzero(above & same & (cosines < FLOOR + WORDS_EVIDENCE * WORDS_HELD))
+    ids = [reader.doc_id(p) for p in near]
+    words = words_held(reader, legs, ids)
+    if mode == Mode.hybrid and legs.name_terms:
+        names.update(name_matches(reader, legs.name_terms, [doc for doc in ids if doc not in names]))
+    above[[p for p, doc in zip(near, ids) if not confident(float(cosines[p]), names.get(doc), words.get(doc))]] = False
     if holders is not None:
         above |= holders
     for mask in (filters.mask(reader), constraints.position_mask if constraints is not None else None):
         if mask is not None:
             above &= mask
     return above
+
+
+def words_held(reader: IndexReader, legs: Legs, docs: list[str]) -> dict[str, float]:
+    """For each of ``docs`` in the query's language, the share of the query's words it holds
+    (search.keyword.word_matches), which the relevance floor asks of it (search.confidence); the
+    others are left out: across languages the words cannot be compared."""
+    if legs.passage_scores is None or legs.query_lang is None:
+        return {}
+    same = [doc for doc in docs if reader.langs[reader.position(doc)] == legs.query_lang]
+    return word_matches(reader, legs.field_terms.get("text_exact", []), same) if same else {}
 
 
 def hit_evidence(reader: IndexReader, legs: Legs, doc: str) -> float | None:
@@ -403,12 +425,14 @@ def _facets(reader: IndexReader, above: np.ndarray) -> dict[str, dict[str, int]]
 def make_hit(reader: IndexReader, rank: int, item: Fused,
              keyword: tuple[int, float] | None, semantic: tuple[int, float] | None, lead: float | None,
              scores: np.ndarray | None, field_terms: dict[str, list[str]], group: int | None,
-             cosine: float | None, sure: bool = False, names: float | None = None, offset: float = 0.0) -> Hit:
+             cosine: float | None, sure: bool = False, names: float | None = None, offset: float = 0.0,
+             words: float | None = None) -> Hit:
     """A ranked document as a hit: its leg places and scores, its snippet from the best passage
     (``scores``: every passage's; None: the opening), confidence from ``cosine`` (its evidence,
-    hit_evidence) and the share of the query's names it holds (``cosine`` None: no floor
-    applies, confident), or confident whatever it is when ``sure``; ``offset``: the language
-    offset its vector-leg score is after (Legs.offset, for a document in the query's language)."""
+    hit_evidence), the share of the query's names it holds and, for a document in the query's
+    language, of its words (``words_held``) (``cosine`` None: no floor applies, confident), or
+    confident whatever it is when ``sure``; ``offset``: the language offset its vector-leg score
+    is after (Legs.offset, for a document in the query's language)."""
     doc_id = item.doc
     position = reader.position(doc_id)
     info = reader.docs[position]
@@ -434,7 +458,7 @@ def make_hit(reader: IndexReader, rank: int, item: Fused,
         lead_match=None if lead is None else round(lead, 6), group=group,
         # keyword mode (no vector leg, cosine None) answers "which documents hold these words":
         # every hit does, so the floor, a measure of meaning, hides none and has no confidence
-        confidence=None if cosine is None else round(confidence(cosine, names), 4),
-        confident=sure or cosine is None or confident(cosine, names),
+        confidence=None if cosine is None else round(confidence(cosine, names, words), 4),
+        confident=sure or cosine is None or confident(cosine, names, words),
         language_offset=round(offset, 6),
     )

@@ -149,6 +149,14 @@ def name_matches(reader: IndexReader, name_terms: list[str], doc_ids: list[str])
     return _shares(reader, name_terms, doc_ids, "text_exact")
 
 
+def word_matches(reader: IndexReader, exact_terms: list[str], doc_ids: list[str]) -> dict[str, float]:
+    """For each document, the share of the query's words (its exact terms) found anywhere in its
+    text, each weighted by its idf in the whole index, as ``name_matches`` counts names (words no
+    document holds are left out; 0 when none is held by any): what the relevance floor asks of a
+    hit in the query's language (search.confidence.evidence)."""
+    return _shares(reader, exact_terms, doc_ids, "text_exact")
+
+
 def shared_words(reader: IndexReader, words: list[str], query_lang: str | None) -> list[str]:
     """Those of ``words`` (exact terms) that the archive's documents write alike in both
     languages: names, loanwords, figures ("jakarta", "covid", "peskov"), which a query typed in

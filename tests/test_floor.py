@@ -6,7 +6,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from conftest import run, run_json
-from search.confidence import FLOOR, NAME_EVIDENCE, NAMES_HELD, confidence, confident, evidence
+from search.confidence import (FLOOR, NAME_EVIDENCE, NAMES_HELD, WORDS_EVIDENCE, WORDS_HELD, confidence, confident,
+                               evidence)
 from search.serving.server import create_app
 
 NOTHING_RELATED = "zzqqxx"  # no word of it in the archive, no meaning the model knows
@@ -106,3 +107,42 @@ def test_the_name_evidence_is_the_same_for_a_hit_and_for_the_count_of_hits(seeds
     assert len(results.hits) == len(reader.docs)  # k covers the archive: every document is ranked
     assert results.total == sum(hit.confident for hit in results.hits)
     assert any(not hit.confident for hit in results.hits)  # the floor does bite
+
+
+def test_a_hit_in_the_querys_language_that_lacks_its_words_counts_lower():
+    assert evidence(0.83, None, None) == evidence(0.83, None, WORDS_HELD) == evidence(0.83, None, 1.0) == 0.83
+    assert evidence(0.83, None, 0.0) == pytest.approx(0.83 - WORDS_EVIDENCE * WORDS_HELD)
+    assert evidence(0.83, None, WORDS_HELD / 2) == pytest.approx(0.83 - WORDS_EVIDENCE * WORDS_HELD / 2)
+    assert evidence(0.83, 1.0, 0.0) == pytest.approx(0.83 + NAME_EVIDENCE - WORDS_EVIDENCE * WORDS_HELD)
+    assert not confident(FLOOR, None, 0.0) and confident(FLOOR, None, WORDS_HELD)
+
+
+def test_the_word_evidence_is_the_same_for_a_hit_and_for_the_count_of_hits(seeds_index, monkeypatch):
+    # Seed 003, the one English article, holds "Belarus" but none of the other rare words of this
+    # English query. With the floor set just under its cosine, by the cosine alone it is
+    # confident; lacking the query's words it is not, and the count of hits agrees.
+    import search.confidence
+    import search.engine
+    from search.engine import find, gather_legs, words_held
+    from search.reader import IndexReader
+    from search.semantic import one_document_evidence, passage_scores
+
+    query = "Belarus wheat harvest exports and grain prices"
+    reader = IndexReader(seeds_index)
+    hits = find(reader, query, k=10, group=False).hits
+    english = next(hit for hit in hits if hit.path.endswith("003_f79bf9490dbe2041.txt"))
+    assert english.lang == "en" and all(hit.lang == "id" for hit in hits if hit is not english)
+    legs = gather_legs(reader, query, 50)
+    held = words_held(reader, legs, [hit.id for hit in hits])
+    assert set(held) == {english.id} and held[english.id] < WORDS_HELD  # only the query's language is compared
+    vector = reader.query_vector(query)
+    cosine = one_document_evidence(reader, vector, passage_scores(reader, vector), reader.position(english.id))
+    floor = cosine - WORDS_EVIDENCE * (WORDS_HELD - held[english.id]) / 2
+    monkeypatch.setattr(search.confidence, "FLOOR", floor)
+    monkeypatch.setattr(search.engine, "FLOOR", floor)
+    results = find(reader, query, k=10, facets=True)
+    again = {hit.id: hit for hit in results.hits}
+    assert not again[english.id].confident and cosine > floor
+    assert len(results.hits) == len(reader.docs)
+    assert results.total == sum(hit.confident for hit in results.hits)
+    assert any(hit.confident for hit in results.hits)  # the Indonesian seeds above the floor stay
