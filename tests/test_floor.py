@@ -118,9 +118,10 @@ def test_a_hit_in_the_querys_language_that_lacks_its_words_counts_lower():
 
 
 def test_the_word_evidence_is_the_same_for_a_hit_and_for_the_count_of_hits(seeds_index, monkeypatch):
-    # Seed 003, the one English article, holds "Belarus" but none of the other rare words of this
-    # English query. With the floor set just under its cosine, by the cosine alone it is
-    # confident; lacking the query's words it is not, and the count of hits agrees.
+    # Seed 003, the one English article, holds none of this English query's words but "Belarus",
+    # which every seed holds (its idf is 0): it holds none of their weight. With the floor set
+    # just under its cosine, by the cosine alone it is confident; lacking the query's words it is
+    # not, and the count of hits agrees.
     import search.confidence
     import search.engine
     from search.engine import find, gather_legs, words_held
