@@ -287,9 +287,13 @@ def _page(reader: IndexReader, query: str, k: int, mode: Mode, lang: str | None,
     keyword_at = {doc: (place, score) for place, (doc, score) in enumerate(legs.keyword, start=1)}
     semantic_at = {doc: (place, score) for place, (doc, score) in enumerate(legs.semantic, start=1)}
     held = words_held(reader, legs, [doc for _, doc, _ in page])
+    names = legs.names
+    if mode == Mode.hybrid and legs.name_terms and (past := [doc for _, doc, _ in page if doc not in names]):
+        # a date-sorted page's documents past the candidates: their names, as the floor counted them
+        names = {**names, **name_matches(reader, legs.name_terms, past)}
     hits = [make_hit(reader, place, item, keyword_at.get(item.doc), semantic_at.get(item.doc),
                  legs.lead.get(item.doc), legs.passage_scores, legs.field_terms, story, hit_evidence(reader, legs, item.doc),
-                 constraints is not None and constraints.holds_phrases(item.doc), legs.names.get(item.doc),
+                 constraints is not None and constraints.holds_phrases(item.doc), names.get(item.doc),
                  legs.offset if reader.langs[reader.position(item.doc)] == legs.query_lang else 0.0,
                  held.get(item.doc))
             for place, item, story in chosen]

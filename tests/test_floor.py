@@ -147,3 +147,28 @@ def test_the_word_evidence_is_the_same_for_a_hit_and_for_the_count_of_hits(seeds
     assert len(results.hits) == len(reader.docs)
     assert results.total == sum(hit.confident for hit in results.hits)
     assert any(hit.confident for hit in results.hits)  # the Indonesian seeds above the floor stay
+
+
+def test_a_date_sorted_hit_past_the_candidates_keeps_its_names_evidence(seeds_index, monkeypatch):
+    # --sort date lists every document above the floor, also those past the legs' candidates;
+    # one above it only by the names it holds is a confident hit there too, as it is counted.
+    import search.confidence
+    import search.engine
+    from search.engine import Sort, find
+    from search.reader import IndexReader
+    from search.semantic import one_document_evidence, passage_scores
+
+    query = "Kremlin spokesman Dmitry Peskov said no press conference was planned"
+    reader = IndexReader(seeds_index)
+    peskov = next(hit for hit in find(reader, query, k=10, group=False).hits
+                  if hit.path.endswith("004_111cb5bf34ac05bb.txt"))
+    vector = reader.query_vector(query)
+    cosine = one_document_evidence(reader, vector, passage_scores(reader, vector), reader.position(peskov.id))
+    floor = cosine + NAME_EVIDENCE / 2
+    monkeypatch.setattr(search.confidence, "FLOOR", floor)
+    monkeypatch.setattr(search.engine, "FLOOR", floor)
+    monkeypatch.setattr(search.engine, "candidates", lambda k: 0)  # every document is past the candidates
+    results = find(reader, query, k=10, sort=Sort.date, group=False)
+    dated = {hit.id: hit for hit in results.hits}
+    assert peskov.id in dated and dated[peskov.id].confident
+    assert all(hit.confident for hit in results.hits)  # a date-sorted page lists only hits above the floor
