@@ -282,18 +282,16 @@ def _page(reader: IndexReader, query: str, k: int, mode: Mode, lang: str | None,
     else:
         page = [(place, doc, None) for place, doc in enumerate(order, start=1)][offset:offset + k]
         more = len(order) > offset + k
-    scored = _scored(reader, legs, mode, ranked, [doc for _, doc, _ in page])
+    # a date-sorted page's documents past the candidates are scored as the ranking would have
+    # scored them, and their lead and name matches (which the floor counted) kept for their hits
+    scored, page_legs = _scored(reader, legs, mode, ranked, [doc for _, doc, _ in page])
     chosen = [(place, scored[doc], story) for place, doc, story in page]
     keyword_at = {doc: (place, score) for place, (doc, score) in enumerate(legs.keyword, start=1)}
     semantic_at = {doc: (place, score) for place, (doc, score) in enumerate(legs.semantic, start=1)}
     held = words_held(reader, legs, [doc for _, doc, _ in page])
-    names = legs.names
-    if mode == Mode.hybrid and legs.name_terms and (past := [doc for _, doc, _ in page if doc not in names]):
-        # a date-sorted page's documents past the candidates: their names, as the floor counted them
-        names = {**names, **name_matches(reader, legs.name_terms, past)}
     hits = [make_hit(reader, place, item, keyword_at.get(item.doc), semantic_at.get(item.doc),
-                 legs.lead.get(item.doc), legs.passage_scores, legs.field_terms, story, hit_evidence(reader, legs, item.doc),
-                 constraints is not None and constraints.holds_phrases(item.doc), names.get(item.doc),
+                 page_legs.lead.get(item.doc), legs.passage_scores, legs.field_terms, story, hit_evidence(reader, legs, item.doc),
+                 constraints is not None and constraints.holds_phrases(item.doc), page_legs.names.get(item.doc),
                  legs.offset if reader.langs[reader.position(item.doc)] == legs.query_lang else 0.0,
                  held.get(item.doc))
             for place, item, story in chosen]
@@ -380,14 +378,17 @@ def _by_date(reader: IndexReader, legs: Legs, ranked: list[Fused], above: np.nda
     return [reader.doc_id(int(p)) for p in order]
 
 
-def _scored(reader: IndexReader, legs: Legs, mode: Mode, ranked: list[Fused], docs: list[str]) -> dict[str, Fused]:
+def _scored(reader: IndexReader, legs: Legs, mode: Mode, ranked: list[Fused],
+            docs: list[str]) -> tuple[dict[str, Fused], Legs]:
     """Each document's fused score and parts: from the ranking, or for a document past the
-    ranked candidates (a date-sorted page), as the mode's ranking would have given it."""
+    ranked candidates (a date-sorted page), as the mode's ranking would have given it; and the
+    legs with those documents in (``_with_documents``; ``legs`` itself when there are none)."""
     scored = {item.doc: item for item in ranked}
     extra = [doc for doc in docs if doc not in scored]
     if extra:
-        scored.update({item.doc: item for item in rank_parts(_with_documents(reader, legs, mode, extra), mode)})
-    return scored
+        legs = _with_documents(reader, legs, mode, extra)
+        scored.update({item.doc: item for item in rank_parts(legs, mode)})
+    return scored, legs
 
 
 def _with_documents(reader: IndexReader, legs: Legs, mode: Mode, docs: list[str]) -> Legs:

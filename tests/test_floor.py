@@ -172,3 +172,4 @@ def test_a_date_sorted_hit_past_the_candidates_keeps_its_names_evidence(seeds_in
     dated = {hit.id: hit for hit in results.hits}
     assert peskov.id in dated and dated[peskov.id].confident
     assert all(hit.confident for hit in results.hits)  # a date-sorted page lists only hits above the floor
+    assert all(hit.lead_match is not None for hit in results.hits)  # kept from their scoring, as a candidate's
