@@ -56,6 +56,7 @@ def test_the_graph_is_made_once_and_loaded_after(nano, traced):
     again = TorchQueryEmbedder(cache_dir(), nano, traced.precision)
     assert saved[0].stat().st_mtime_ns == made
     assert np.array_equal(again.embed_query("banjir Jakarta"), traced.embed_query("banjir Jakarta"))
+    assert again._cores == traced._cores  # every core, though the first graph left torch on one thread
 
 
 class _Fake:

